@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The one interface every playbook action implements (remedy/actions/action-<key>.c):
+ *
+ *   parse  validates the step's arguments when the playbook loads (nothing on the node is read);
+ *   plan   reads the node as the earlier steps would leave it (through the Context, never the disk
+ *          directly) and fills a Change: the file operations that bring the node to the wanted
+ *          state, or none when it is already so. plan never writes anything;
+ *   apply  carries the change out. NULL means the change is only its file operations, which the
+ *          engine applies itself; actions with effects beyond files (systemd units on the live
+ *          bus) implement it;
+ *   undo   restores what plan recorded as "before". NULL means restoring the files from the
+ *          transaction's archive is the whole undo.
+ *
+ * Dry-run is the same code stopped before apply, so what it shows is what apply does.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "remedy/macro.h"
+#include "remedy/playbook.h"
+
+typedef struct Context Context;
+
+typedef enum FileKind {
+        FILE_ABSENT,
+        FILE_REGULAR,
+        FILE_SYMLINK,
+        FILE_DIRECTORY,
+        FILE_OTHER,
+} FileKind;
+
+/* A file as it is on the node, or as the planned steps so far would leave it. */
+typedef struct NodeFile {
+        char *path;          /* canonical node path */
+        FileKind kind;
+        char *data;          /* regular: content (NUL-terminated); symlink: target */
+        size_t size;
+        mode_t mode;         /* permission bits (07777) */
+        uid_t uid;
+        gid_t gid;
+} NodeFile;
+
+NodeFile *node_file_free(NodeFile *f);
+DEFINE_TRIVIAL_CLEANUP_FUNC(NodeFile *, node_file_free);
+NodeFile *node_file_copy(const NodeFile *f);
+const char *file_kind_name(FileKind k);
+
+typedef enum FileOpType {
+        FILE_OP_WRITE,       /* regular file with data, mode, owner */
+        FILE_OP_SYMLINK,     /* symlink to data */
+        FILE_OP_REMOVE,      /* remove a file or symlink */
+} FileOpType;
+
+typedef struct FileOp {
+        FileOpType type;
+        NodeFile *before;    /* the state this op starts from (kind FILE_ABSENT when new) */
+        NodeFile *after;     /* the state it leaves (kind FILE_ABSENT for REMOVE) */
+} FileOp;
+
+typedef enum ChangeStatus {
+        CHANGE_OK,           /* already as wanted */
+        CHANGE_PENDING,      /* would change (plan) / changed (apply) */
+        CHANGE_SKIPPED,      /* `when` false, or not possible offline */
+        CHANGE_FAILED,
+} ChangeStatus;
+
+typedef struct Change {
+        ChangeStatus status;
+        char *note;          /* one line: why skipped, advice, what apply did beyond files */
+        FileOp *ops;
+        size_t n_ops;
+        void *data;          /* action-private (e.g. unit states); freed with free_data */
+        void (*free_data)(void *data);
+} Change;
+
+void change_done(Change *c);   /* frees the contents, not c */
+/* Sets the note (printf-style); returns 0 or -ENOMEM. */
+int change_set_note(Change *c, const char *fmt, ...) _printf_(2, 3);
+
+typedef struct ActionType {
+        const char *key;                  /* the YAML key: "file", "toml-set", ... */
+        const char *summary;              /* one line, for --help and docs */
+        int (*parse)(ParseContext *pc, const YamlNode *args, void **ret_args);
+        int (*plan)(Context *c, const void *args, Change *change);
+        int (*apply)(Context *c, const void *args, Change *change);
+        int (*undo)(Context *c, const void *args, const Change *change);
+        void (*free_args)(void *args);
+} ActionType;
+
+const ActionType *action_type_find(const char *key);
+/* All action types, NULL-terminated. */
+extern const ActionType * const action_types[];
+
+/* The action types (remedy/actions/action-*.c). */
+extern const ActionType action_file;
+extern const ActionType action_dropin;
+extern const ActionType action_remove;
+extern const ActionType action_copy;
+extern const ActionType action_yaml_set;
+extern const ActionType action_toml_set;
+extern const ActionType action_kubelet_flags;
+extern const ActionType action_unit;
+
+/*
+ * Conditions (`when:`) and verification checks (`verify:`) have the same shape: parsed at load,
+ * evaluated against the Context.
+ */
+typedef struct ConditionType {
+        const char *key;
+        int (*parse)(ParseContext *pc, const YamlNode *args, void **ret_args);
+        /* >0 true, 0 false, <0 error (with *ret_error set for bad node files) */
+        int (*eval)(Context *c, const void *args, char **ret_error);
+        void (*free_args)(void *args);
+} ConditionType;
+
+struct Condition {
+        const ConditionType *type;
+        void *args;
+        Mark mark;
+};
+
+int condition_parse(ParseContext *pc, const YamlNode *node, Condition **ret);
+Condition *condition_free(Condition *c);
+int condition_eval(Context *c, const Condition *cond, char **ret_error);
+
+struct CheckType {
+        const char *key;
+        int (*parse)(ParseContext *pc, const YamlNode *args, void **ret_args);
+        /* >0 passed, 0 failed (with *ret_evidence saying what was seen), <0 error */
+        int (*run)(Context *c, const void *args, char **ret_evidence);
+        void (*free_args)(void *args);
+};
+
+const CheckType *check_type_find(const char *key);
+extern const CheckType * const check_types[];

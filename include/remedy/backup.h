@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The backup store and transactions (backups/). One transaction = one apply:
+ *
+ *   txn_create()       archives every path the transaction will touch (pax tar, zstd, with
+ *                      content, mode, owner, mtime, xattrs, ACLs; symlinks as symlinks) and
+ *                      writes the manifest in state "prepared"; both are fsync'd, and so is the
+ *                      store directory, before it returns. Nothing on the node has changed yet.
+ *   txn_set_state()    rewrites the manifest atomically: prepared -> applying (before the first
+ *                      change) -> applied | failed -> rolled-back.
+ *   txn_rollback()     checks the archive against the manifest's checksum, restores every
+ *                      archived file byte for byte with its metadata, removes the files and
+ *                      directories the transaction created, restores the parent directories'
+ *                      mtimes and marks the transaction rolled-back. It is idempotent, so a
+ *                      transaction left in "applying" by a crash is rolled back the same way.
+ *
+ * The store is a directory (0700, root-owned; archives and manifests 0600: they hold private
+ * keys) with, per transaction ID, ID.tar.zst and ID.json, plus a lock file. IDs sort by time.
+ *
+ * This library never includes remedy/ headers: it works on a Root and plain node paths.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "remedy/fileio.h"
+#include "remedy/hash.h"
+#include "remedy/macro.h"
+
+#define MANIFEST_FORMAT 1
+#define BACKUP_KEEP_DEFAULT 50   /* apply prunes to this many on its own */
+
+typedef enum TxnState {
+        TXN_PREPARED,
+        TXN_APPLYING,
+        TXN_APPLIED,
+        TXN_FAILED,
+        TXN_ROLLED_BACK,
+        _TXN_STATE_MAX,
+} TxnState;
+
+const char *txn_state_to_string(TxnState s);
+int txn_state_from_string(const char *s);   /* TxnState or -EINVAL */
+/* prepared, applying and failed transactions are unresolved: the node may be half-changed. */
+bool txn_state_unresolved(TxnState s);
+
+typedef struct ManifestPlaybook {
+        char *name;
+        char *path;
+        char sha256[SHA256_HEX_SIZE];
+        char **param_names;      /* strv */
+        char **param_values;     /* strv, same length */
+} ManifestPlaybook;
+
+typedef struct ManifestEntry {
+        char *path;              /* canonical node path */
+        bool existed;            /* false: created by the transaction, removed on rollback */
+        char *kind;              /* "file", "symlink" or "absent" before the transaction */
+        char sha256[SHA256_HEX_SIZE];  /* of the content before (files only), "" otherwise */
+} ManifestEntry;
+
+typedef struct ManifestDir {
+        char *path;              /* a parent directory of an entry */
+        bool existed;            /* false: created by the transaction, removed on rollback if empty */
+        struct timespec mtime;   /* before the transaction (existed only) */
+} ManifestDir;
+
+/* A unit whose state the transaction may change (recorded by the live unit actions). */
+typedef struct ManifestUnit {
+        char *name;
+        char *unit_file_state;   /* "enabled", "disabled", "masked", ... */
+        char *active_state;      /* "active", "inactive", ... */
+} ManifestUnit;
+
+typedef struct Manifest {
+        unsigned format;
+        char *id;
+        TxnState state;
+        char *created;           /* ISO 8601 UTC */
+        char *updated;
+        char *host;
+        char *remedy_version;
+        char *root;              /* the --root it was made for ("/" live) */
+        char *command;           /* e.g. "apply cni-placeholder" */
+        char *archive;           /* file name inside the store */
+        char archive_sha256[SHA256_HEX_SIZE];
+        uint64_t archive_size;
+        char *journal_cursor;    /* where the transaction began in the journal (live), or NULL */
+        char *error;             /* why it failed, or NULL */
+        ManifestPlaybook *playbooks;
+        size_t n_playbooks;
+        ManifestEntry *entries;
+        size_t n_entries;
+        ManifestDir *dirs;       /* parents first */
+        size_t n_dirs;
+        ManifestUnit *units;
+        size_t n_units;
+} Manifest;
+
+Manifest *manifest_free(Manifest *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manifest *, manifest_free);
+/* Serialises to / parses from JSON (json-c). Parsing refuses unknown formats, missing fields,
+ * paths that are not canonical absolute paths and unknown states, with -EBADMSG and a reason. */
+int manifest_to_json(const Manifest *m, char **ret);
+int manifest_from_json(const char *data, size_t size, Manifest **ret, char **ret_error);
+
+typedef struct BackupStore BackupStore;
+
+/*
+ * Opens the store at a host path (default: ROOT/var/lib/remedy/backups). With create, makes it
+ * (parents 0755, the store 0700) and tightens an existing store that is not 0700. Refuses a
+ * store not owned by the caller's uid or reachable through a symlink.
+ * Without create, a missing store is -ENOENT.
+ */
+int backup_store_open(const char *path, bool create, BackupStore **ret);
+BackupStore *backup_store_free(BackupStore *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(BackupStore *, backup_store_free);
+const char *backup_store_path(const BackupStore *s);
+
+/*
+ * Takes the store's lock (an OFD lock on STORE/lock, which records the holder's pid) without
+ * waiting. -EBUSY when another process holds it, with its pid in *ret_holder (0 if unknown).
+ * Released by backup_store_free() or process exit.
+ */
+int backup_store_lock(BackupStore *s, pid_t *ret_holder);
+
+/* Every transaction in the store, oldest first. Manifests that do not parse are reported with
+ * -EBADMSG naming the file. */
+int backup_store_list(BackupStore *s, Manifest ***ret, size_t *ret_n);
+void manifest_list_free(Manifest **l, size_t n);
+
+/* Loads one transaction by ID, or the newest with id == NULL (-ENOENT when there is none). */
+int backup_store_load(BackupStore *s, const char *id, Manifest **ret, char **ret_error);
+
+/* The newest unresolved transaction (prepared, applying, failed), 0 when there is none, 1 found. */
+int backup_store_find_unresolved(BackupStore *s, Manifest **ret);
+
+/* Removes all but the newest keep transactions; never removes an unresolved one. Returns the
+ * number removed; the IDs go to *ret_removed when not NULL. */
+int backup_store_prune(BackupStore *s, unsigned keep, char ***ret_removed);
+
+typedef struct TxnPlaybookInfo {
+        const char *name;
+        const char *path;
+        const char *sha256;
+        char * const *param_names;
+        char * const *param_values;
+} TxnPlaybookInfo;
+
+typedef struct TxnInfo {
+        const char *command;
+        const char *root_path;
+        const char *remedy_version;
+        const char *journal_cursor;         /* may be NULL */
+        const TxnPlaybookInfo *playbooks;
+        size_t n_playbooks;
+} TxnInfo;
+
+/*
+ * Creates a transaction covering paths (canonical node paths; duplicates ignored), as described
+ * above. Returns the manifest in state prepared. -EEXIST if a path is a directory.
+ */
+int txn_create(BackupStore *s, Root *root, const TxnInfo *info, char * const *paths, Manifest **ret);
+
+/* Records units before they are changed (live mode); rewrites the manifest. */
+int txn_add_unit(BackupStore *s, Manifest *m, const char *name, const char *unit_file_state, const char *active_state);
+
+/* Moves to a new state, recording error (may be NULL), durably. */
+int txn_set_state(BackupStore *s, Manifest *m, TxnState state, const char *error);
+
+/* Checks that the archive exists, has the manifest's size and SHA-256, and holds exactly the
+ * entries the manifest says existed, each a safe relative path. -EBADMSG with a reason. */
+int txn_verify(BackupStore *s, const Manifest *m, char **ret_error);
+
+typedef enum RestoreAction {
+        RESTORE_UNCHANGED,   /* the node already has the archived state */
+        RESTORE_FILE,        /* put back the archived file or symlink */
+        RESTORE_REMOVE,      /* remove a file the transaction created */
+        RESTORE_RMDIR,       /* remove a directory the transaction created */
+        RESTORE_DIR_MTIME,   /* put back a parent directory's mtime */
+} RestoreAction;
+
+typedef struct RestoreItem {
+        RestoreAction action;
+        const char *path;
+        const char *kind;            /* archived kind: "file", "symlink", "absent", "directory" */
+        const char *archived_data;   /* file content or symlink target, for diffs (RESTORE_FILE) */
+        size_t archived_size;
+        mode_t archived_mode;
+        uid_t archived_uid;
+        gid_t archived_gid;
+} RestoreItem;
+
+typedef int (*RestoreVisitor)(const RestoreItem *item, void *userdata);
+
+/*
+ * Rolls back (see above). With dry_run nothing is written: visitor sees what would be done. The
+ * visitor (may be NULL) is called for every item in order; a negative return aborts. Refuses a
+ * tampered archive with -EBADMSG (*ret_error says why) and then writes nothing. A transaction in state prepared changed nothing: it is
+ * only marked rolled-back.
+ */
+int txn_rollback(BackupStore *s, Root *root, Manifest *m, bool dry_run, RestoreVisitor visitor, void *userdata,
+                 char **ret_error);

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The Context is what actions see of the node while planning: the node's files as the earlier
+ * steps of the run would leave them (an overlay of planned states over the disk, so that a step
+ * can edit a file an earlier step creates, all without writing), the current playbook's
+ * parameter values, and whether remedy runs live or offline (--root).
+ *
+ * Actions read through ctx_read() and ctx_glob() and describe what they want through
+ * ctx_want_file(), ctx_want_symlink() and ctx_want_absent(); those compare with the current state,
+ * add a FileOp to the Change only when something differs, and update the overlay.
+ */
+
+#include <stdbool.h>
+
+#include "remedy/action.h"
+#include "remedy/fileio.h"
+#include "remedy/playbook.h"
+
+typedef struct Overlay Overlay;
+
+struct Context {
+        Root *root;
+        bool offline;                 /* --root: no systemd to talk to */
+        Overlay *overlay;
+        const Playbook *playbook;     /* the one being planned */
+        const ParamValues *values;
+        const Step *step;             /* the step being planned, for error marks */
+        char *error;                  /* set by helpers on bad node files / values */
+        const char *data_dir;         /* shipped data files (kubelet flag lists) */
+};
+
+int context_new(Root *root, bool offline, Context **ret);
+Context *context_free(Context *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Context *, context_free);
+
+/*
+ * Sets c->error to "WHERE: reason" (first error wins) and returns err (negative). Used for
+ * problems with the node's files ("/etc/containerd/config.toml:12:3: ...") and with parameter
+ * values; the engine reports them with exit status 2.
+ */
+int ctx_error(Context *c, int err, const char *fmt, ...) _printf_(3, 4);
+
+/* Renders a template with the current parameter values (errors through ctx_error). */
+int ctx_render(Context *c, const Template *t, char **ret);
+
+/*
+ * The planned state of a node path. The path is canonicalised inside the root, following a final
+ * symlink when follow is true. The returned NodeFile belongs to the overlay and stays valid until
+ * the next ctx_want_*() for the same path; kind is FILE_ABSENT when there is nothing there.
+ */
+int ctx_read(Context *c, const char *path, bool follow, const NodeFile **ret);
+
+/* Paths (canonical, sorted) matching a glob pattern in its last component, in the planned state. */
+int ctx_glob(Context *c, const char *pattern, char ***ret_paths);
+
+/*
+ * Wants a regular file at path with data (and mode/owner where not -1: kept from the current file,
+ * or 0644 root:root for a new one). Adds a WRITE op to change when that differs from the planned
+ * state. Returns 0 when already so, 1 when an op was added.
+ */
+int ctx_want_file(Context *c, Change *change, const char *path, const char *data, size_t size,
+                  mode_t mode, uid_t uid, gid_t gid);
+int ctx_want_symlink(Context *c, Change *change, const char *path, const char *target);
+/* path is taken as is (a symlink is removed, not its target). */
+int ctx_want_absent(Context *c, Change *change, const char *path);

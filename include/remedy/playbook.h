@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * Playbooks: the validated, in-memory form of a playbook YAML file (docs/playbooks.md describes
+ * the language). playbook_load() validates everything that can be validated without the node:
+ * keys, types, actions and their arguments, parameter declarations and every {{ param }}
+ * reference. Errors come back as "FILE:LINE:COLUMN: reason" and -EINVAL (exit status 2).
+ *
+ * Values given with --set are checked against their declared type by param_values_new(); values
+ * are substituted into templates while planning (template_render()), where a value that would
+ * break the target format (a newline in a one-line field, a relative path) is refused.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "remedy/hash.h"
+#include "remedy/macro.h"
+#include "remedy/yaml-node.h"
+
+typedef struct ActionType ActionType;
+typedef struct CheckType CheckType;
+typedef struct Condition Condition;
+
+typedef enum ParamType {
+        PARAM_STRING,
+        PARAM_BOOL,
+        PARAM_INT,
+        PARAM_DURATION,     /* systemd-style: "15s", "1min 30s", "0"; stored as given, validated */
+        PARAM_PATH,         /* absolute node path */
+        PARAM_ENUM,
+        _PARAM_TYPE_MAX,
+} ParamType;
+
+typedef struct Param {
+        char *name;
+        ParamType type;
+        char *default_value;   /* NULL: the parameter is required */
+        char **choices;        /* enum */
+        char *description;
+        Mark mark;
+} Param;
+
+/* One {{ param }} reference or literal run inside a template. */
+typedef struct TemplatePart {
+        char *literal;      /* NULL for a reference */
+        const Param *param; /* for a reference */
+} TemplatePart;
+
+typedef enum TemplateFlags {
+        TEMPLATE_MULTILINE = 1 << 0,   /* newlines allowed in the rendered value (file contents) */
+        TEMPLATE_PATH      = 1 << 1,   /* must render to an absolute normalised path */
+        TEMPLATE_GLOB      = 1 << 2,   /* a path that may hold * ? [ ] in its last component */
+} TemplateFlags;
+
+typedef struct Template {
+        TemplatePart *parts;
+        size_t n_parts;
+        TemplateFlags flags;
+        const char *what;   /* what the value goes into, for errors: "a TOML value", "a path" */
+        Mark mark;
+        bool plain;         /* the YAML scalar was plain (unquoted) */
+} Template;
+
+typedef struct ParamValues ParamValues;
+
+/* The state shared by the parsers of a playbook: the parameters declared so far and the first
+ * error. */
+typedef struct ParseContext {
+        const char *file;
+        const Param *params;
+        size_t n_params;
+        char *error;        /* "FILE:LINE:COLUMN: reason", the first error only */
+} ParseContext;
+
+/* Records an error at node's position (the first one wins) and returns -EINVAL. */
+int parse_error(ParseContext *pc, const YamlNode *node, const char *fmt, ...) _printf_(3, 4);
+int parse_error_at(ParseContext *pc, Mark mark, const char *fmt, ...) _printf_(3, 4);
+
+/* Fails (and records an error) unless node is a mapping whose keys are all in allowed (NULL
+ * terminated). */
+int parse_check_keys(ParseContext *pc, const YamlNode *node, const char *what, const char * const *allowed);
+
+/*
+ * Typed getters for the arguments of actions, conditions and checks. They return 0 when the key is
+ * absent and optional (leaving *ret untouched), 1 when set, negative errno (with an error
+ * recorded) when the key is required and missing or has the wrong type.
+ */
+int parse_template(ParseContext *pc, const YamlNode *map, const char *key, bool required, TemplateFlags flags,
+                   const char *what, Template **ret);
+int parse_bool(ParseContext *pc, const YamlNode *map, const char *key, bool required, bool *ret);
+int parse_string(ParseContext *pc, const YamlNode *map, const char *key, bool required, char **ret);
+int parse_string_list(ParseContext *pc, const YamlNode *map, const char *key, bool required, char ***ret);
+/* An octal mode written as a string or plain scalar ("0644", 0644, "644"). */
+int parse_mode(ParseContext *pc, const YamlNode *map, const char *key, bool required, mode_t *ret);
+
+Template *template_free(Template *t);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Template *, template_free);
+/* Compiles a scalar with {{ name }} references to declared params. */
+int template_parse(ParseContext *pc, const YamlNode *scalar, TemplateFlags flags, const char *what, Template **ret);
+/* The single parameter a template consists of ("{{ x }}" alone), or NULL. */
+const Param *template_sole_param(const Template *t);
+
+/*
+ * Substitutes parameter values. A value that breaks the template's flags (a newline in a one-line
+ * field, a NUL, a relative path) is refused with -EINVAL and *ret_error set to
+ * "FILE:LINE:COLUMN: reason".
+ */
+int template_render(const Template *t, const ParamValues *values, char **ret, char **ret_error);
+
+typedef struct Step {
+        char *name;
+        Condition *when;              /* NULL: always */
+        const ActionType *action;
+        void *args;                   /* owned, freed with action->free_args */
+        const YamlNode *node;         /* the action's arguments as written, for `show` */
+        Mark mark;
+} Step;
+
+typedef struct Check {
+        const CheckType *type;
+        void *args;
+        const YamlNode *node;
+        Mark mark;
+} Check;
+
+typedef struct Playbook {
+        char *name;
+        char *summary;
+        char *description;
+        char **references;
+        Param *params;
+        size_t n_params;
+        Step *steps;
+        size_t n_steps;
+        Check *checks;                /* verify: */
+        size_t n_checks;
+        char *path;                   /* the file it was loaded from */
+        char sha256[SHA256_HEX_SIZE]; /* of the file's bytes */
+        YamlDocument *document;       /* kept: steps point into it */
+} Playbook;
+
+/*
+ * Loads and validates one playbook file. On invalid input returns -EINVAL (or -EBADMSG for YAML
+ * syntax) with *ret_error = "FILE:LINE:COLUMN: reason".
+ */
+int playbook_load(const char *path, Playbook **ret, char **ret_error);
+int playbook_load_data(const char *file, const char *data, size_t size, Playbook **ret, char **ret_error);
+Playbook *playbook_free(Playbook *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Playbook *, playbook_free);
+
+const Param *playbook_find_param(const Playbook *p, const char *name);
+const char *param_type_name(ParamType t);
+
+/* Checks a value against a parameter's type; on failure returns -EINVAL with a reason ("not a
+ * boolean", "must be one of a, b") in *ret_reason. */
+int param_check_value(const Param *p, const char *value, char **ret_reason);
+
+/*
+ * The values of a playbook's parameters: its defaults overridden by assignments "KEY=VALUE"
+ * (--set). Unknown keys, missing required values and values of the wrong type are refused with
+ * -EINVAL and a one-line *ret_error naming the playbook file (and line of the declaration).
+ */
+int param_values_new(const Playbook *p, char * const *assignments, ParamValues **ret, char **ret_error);
+ParamValues *param_values_free(ParamValues *v);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ParamValues *, param_values_free);
+const char *param_values_get(const ParamValues *v, const char *name);
+/* Names and values in declaration order, for manifests and reports. */
+size_t param_values_count(const ParamValues *v);
+const char *param_values_name(const ParamValues *v, size_t i);
+const char *param_values_value(const ParamValues *v, size_t i);
+
+/*
+ * The playbook search path. dirs (from --playbooks) replaces the default
+ * "ROOT-less" list /usr/share/remedy/playbooks, /etc/remedy/playbooks; later directories win for
+ * the same name. Running as root, a directory or file that is not root-owned or is group- or
+ * world-writable is refused (as doas does with its config): anyone who can write a playbook can
+ * make remedy change any file.
+ */
+typedef struct PlaybookSet {
+        Playbook **items;
+        size_t n_items;
+} PlaybookSet;
+
+int playbook_set_load(char * const *dirs, PlaybookSet **ret, char **ret_error);
+PlaybookSet *playbook_set_free(PlaybookSet *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(PlaybookSet *, playbook_set_free);
+Playbook *playbook_set_find(const PlaybookSet *s, const char *name);

@@ -1,0 +1,6 @@
+/* SPDX-License-Identifier: MIT */
+#include "tap.h"
+
+int main(void) {
+        return tap_done();
+}
