@@ -1,1 +1,644 @@
 /* SPDX-License-Identifier: MIT */
+#include "remedy/fileio.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+
+#include "remedy/strv.h"
+
+/* Symlinks followed while canonicalising one path, as the kernel's MAXSYMLINKS. */
+#define SYMLINK_MAX 40
+
+static int openat2_wrapper(int dirfd, const char *path, uint64_t flags, mode_t mode, uint64_t resolve) {
+        struct open_how how = {
+                .flags = flags | O_CLOEXEC,
+                .mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
+                .resolve = resolve,
+        };
+        int fd;
+
+        do
+                fd = (int) syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+        while (fd < 0 && errno == EAGAIN);   /* RESOLVE_IN_ROOT retries on concurrent renames */
+        return fd < 0 ? negative_errno() : fd;
+}
+
+/* "/etc/x" -> "etc/x"; "/" -> "." */
+static const char *node_relative(const char *path) {
+        while (*path == '/')
+                path++;
+        return *path ? path : ".";
+}
+
+int path_normalize(const char *path, char **ret) {
+        if (!path || path[0] != '/')
+                return -EINVAL;
+
+        size_t n = strlen(path);
+        _cleanup_free_ char *out = malloc(n + 1);
+        if (!out)
+                return -ENOMEM;
+
+        size_t o = 0;
+        const char *p = path;
+        while (*p) {
+                while (*p == '/')
+                        p++;
+                if (!*p)
+                        break;
+                const char *e = strchrnul(p, '/');
+                size_t len = (size_t) (e - p);
+                if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+                        return -EINVAL;
+                out[o++] = '/';
+                memcpy(out + o, p, len);
+                o += len;
+                p = e;
+        }
+        if (o == 0)
+                out[o++] = '/';
+        out[o] = 0;
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
+char *path_dirname(const char *path) {
+        const char *slash = strrchr(path, '/');
+        if (!slash || slash == path)
+                return strdup("/");
+        return strndup(path, (size_t) (slash - path));
+}
+
+const char *path_basename(const char *path) {
+        const char *slash = strrchr(path, '/');
+        return slash ? slash + 1 : path;
+}
+
+char *path_join(const char *a, const char *b) {
+        char *r;
+        size_t la = strlen(a);
+        while (*b == '/')
+                b++;
+        if (asprintf(&r, "%s%s%s", a, la > 0 && a[la - 1] == '/' ? "" : "/", b) < 0)
+                return NULL;
+        return r;
+}
+
+int root_open(const char *path, Root **ret) {
+        _cleanup_free_ char *real = realpath(path, NULL);
+        if (!real)
+                return negative_errno();
+
+        int fd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+
+        Root *r = calloc(1, sizeof(Root));
+        if (!r) {
+                close(fd);
+                return -ENOMEM;
+        }
+        r->fd = fd;
+        r->path = TAKE_PTR(real);
+        *ret = r;
+        return 0;
+}
+
+Root *root_free(Root *r) {
+        if (!r)
+                return NULL;
+        if (r->fd >= 0)
+                close(r->fd);
+        free(r->path);
+        free(r);
+        return NULL;
+}
+
+bool root_is_host(const Root *r) {
+        return streq(r->path, "/");
+}
+
+char *root_display_path(const Root *r, const char *path) {
+        if (root_is_host(r))
+                return strdup(path);
+        return path_join(r->path, path);
+}
+
+int root_open_file(Root *r, const char *path, int flags, mode_t mode) {
+        return openat2_wrapper(r->fd, node_relative(path), (uint64_t) flags, mode,
+                               RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+}
+
+/* Opens a directory given by a canonical path, refusing any symlink on the way: canonical paths
+ * have none, so one appearing means the tree changed under us. */
+static int open_canonical_dir(Root *r, const char *dir) {
+        return openat2_wrapper(r->fd, node_relative(dir), O_RDONLY | O_DIRECTORY, 0,
+                               RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+}
+
+int root_open_parent(Root *r, const char *path, const char **ret_basename) {
+        if (streq(path, "/"))
+                return -EINVAL;
+        _cleanup_free_ char *dir = path_dirname(path);
+        if (!dir)
+                return -ENOMEM;
+        int fd = open_canonical_dir(r, dir);
+        if (fd >= 0 && ret_basename)
+                *ret_basename = path_basename(path);
+        return fd;
+}
+
+/* lstat() of a path whose parent is reached through RESOLVE_IN_ROOT (any symlinks resolve inside). */
+int root_lstat(Root *r, const char *path, struct stat *ret) {
+        if (streq(path, "/") || streq(path, ""))
+                return fstat(r->fd, ret) < 0 ? negative_errno() : 0;
+
+        _cleanup_free_ char *dir = path_dirname(path);
+        if (!dir)
+                return -ENOMEM;
+        _cleanup_close_ int pfd = root_open_file(r, dir, O_PATH | O_DIRECTORY, 0);
+        if (pfd < 0)
+                return pfd;
+        if (fstatat(pfd, path_basename(path), ret, AT_SYMLINK_NOFOLLOW) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int root_readlink(Root *r, const char *path, char **ret) {
+        _cleanup_free_ char *dir = path_dirname(path);
+        if (!dir)
+                return -ENOMEM;
+        _cleanup_close_ int pfd = root_open_file(r, dir, O_PATH | O_DIRECTORY, 0);
+        if (pfd < 0)
+                return pfd;
+
+        for (size_t size = 256;; size *= 2) {
+                _cleanup_free_ char *buf = malloc(size);
+                if (!buf)
+                        return -ENOMEM;
+                ssize_t n = readlinkat(pfd, path_basename(path), buf, size);
+                if (n < 0)
+                        return negative_errno();
+                if ((size_t) n < size) {
+                        buf[n] = 0;
+                        *ret = TAKE_PTR(buf);
+                        return 0;
+                }
+                if (size > 65536)
+                        return -ENAMETOOLONG;
+        }
+}
+
+/* Splits a path into its components (empty and "." dropped; ".." kept). */
+static int split_components(const char *path, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        const char *p = path;
+        while (*p) {
+                while (*p == '/')
+                        p++;
+                if (!*p)
+                        break;
+                const char *e = strchrnul(p, '/');
+                size_t len = (size_t) (e - p);
+                if (!(len == 1 && p[0] == '.')) {
+                        int r = strv_consume(&l, strndup(p, len));
+                        if (r < 0)
+                                return r;
+                }
+                p = e;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+/* Prepends components to the pending queue (which is consumed from index *pos onwards). */
+static int queue_prepend(char ***queue, size_t *pos, char **front) {
+        _cleanup_strv_free_ char **n = NULL;
+        int r;
+        STRV_FOREACH(s, front)
+                if ((r = strv_extend(&n, *s)) < 0)
+                        return r;
+        for (char **s = *queue + *pos; *s; s++)
+                if ((r = strv_extend(&n, *s)) < 0)
+                        return r;
+        strv_free(*queue);
+        *queue = TAKE_PTR(n);
+        *pos = 0;
+        return 0;
+}
+
+int root_canonicalize(Root *r, const char *path, bool follow_final, char **ret) {
+        _cleanup_free_ char *normal = NULL;
+        _cleanup_strv_free_ char **queue = NULL;
+        _cleanup_free_ char *canon = strdup("/");
+        size_t pos = 0;
+        unsigned followed = 0;
+        int k;
+
+        if (!canon)
+                return -ENOMEM;
+        if ((k = path_normalize(path, &normal)) < 0)
+                return k;
+        if ((k = split_components(normal, &queue)) < 0)
+                return k;
+
+        /* Resolve like RESOLVE_IN_ROOT: ".." never climbs above the root and absolute symlink
+         * targets start again at the root. */
+        while (queue[pos]) {
+                const char *c = queue[pos++];
+
+                if (streq(c, "..")) {
+                        char *up = path_dirname(canon);
+                        if (!up)
+                                return -ENOMEM;
+                        free(canon);
+                        canon = up;
+                        continue;
+                }
+
+                _cleanup_free_ char *candidate = path_join(canon, c);
+                if (!candidate)
+                        return -ENOMEM;
+
+                struct stat st;
+                k = root_lstat(r, candidate, &st);
+                if (k == -ENOENT || k == -ENOTDIR) {
+                        /* Nothing more exists: the rest is taken literally (it has no ".." since
+                         * it came from a normalised path or a link target we could not follow). */
+                        free(canon);
+                        canon = TAKE_PTR(candidate);
+                        for (; queue[pos]; pos++) {
+                                if (streq(queue[pos], ".."))
+                                        return -ENOENT;
+                                char *n = path_join(canon, queue[pos]);
+                                if (!n)
+                                        return -ENOMEM;
+                                free(canon);
+                                canon = n;
+                        }
+                        break;
+                }
+                if (k < 0)
+                        return k;
+
+                if (S_ISLNK(st.st_mode) && (queue[pos] || follow_final)) {
+                        _cleanup_free_ char *target = NULL;
+                        _cleanup_strv_free_ char **parts = NULL;
+
+                        if (++followed > SYMLINK_MAX)
+                                return -ELOOP;
+                        if ((k = root_readlink(r, candidate, &target)) < 0)
+                                return k;
+                        if ((k = split_components(target, &parts)) < 0)
+                                return k;
+                        if (target[0] == '/') {
+                                free(canon);
+                                canon = strdup("/");
+                                if (!canon)
+                                        return -ENOMEM;
+                        }
+                        if ((k = queue_prepend(&queue, &pos, parts)) < 0)
+                                return k;
+                        continue;
+                }
+
+                free(canon);
+                canon = TAKE_PTR(candidate);
+        }
+
+        *ret = TAKE_PTR(canon);
+        return 0;
+}
+
+ssize_t loop_read(int fd, void *buf, size_t n) {
+        size_t done = 0;
+        while (done < n) {
+                ssize_t k = read(fd, (char *) buf + done, n - done);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (k == 0)
+                        break;
+                done += (size_t) k;
+        }
+        return (ssize_t) done;
+}
+
+int loop_write(int fd, const void *buf, size_t n) {
+        const char *p = buf;
+        while (n > 0) {
+                ssize_t k = write(fd, p, n);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                p += k;
+                n -= (size_t) k;
+        }
+        return 0;
+}
+
+int read_full_fd(int fd, size_t max, char **ret_data, size_t *ret_size) {
+        size_t cap = 4096, n = 0;
+        _cleanup_free_ char *buf = malloc(cap);
+        if (!buf)
+                return -ENOMEM;
+
+        for (;;) {
+                if (n + 1 >= cap) {
+                        if (cap > max + 1)
+                                return -EFBIG;
+                        char *b = realloc(buf, cap * 2);
+                        if (!b)
+                                return -ENOMEM;
+                        buf = b;
+                        cap *= 2;
+                }
+                ssize_t k = loop_read(fd, buf + n, cap - n - 1);
+                if (k < 0)
+                        return (int) k;
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+                if (n > max)
+                        return -EFBIG;
+        }
+        buf[n] = 0;
+        *ret_data = TAKE_PTR(buf);
+        if (ret_size)
+                *ret_size = n;
+        return 0;
+}
+
+int root_read_file(Root *r, const char *path, size_t max, char **ret_data, size_t *ret_size) {
+        /* O_NONBLOCK: a FIFO planted where a config file should be must not hang us. */
+        _cleanup_close_ int fd = root_open_file(r, path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
+        if (fd < 0)
+                return fd;
+
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        if ((uint64_t) st.st_size > max)
+                return -EFBIG;
+        return read_full_fd(fd, max, ret_data, ret_size);
+}
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char * const *) a, *(char * const *) b);
+}
+
+int root_list_dir(Root *r, const char *path, char ***ret_names) {
+        int fd = root_open_file(r, path, O_RDONLY | O_DIRECTORY, 0);
+        if (fd < 0)
+                return fd;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return negative_errno();
+        }
+
+        _cleanup_strv_free_ char **names = NULL;
+        struct dirent *de;
+        int k = 0;
+        errno = 0;
+        while ((de = readdir(d))) {
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if ((k = strv_extend(&names, de->d_name)) < 0)
+                        break;
+        }
+        if (k == 0 && errno != 0)
+                k = negative_errno();
+        closedir(d);
+        if (k < 0)
+                return k;
+
+        size_t n = strv_length(names);
+        if (n > 1)
+                qsort(names, n, sizeof(char *), cmp_str);
+        if (!names) {
+                names = calloc(1, sizeof(char *));
+                if (!names)
+                        return -ENOMEM;
+        }
+        *ret_names = TAKE_PTR(names);
+        return 0;
+}
+
+int fd_copy_xattrs(int from, int to) {
+        ssize_t n = flistxattr(from, NULL, 0);
+        if (n < 0)
+                return errno == ENOTSUP ? 0 : negative_errno();
+        if (n == 0)
+                return 0;
+
+        _cleanup_free_ char *names = malloc((size_t) n);
+        if (!names)
+                return -ENOMEM;
+        n = flistxattr(from, names, (size_t) n);
+        if (n < 0)
+                return negative_errno();
+
+        for (char *name = names; name < names + n; name += strlen(name) + 1) {
+                ssize_t vn = fgetxattr(from, name, NULL, 0);
+                if (vn < 0)
+                        return negative_errno();
+                _cleanup_free_ char *value = malloc((size_t) vn + 1);
+                if (!value)
+                        return -ENOMEM;
+                vn = fgetxattr(from, name, value, (size_t) vn);
+                if (vn < 0)
+                        return negative_errno();
+                if (fsetxattr(to, name, value, (size_t) vn, 0) < 0)
+                        return negative_errno();
+        }
+        return 0;
+}
+
+static int make_temp_name(const char *base, char **ret) {
+        uint64_t rnd;
+        if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
+                return negative_errno();
+        /* Hidden and marked as remedy's, so a crash leaves an obvious leftover that no service
+         * reading *.conf or *.toml picks up. */
+        return asprintf(ret, ".#remedy.%s.%016llx", base, (unsigned long long) rnd) < 0 ? -ENOMEM : 0;
+}
+
+int root_fsync_dir(Root *r, const char *path) {
+        _cleanup_close_ int fd = open_canonical_dir(r, path);
+        if (fd < 0)
+                return fd;
+        return fsync(fd) < 0 ? negative_errno() : 0;
+}
+
+int root_mkdir_parents(Root *r, const char *path) {
+        _cleanup_free_ char *dir = path_dirname(path);
+        _cleanup_close_ int pfd = -EBADF;
+        int created = 0;
+
+        if (!dir)
+                return -ENOMEM;
+        pfd = open_canonical_dir(r, "/");
+        if (pfd < 0)
+                return pfd;
+
+        const char *p = dir;
+        while (*p) {
+                while (*p == '/')
+                        p++;
+                if (!*p)
+                        break;
+                const char *e = strchrnul(p, '/');
+                _cleanup_free_ char *name = strndup(p, (size_t) (e - p));
+                if (!name)
+                        return -ENOMEM;
+
+                if (mkdirat(pfd, name, 0755) == 0) {
+                        created++;
+                        if (fsync(pfd) < 0)
+                                return negative_errno();
+                } else if (errno != EEXIST)
+                        return negative_errno();
+
+                /* O_NOFOLLOW: an existing symlink in place of a directory is refused, not entered. */
+                int nfd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (nfd < 0)
+                        return negative_errno();
+                close(pfd);
+                pfd = nfd;
+                p = e;
+        }
+        return created;
+}
+
+int root_write_file_atomic(Root *r, const char *path, const void *data, size_t size, const WriteOptions *options) {
+        WriteOptions o = options ? *options : WRITE_OPTIONS_KEEP;
+        _cleanup_close_ int pfd = -EBADF, tfd = -EBADF, old = -EBADF;
+        _cleanup_free_ char *tmp = NULL;
+        const char *base;
+        struct stat st;
+        int k;
+
+        if ((k = root_mkdir_parents(r, path)) < 0)
+                return k;
+        pfd = root_open_parent(r, path, &base);
+        if (pfd < 0)
+                return pfd;
+
+        bool exists = fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
+        if (!exists && errno != ENOENT)
+                return negative_errno();
+        if (exists && S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (exists && S_ISREG(st.st_mode)) {
+                old = openat(pfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+                if (old < 0)
+                        return negative_errno();
+        }
+
+        uid_t uid = o.uid != (uid_t) -1 ? o.uid : old >= 0 ? st.st_uid : 0;
+        gid_t gid = o.gid != (gid_t) -1 ? o.gid : old >= 0 ? st.st_gid : 0;
+        mode_t mode = o.mode != (mode_t) -1 ? o.mode : old >= 0 ? (st.st_mode & 07777) : 0644;
+
+        if ((k = make_temp_name(base, &tmp)) < 0)
+                return k;
+        tfd = openat(pfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (tfd < 0)
+                return negative_errno();
+
+        if ((k = loop_write(tfd, data, size)) < 0)
+                goto fail;
+        /* chown before chmod: chown clears set-id bits. */
+        if (fchown(tfd, uid, gid) < 0 || fchmod(tfd, mode) < 0) {
+                k = negative_errno();
+                goto fail;
+        }
+        /* The ACL and the SELinux label are xattrs: the replacement keeps them. */
+        if (old >= 0 && (k = fd_copy_xattrs(old, tfd)) < 0)
+                goto fail;
+        if (o.mode != (mode_t) -1 && fchmod(tfd, mode) < 0) {
+                k = negative_errno();
+                goto fail;
+        }
+        if (fsync(tfd) < 0 || renameat(pfd, tmp, pfd, base) < 0) {
+                k = negative_errno();
+                goto fail;
+        }
+        if (fsync(pfd) < 0)
+                return negative_errno();
+        return 0;
+
+fail:
+        (void) unlinkat(pfd, tmp, 0);
+        return k;
+}
+
+int root_symlink_atomic(Root *r, const char *path, const char *target) {
+        _cleanup_close_ int pfd = -EBADF;
+        _cleanup_free_ char *tmp = NULL;
+        const char *base;
+        struct stat st;
+        int k;
+
+        if ((k = root_mkdir_parents(r, path)) < 0)
+                return k;
+        pfd = root_open_parent(r, path, &base);
+        if (pfd < 0)
+                return pfd;
+        if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if ((k = make_temp_name(base, &tmp)) < 0)
+                return k;
+        if (symlinkat(target, pfd, tmp) < 0)
+                return negative_errno();
+        if (renameat(pfd, tmp, pfd, base) < 0) {
+                k = negative_errno();
+                (void) unlinkat(pfd, tmp, 0);
+                return k;
+        }
+        return fsync(pfd) < 0 ? negative_errno() : 0;
+}
+
+int root_unlink(Root *r, const char *path) {
+        _cleanup_close_ int pfd = -EBADF;
+        const char *base;
+
+        pfd = root_open_parent(r, path, &base);
+        if (pfd == -ENOENT)
+                return 0;
+        if (pfd < 0)
+                return pfd;
+        if (unlinkat(pfd, base, 0) < 0)
+                return errno == ENOENT ? 0 : negative_errno();
+        return fsync(pfd) < 0 ? negative_errno() : 1;
+}
+
+int root_rmdir(Root *r, const char *path) {
+        _cleanup_close_ int pfd = -EBADF;
+        const char *base;
+
+        pfd = root_open_parent(r, path, &base);
+        if (pfd == -ENOENT)
+                return 0;
+        if (pfd < 0)
+                return pfd;
+        if (unlinkat(pfd, base, AT_REMOVEDIR) < 0)
+                return errno == ENOENT ? 0 : errno == EEXIST ? -ENOTEMPTY : negative_errno();
+        return fsync(pfd) < 0 ? negative_errno() : 1;
+}
