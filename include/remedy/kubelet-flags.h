@@ -36,6 +36,8 @@ bool kubelet_flag_set_has(const KubeletFlagSet *s, const char *name);
 bool kubelet_flag_set_is_bool(const KubeletFlagSet *s, const char *name);
 /* The minor versions the shipped list covers, oldest first (strv). */
 int kubelet_flag_data_versions(const char *data, size_t size, char ***ret);
+/* The minor of a kubelet version: "1.33", "v1.33.2", "1.33.1-1.1" -> 33. -EINVAL otherwise. */
+int kubelet_version_minor(const char *version, unsigned *ret);
 
 typedef struct KubeletFlag {
         char *name;           /* without dashes */
@@ -58,3 +60,12 @@ void kubelet_flags_free(KubeletFlag *f, size_t n);
 int kubelet_flags_remove(const char *data, size_t size, const char *variable, char * const *remove,
                          const KubeletFlagSet *unknown_from, char **ret_data, size_t *ret_size, char ***ret_removed,
                          char **ret_error);
+/*
+ * The same with the two roles of the flag set apart: known (may be NULL) decides which flags are
+ * boolean, and with remove_unknown (which needs known) every flag it lacks is removed too. Returns
+ * -EBADMSG with "LINE:COLUMN: reason" for a file systemd would read differently than intended
+ * (an unterminated quote, a NUL byte) or when a removal cannot be done without rewriting quotes.
+ */
+int kubelet_flags_edit(const char *data, size_t size, const char *variable, char * const *remove,
+                       const KubeletFlagSet *known, bool remove_unknown, char **ret_data, size_t *ret_size,
+                       char ***ret_removed, char **ret_error);
