@@ -1,1 +1,178 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * `verify:` checks, run after apply (and shown by plan). Each one says what it saw, pass or fail,
+ * so that the report can quote the evidence. Regular expressions are compiled when the playbook
+ * loads: a typo in one is a load error with its position, not a failed verification.
+ */
+#include <errno.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "remedy/action.h"
+#include "remedy/context.h"
+
+/* Evidence quotes at most this much of a line, so that a minified file stays one readable line. */
+#define EVIDENCE_LINE_MAX 160
+
+typedef struct Pattern {
+        char *source;
+        regex_t regex;
+        bool compiled;
+} Pattern;
+
+typedef struct FileCheck {
+        Template *path;
+        Pattern contains;
+        Pattern absent;
+} FileCheck;
+
+static void pattern_done(Pattern *p) {
+        if (p->compiled)
+                regfree(&p->regex);
+        free(p->source);
+}
+
+static void file_check_free(void *args) {
+        FileCheck *f = args;
+        if (!f)
+                return;
+        template_free(f->path);
+        pattern_done(&f->contains);
+        pattern_done(&f->absent);
+        free(f);
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(FileCheck *, file_check_free);
+
+static int pattern_parse(ParseContext *pc, const YamlNode *args, const char *key, Pattern *p) {
+        int r = parse_string(pc, args, key, false, &p->source);
+        if (r <= 0)
+                return r;
+
+        /* REG_NEWLINE: ^ and $ match at every line, and . does not run across lines, which is how
+         * people read a pattern meant for a configuration file. */
+        int k = regcomp(&p->regex, p->source, REG_EXTENDED | REG_NEWLINE);
+        if (k != 0) {
+                char msg[256];   /* regerror truncates to fit; a message, not a path */
+                (void) regerror(k, &p->regex, msg, sizeof(msg));
+                return parse_error(pc, yaml_node_get(args, key), "invalid regular expression '%s' in '%s': %s",
+                                   p->source, key, msg);
+        }
+        p->compiled = true;
+        return 1;
+}
+
+static int file_check_parse(ParseContext *pc, const YamlNode *args, void **ret) {
+        static const char * const keys[] = { "path", "contains", "absent", NULL };
+        _cleanup_(file_check_freep) FileCheck *f = NULL;
+        int r;
+
+        r = parse_check_keys(pc, args, "the file check", keys);
+        if (r < 0)
+                return r;
+        f = calloc(1, sizeof(FileCheck));
+        if (!f)
+                return -ENOMEM;
+        if ((r = parse_template(pc, args, "path", true, TEMPLATE_PATH, "a path", &f->path)) < 0)
+                return r;
+        if ((r = pattern_parse(pc, args, "contains", &f->contains)) < 0)
+                return r;
+        if ((r = pattern_parse(pc, args, "absent", &f->absent)) < 0)
+                return r;
+        if (!f->contains.compiled && !f->absent.compiled)
+                return parse_error(pc, args, "the file check needs contains: or absent: (a regular expression)");
+        *ret = TAKE_PTR(f);
+        return 0;
+}
+
+/* Finds pattern in data: the 1-based line of the first match and that line's text. */
+static int pattern_find(const Pattern *p, const char *data, unsigned *ret_line, char **ret_text) {
+        regmatch_t m;
+        if (regexec(&p->regex, data, 1, &m, 0) != 0)
+                return 0;
+
+        unsigned line = 1;
+        const char *start = data;
+        for (const char *c = data; c < data + m.rm_so; c++)
+                if (*c == '\n') {
+                        line++;
+                        start = c + 1;
+                }
+        size_t len = strcspn(start, "\n");
+        bool cut = len > EVIDENCE_LINE_MAX;
+        if (asprintf(ret_text, "%.*s%s", (int) MIN(len, (size_t) EVIDENCE_LINE_MAX), start, cut ? "..." : "") < 0) {
+                *ret_text = NULL;
+                return -ENOMEM;
+        }
+        *ret_line = line;
+        return 1;
+}
+
+static int file_check_run(Context *c, const void *args, char **ret_evidence) {
+        const FileCheck *f = args;
+        _cleanup_free_ char *path = NULL, *found = NULL, *unwanted = NULL;
+        unsigned found_line = 0, unwanted_line = 0;
+        const NodeFile *file;
+        int r, k;
+
+        *ret_evidence = NULL;
+        if ((r = ctx_render(c, f->path, &path)) < 0)
+                return r;
+        if ((r = ctx_read(c, path, true, &file)) < 0)
+                return r;
+
+        if (file->kind == FILE_ABSENT)
+                k = asprintf(ret_evidence, "%s does not exist", path);
+        else if (file->kind != FILE_REGULAR)
+                k = asprintf(ret_evidence, "%s is a %s, not a file", path, file_kind_name(file->kind));
+        else {
+                int has = 0, bad = 0;
+                if (f->contains.compiled && (has = pattern_find(&f->contains, file->data, &found_line, &found)) < 0)
+                        return has;
+                if (f->absent.compiled && (bad = pattern_find(&f->absent, file->data, &unwanted_line, &unwanted)) < 0)
+                        return bad;
+
+                if (bad)
+                        k = asprintf(ret_evidence, "%s:%u: '%s' matches /%s/, which should be absent", path,
+                                     unwanted_line, unwanted, f->absent.source);
+                else if (f->contains.compiled && !has)
+                        k = asprintf(ret_evidence, "%s: no line matches /%s/", path, f->contains.source);
+                else if (has)
+                        k = asprintf(ret_evidence, "%s:%u: found '%s'%s", path, found_line, found,
+                                     f->absent.compiled ? " and nothing that should be absent" : "");
+                else
+                        k = asprintf(ret_evidence, "%s: no line matches /%s/", path, f->absent.source);
+                if (k < 0) {
+                        *ret_evidence = NULL;
+                        return -ENOMEM;
+                }
+                return !bad && (has || !f->contains.compiled);
+        }
+        if (k < 0) {
+                *ret_evidence = NULL;
+                return -ENOMEM;
+        }
+        /* A missing file passes a check that only wants something absent from it. */
+        return file->kind == FILE_ABSENT && !f->contains.compiled;
+}
+
+static const CheckType check_file = {
+        .key = "file",
+        .parse = file_check_parse,
+        .run = file_check_run,
+        .free_args = file_check_free,
+};
+
+/* `unit` and `journal` checks join this list. */
+const CheckType * const check_types[] = {
+        &check_file,
+        NULL,
+};
+
+const CheckType *check_type_find(const char *key) {
+        for (const CheckType * const *t = check_types; *t; t++)
+                if (streq((*t)->key, key))
+                        return *t;
+        return NULL;
+}

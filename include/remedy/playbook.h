@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "remedy/hash.h"
 #include "remedy/macro.h"
@@ -151,6 +152,10 @@ Playbook *playbook_free(Playbook *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Playbook *, playbook_free);
 
 const Param *playbook_find_param(const Playbook *p, const char *name);
+
+/* The loader's helpers for the params: mapping (remedy/param.c). A null node is no parameters. */
+int params_parse(ParseContext *pc, const YamlNode *node, Param **ret, size_t *ret_n);
+void params_free(Param *params, size_t n);
 const char *param_type_name(ParamType t);
 
 /* Checks a value against a parameter's type; on failure returns -EINVAL with a reason ("not a
@@ -177,13 +182,37 @@ const char *param_values_value(const ParamValues *v, size_t i);
  * the same name. Running as root, a directory or file that is not root-owned or is group- or
  * world-writable is refused (as doas does with its config): anyone who can write a playbook can
  * make remedy change any file.
+ *
+ * One broken playbook does not keep the others from loading: it stays in the set as an error
+ * entry, so that `list` can show it and `plan NAME` can report its error. Its name is its name:
+ * key when the file parses that far, else the file name without ".yaml". A later directory's
+ * entry replaces an earlier one of the same name whether either is valid or broken (an admin's
+ * broken override must not silently fall back to the shipped playbook); two files of the same
+ * name in one directory are an error entry for that name.
  */
+typedef struct PlaybookError {
+        char *name;
+        char *path;
+        char *error;        /* one line: "FILE:LINE:COLUMN: reason" or "FILE: reason" */
+} PlaybookError;
+
 typedef struct PlaybookSet {
-        Playbook **items;
+        Playbook **items;          /* valid playbooks, sorted by name */
         size_t n_items;
+        PlaybookError *errors;     /* broken ones, sorted by name; a name is never in both */
+        size_t n_errors;
 } PlaybookSet;
 
+/*
+ * dirs NULL means the default directories, which may be missing; a directory given in dirs must
+ * exist. Returns -EPERM (root: a directory others can write to), -ENOENT, ... with *ret_error
+ * set for problems with a directory; problems with a file become error entries.
+ */
 int playbook_set_load(char * const *dirs, PlaybookSet **ret, char **ret_error);
 PlaybookSet *playbook_set_free(PlaybookSet *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(PlaybookSet *, playbook_set_free);
 Playbook *playbook_set_find(const PlaybookSet *s, const char *name);
+const PlaybookError *playbook_set_find_error(const PlaybookSet *s, const char *name);
+
+/* [a-z0-9-]+, at most 64 characters. */
+bool playbook_name_is_valid(const char *s);

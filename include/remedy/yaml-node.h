@@ -78,3 +78,6 @@ const char *yaml_node_type_name(YamlNodeType t);
 /* Resolves a plain scalar as YAML 1.2 core schema booleans (true/false, True/False, TRUE/FALSE).
  * Returns 1 or 0, or -EINVAL when the node is not such a boolean. */
 int yaml_node_bool(const YamlNode *n);
+/* True for a missing node and for a plain null scalar ("", "~", null, Null, NULL): "key:" with
+ * nothing after it. */
+bool yaml_node_is_null(const YamlNode *n);
