@@ -15,6 +15,14 @@
  *
  * Errors: -EBADMSG when the input is not valid TOML, -EINVAL when the edit is impossible (the key
  * is a table, the table is an inline table or array); *ret_error = "LINE:COLUMN: reason".
+ * Errors in the arguments themselves (a table name that does not parse, a value that is not of
+ * its type) are -EINVAL with a reason that has no position. *ret_error (may be NULL) is set only
+ * on failure; columns count characters (codepoints), as toml++ does.
+ *
+ * key is one key name, not a dotted path: it is written bare when it can be, quoted otherwise.
+ * An existing value is replaced in place (also inside an inline table or a table defined with
+ * dotted keys); a missing key is only added to a table with a [header] of its own (or the root).
+ * A string keeps a 'literal' style when the old value used one and the new text allows it.
  */
 
 #include <stddef.h>
@@ -32,5 +40,14 @@ int toml_edit_set(const char *data, size_t size, const char *table, const char *
  */
 int toml_edit_get(const char *data, size_t size, const char *keypath, char **ret_value, char **ret_error);
 
+/* The same for one key of a table named as toml_edit_set() takes them (table as in a [header],
+ * key a single name): for saying what a value was. */
+int toml_edit_get_key(const char *data, size_t size, const char *table, const char *key, char **ret_value,
+                      char **ret_error);
+
 /* Parses data; 0 when valid TOML, -EBADMSG with "LINE:COLUMN: reason" otherwise. */
 int toml_edit_check(const char *data, size_t size, char **ret_error);
+
+/* Checks a table name as toml_edit_set() takes it (for validating playbooks at load time); 0 or
+ * -EINVAL with a reason. */
+int toml_edit_check_table(const char *table, char **ret_error);
