@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * What unit-install.c (is-enabled and the enable/disable/mask/unmask planners) needs from
+ * unit-file.c (unit names, [Install] parsing, lookup) beyond include/remedy/unit-file.h: the
+ * helpers both read the node's search path with, so that links are compared by the same rules
+ * the lookup used to find the unit.
+ */
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "remedy/macro.h"
+#include "remedy/unit-file.h"
+
+/* Sets *ret_error to the formatted line unless ret_error is NULL or already set; 0 or -ENOMEM. */
+_printf_(2, 3) int unit_set_error(char **ret_error, const char *fmt, ...);
+
+/* Returns err after setting *ret_error, for `return fail(ret_error, -EINVAL, "...", ...);`. */
+#define fail(ret_error, err, ...) ({ (void) unit_set_error(ret_error, __VA_ARGS__); (err); })
+
+/* ".service" of foo@bar.service, or NULL. */
+static inline const char *unit_suffix(const char *name) {
+        return strrchr(name, '.');
+}
+
+/* The prefix ("foo" of foo@bar.service) and instance ("bar", or "" when there is none). */
+int unit_name_split(const char *name, char **ret_prefix, char **ret_instance);
+
+/* "a/b", with a == "/" giving "/b"; NULL when out of memory. */
+char *unit_path_join(const char *a, const char *b);
+
+/* The last component of path (path itself when it has no '/'). */
+static inline const char *unit_path_base(const char *path) {
+        const char *s = strrchr(path, '/');
+        return s ? s + 1 : path;
+}
+
+/* A symlink's target made absolute against the directory holding it, "." and ".." folded
+ * lexically (symlinks in it are left alone, as systemd compares names). */
+char *unit_link_target_abs(const char *dir, const char *target);
+
+static inline int unit_fs_read(const UnitFS *fs, const char *path, bool follow, const NodeFile **ret) {
+        return fs->read(fs->userdata, path, follow, ret);
+}
+
+/* Names in dir matching pattern (in the last component); none when dir is missing. */
+int unit_fs_list(const UnitFS *fs, const char *dir, const char *pattern, char ***ret_names);
