@@ -1,1 +1,607 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The backup store: a 0700 directory holding ID.tar.zst and ID.json per transaction and a lock
+ * file. Everything inside is opened relative to the store's directory fd with O_NOFOLLOW, so a
+ * path swapped after backup_store_open() cannot redirect a read or a write.
+ */
+#include "remedy/backup.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "remedy/fileio.h"
+#include "remedy/strv.h"
+
+#define STORE_LOCK_FILE "lock"
+#define STORE_MANIFEST_MAX (8U * 1024U * 1024U)
+#define TXN_ID_MAX 64
+
+struct BackupStore {
+        char *path;
+        int fd;
+        int lock_fd;
+};
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
+
+static const char *const txn_state_names[_TXN_STATE_MAX] = {
+        [TXN_PREPARED] = "prepared",
+        [TXN_APPLYING] = "applying",
+        [TXN_APPLIED] = "applied",
+        [TXN_FAILED] = "failed",
+        [TXN_ROLLED_BACK] = "rolled-back",
+};
+
+const char *txn_state_to_string(TxnState s) {
+        if ((unsigned) s >= _TXN_STATE_MAX)
+                return NULL;
+        return txn_state_names[s];
+}
+
+int txn_state_from_string(const char *s) {
+        if (!s)
+                return -EINVAL;
+        for (int i = 0; i < _TXN_STATE_MAX; i++)
+                if (streq(s, txn_state_names[i]))
+                        return i;
+        return -EINVAL;
+}
+
+bool txn_state_unresolved(TxnState s) {
+        return s == TXN_PREPARED || s == TXN_APPLYING || s == TXN_FAILED;
+}
+
+bool txn_id_is_valid(const char *id) {
+        size_t n;
+
+        if (!id)
+                return false;
+        n = strlen(id);
+        if (n == 0 || n > TXN_ID_MAX)
+                return false;
+        /* Letters, digits and '-', not leading: a plain file name that cannot be an option. */
+        if (id[0] == '-')
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                char c = id[i];
+                if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-'))
+                        return false;
+        }
+        return true;
+}
+
+BackupStore *backup_store_free(BackupStore *s) {
+        if (!s)
+                return NULL;
+        if (s->fd >= 0)
+                (void) close(s->fd);
+        /* Closing the last fd of the open file description drops the OFD lock. */
+        if (s->lock_fd >= 0)
+                (void) close(s->lock_fd);
+        free(s->path);
+        free(s);
+        return NULL;
+}
+
+const char *backup_store_path(const BackupStore *s) {
+        return s ? s->path : NULL;
+}
+
+int backup_store_fd(const BackupStore *s) {
+        return s ? s->fd : -EBADF;
+}
+
+/* mkdir -p of the parents of a normalised absolute host path, 0755. */
+static int mkdir_parents(const char *path) {
+        _cleanup_free_ char *copy = strdup(path);
+
+        if (!copy)
+                return -ENOMEM;
+        for (char *p = strchr(copy + 1, '/'); p; p = strchr(p + 1, '/')) {
+                *p = 0;
+                if (mkdir(copy, 0755) < 0 && errno != EEXIST)
+                        return -errno;
+                *p = '/';
+        }
+        return 0;
+}
+
+int backup_store_open(const char *path, bool create, BackupStore **ret) {
+        _cleanup_(backup_store_freep) BackupStore *s = NULL;
+        _cleanup_free_ char *normalized = NULL;
+        struct open_how how = {
+                .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+                .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+        };
+        struct stat st;
+        int r;
+
+        if (!path || !ret)
+                return -EINVAL;
+        r = path_normalize(path, &normalized);
+        if (r < 0)
+                return r;
+
+        if (create) {
+                r = mkdir_parents(normalized);
+                if (r < 0)
+                        return r;
+                if (mkdir(normalized, 0700) < 0 && errno != EEXIST)
+                        return -errno;
+        }
+
+        s = calloc(1, sizeof(BackupStore));
+        if (!s)
+                return -ENOMEM;
+        s->fd = s->lock_fd = -EBADF;
+        s->path = TAKE_PTR(normalized);
+
+        /* No symlink anywhere on the way: the store holds what rollback will write as root. */
+        s->fd = (int) syscall(SYS_openat2, AT_FDCWD, s->path, &how, sizeof how);
+        if (s->fd < 0)
+                return -errno;
+        if (fstat(s->fd, &st) < 0)
+                return -errno;
+        if (st.st_uid != geteuid())
+                return -EPERM;
+        if ((st.st_mode & 07777) != 0700) {
+                if (create) {
+                        if (fchmod(s->fd, 0700) < 0)
+                                return -errno;
+                } else if (st.st_mode & 022)
+                        /* Someone else could have planted or edited a manifest: refuse to use it. */
+                        return -EPERM;
+        }
+
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+static int read_holder_pid(int fd, pid_t *ret) {
+        char buf[32];
+        ssize_t n;
+        char *end;
+        long pid;
+
+        n = pread(fd, buf, sizeof buf - 1, 0);
+        if (n <= 0)
+                return -ENODATA;
+        buf[n] = 0;
+        errno = 0;
+        pid = strtol(buf, &end, 10);
+        if (errno != 0 || end == buf || (*end != '\n' && *end != 0) || pid <= 0 || pid > INT32_MAX)
+                return -EBADMSG;
+        *ret = (pid_t) pid;
+        return 0;
+}
+
+int backup_store_lock(BackupStore *s, pid_t *ret_holder) {
+        _cleanup_close_ int fd = -EBADF;
+        struct flock fl = {
+                .l_type = F_WRLCK,
+                .l_whence = SEEK_SET,
+        };
+        char buf[32];
+        int n;
+
+        if (!s)
+                return -EINVAL;
+        if (ret_holder)
+                *ret_holder = 0;
+        if (s->lock_fd >= 0)
+                return 0;
+
+        fd = openat(s->fd, STORE_LOCK_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+        if (fd < 0)
+                return -errno;
+
+        /* An OFD lock belongs to this open file description: it is not shared with a forked child
+         * and not dropped when some other fd of this process on the same file is closed. */
+        if (fcntl(fd, F_OFD_SETLK, &fl) < 0) {
+                int e = errno;
+                if (e == EAGAIN || e == EACCES) {
+                        pid_t holder = 0;
+                        if (ret_holder && read_holder_pid(fd, &holder) >= 0)
+                                *ret_holder = holder;
+                        return -EBUSY;
+                }
+                return -e;
+        }
+
+        n = snprintf(buf, sizeof buf, "%d\n", (int) getpid());
+        if (ftruncate(fd, 0) < 0)
+                return -errno;
+        if (pwrite(fd, buf, (size_t) n, 0) != n)
+                return errno > 0 ? -errno : -EIO;
+
+        s->lock_fd = TAKE_FD(fd);
+        return 0;
+}
+
+static void random_hex(char *buf, size_t n_bytes) {
+        static const char digits[] = "0123456789abcdef";
+        unsigned char bytes[16];
+
+        n_bytes = MIN(n_bytes, sizeof bytes);
+        /* Only for temporary names, which O_EXCL guards anyway: a weak fallback is harmless. */
+        if (getrandom(bytes, n_bytes, GRND_NONBLOCK) != (ssize_t) n_bytes)
+                for (size_t i = 0; i < n_bytes; i++)
+                        bytes[i] = (unsigned char) (rand() ^ getpid());
+        for (size_t i = 0; i < n_bytes; i++) {
+                buf[2 * i] = digits[bytes[i] >> 4];
+                buf[2 * i + 1] = digits[bytes[i] & 15];
+        }
+        buf[2 * n_bytes] = 0;
+}
+
+/* Writes name in the store atomically: temp file, fsync, rename over, fsync of the store. */
+static int store_write_atomic(BackupStore *s, const char *name, const char *data, size_t size) {
+        _cleanup_free_ char *tmp = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        char rnd[17];
+        int r;
+
+        random_hex(rnd, 8);
+        if (asprintf(&tmp, ".%s.%s.tmp", name, rnd) < 0)
+                return -ENOMEM;
+        fd = openat(s->fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return -errno;
+
+        r = loop_write(fd, data, size);
+        if (r >= 0 && fchmod(fd, 0600) < 0)
+                r = -errno;
+        if (r >= 0 && fsync(fd) < 0)
+                r = -errno;
+        if (r >= 0 && renameat(s->fd, tmp, s->fd, name) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void) unlinkat(s->fd, tmp, 0);
+                return r;
+        }
+        if (fsync(s->fd) < 0)
+                return -errno;
+        return 0;
+}
+
+static int format_now(char **ret) {
+        struct timespec ts;
+        struct tm tm;
+        char buf[32];
+
+        if (clock_gettime(CLOCK_REALTIME, &ts) < 0 || !gmtime_r(&ts.tv_sec, &tm))
+                return -errno;
+        if (strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+                return -EINVAL;
+        *ret = strdup(buf);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int backup_store_save(BackupStore *s, Manifest *m) {
+        _cleanup_free_ char *json = NULL, *name = NULL, *now = NULL;
+        int r;
+
+        if (!s || !m || !txn_id_is_valid(m->id))
+                return -EINVAL;
+
+        r = format_now(&now);
+        if (r < 0)
+                return r;
+        if (!m->created) {
+                m->created = strdup(now);
+                if (!m->created)
+                        return -ENOMEM;
+        }
+        free(m->updated);
+        m->updated = TAKE_PTR(now);
+
+        r = manifest_to_json(m, &json);
+        if (r < 0)
+                return r;
+        if (asprintf(&name, "%s" TXN_MANIFEST_SUFFIX, m->id) < 0)
+                return -ENOMEM;
+        return store_write_atomic(s, name, json, strlen(json));
+}
+
+static int store_read_manifest(BackupStore *s, const char *id, Manifest **ret, char **ret_error) {
+        _cleanup_(manifest_freep) Manifest *m = NULL;
+        _cleanup_free_ char *name = NULL, *data = NULL, *reason = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        size_t size;
+        int r;
+
+        if (asprintf(&name, "%s" TXN_MANIFEST_SUFFIX, id) < 0)
+                return -ENOMEM;
+        fd = openat(s->fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADMSG;
+
+        r = read_full_fd(fd, STORE_MANIFEST_MAX, &data, &size);
+        if (r < 0)
+                return r;
+        r = manifest_from_json(data, size, &m, &reason);
+        if (r >= 0 && !streq(m->id, id)) {
+                free(reason);
+                if (asprintf(&reason, "id: \"%s\" does not match the file name", m->id) < 0)
+                        reason = NULL;
+                r = -EBADMSG;
+        }
+        if (r < 0) {
+                if (ret_error && asprintf(ret_error, "%s: %s", name, strempty(reason)) < 0)
+                        *ret_error = NULL;
+                return r;
+        }
+
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+/* IDs of the manifests in the store, sorted: oldest first. Temp files start with '.'. */
+static int store_list_ids(BackupStore *s, char ***ret) {
+        _cleanup_(closedirp) DIR *d = NULL;
+        _cleanup_strv_free_ char **ids = NULL;
+        int fd, r;
+
+        fd = openat(s->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(fd);
+        if (!d) {
+                r = -errno;
+                (void) close(fd);
+                return r;
+        }
+
+        for (;;) {
+                struct dirent *de;
+                size_t len;
+
+                errno = 0;
+                de = readdir(d);
+                if (!de) {
+                        if (errno != 0)
+                                return -errno;
+                        break;
+                }
+                len = strlen(de->d_name);
+                if (de->d_name[0] == '.' || !endswith(de->d_name, TXN_MANIFEST_SUFFIX))
+                        continue;
+
+                _cleanup_free_ char *id = strndup(de->d_name, len - strlen(TXN_MANIFEST_SUFFIX));
+                if (!id)
+                        return -ENOMEM;
+                if (!txn_id_is_valid(id))
+                        continue;
+                r = strv_consume(&ids, TAKE_PTR(id));
+                if (r < 0)
+                        return r;
+        }
+
+        strv_sort(ids);
+        *ret = TAKE_PTR(ids);
+        return 0;
+}
+
+int backup_store_list_full(BackupStore *s, Manifest ***ret, size_t *ret_n, char **ret_error) {
+        _cleanup_strv_free_ char **ids = NULL;
+        Manifest **list = NULL;
+        size_t n = 0;
+        int r;
+
+        if (!s || !ret || !ret_n)
+                return -EINVAL;
+        if (ret_error)
+                *ret_error = NULL;
+
+        r = store_list_ids(s, &ids);
+        if (r < 0)
+                return r;
+        list = calloc(strv_length(ids) + 1, sizeof(Manifest *));
+        if (!list)
+                return -ENOMEM;
+        STRV_FOREACH(id, ids) {
+                r = store_read_manifest(s, *id, &list[n], ret_error);
+                if (r < 0) {
+                        manifest_list_free(list, n);
+                        return r;
+                }
+                n++;
+        }
+
+        *ret = list;
+        *ret_n = n;
+        return 0;
+}
+
+int backup_store_list(BackupStore *s, Manifest ***ret, size_t *ret_n) {
+        return backup_store_list_full(s, ret, ret_n, NULL);
+}
+
+int backup_store_load(BackupStore *s, const char *id, Manifest **ret, char **ret_error) {
+        _cleanup_strv_free_ char **ids = NULL;
+        size_t n;
+        int r;
+
+        if (!s || !ret)
+                return -EINVAL;
+        if (ret_error)
+                *ret_error = NULL;
+        if (id) {
+                if (!txn_id_is_valid(id))
+                        return -EINVAL;
+                return store_read_manifest(s, id, ret, ret_error);
+        }
+
+        r = store_list_ids(s, &ids);
+        if (r < 0)
+                return r;
+        n = strv_length(ids);
+        if (n == 0)
+                return -ENOENT;
+        return store_read_manifest(s, ids[n - 1], ret, ret_error);
+}
+
+int backup_store_find_unresolved(BackupStore *s, Manifest **ret) {
+        _cleanup_strv_free_ char **ids = NULL;
+        size_t n;
+        int r;
+
+        if (!s || !ret)
+                return -EINVAL;
+        r = store_list_ids(s, &ids);
+        if (r < 0)
+                return r;
+
+        n = strv_length(ids);
+        for (size_t i = n; i > 0; i--) {
+                _cleanup_(manifest_freep) Manifest *m = NULL;
+
+                /* A manifest that does not parse could be an unresolved transaction: fail rather
+                 * than let a new apply run over a half-changed node. */
+                r = store_read_manifest(s, ids[i - 1], &m, NULL);
+                if (r < 0)
+                        return r;
+                if (txn_state_unresolved(m->state)) {
+                        *ret = TAKE_PTR(m);
+                        return 1;
+                }
+        }
+        *ret = NULL;
+        return 0;
+}
+
+int backup_store_prune(BackupStore *s, unsigned keep, char ***ret_removed) {
+        _cleanup_strv_free_ char **ids = NULL, **removed = NULL;
+        size_t n;
+        int r, n_removed = 0;
+
+        if (!s)
+                return -EINVAL;
+        r = store_list_ids(s, &ids);
+        if (r < 0)
+                return r;
+
+        n = strv_length(ids);
+        for (size_t i = 0; i + keep < n; i++) {
+                _cleanup_(manifest_freep) Manifest *m = NULL;
+                _cleanup_free_ char *manifest_name = NULL, *archive_name = NULL;
+
+                /* Keep what cannot be read: it may be unresolved, and an operator should look. */
+                if (store_read_manifest(s, ids[i], &m, NULL) < 0 || txn_state_unresolved(m->state))
+                        continue;
+
+                if (asprintf(&manifest_name, "%s" TXN_MANIFEST_SUFFIX, ids[i]) < 0 ||
+                    asprintf(&archive_name, "%s" TXN_ARCHIVE_SUFFIX, ids[i]) < 0)
+                        return -ENOMEM;
+                /* The manifest first: a crash in between leaves an orphan archive, never a
+                 * manifest whose archive is gone. */
+                if (unlinkat(s->fd, manifest_name, 0) < 0 && errno != ENOENT)
+                        return -errno;
+                if (unlinkat(s->fd, archive_name, 0) < 0 && errno != ENOENT)
+                        return -errno;
+                n_removed++;
+                if (ret_removed) {
+                        r = strv_extend(&removed, ids[i]);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        if (n_removed > 0 && fsync(s->fd) < 0)
+                return -errno;
+        if (ret_removed)
+                *ret_removed = TAKE_PTR(removed);
+        return n_removed;
+}
+
+static bool txn_state_transition_allowed(TxnState from, TxnState to) {
+        if (from == to)
+                return true;
+        switch (from) {
+        case TXN_PREPARED:
+                return true;
+        case TXN_APPLYING:
+                return to == TXN_APPLIED || to == TXN_FAILED || to == TXN_ROLLED_BACK;
+        case TXN_APPLIED:
+                return to == TXN_FAILED || to == TXN_ROLLED_BACK;
+        case TXN_FAILED:
+                return to == TXN_ROLLED_BACK;
+        default:
+                return false;
+        }
+}
+
+int txn_set_state(BackupStore *s, Manifest *m, TxnState state, const char *error) {
+        _cleanup_free_ char *new_error = NULL, *old_error = NULL;
+        TxnState old_state;
+        int r;
+
+        if (!s || !m || (unsigned) state >= _TXN_STATE_MAX)
+                return -EINVAL;
+        if (!txn_state_transition_allowed(m->state, state))
+                return -EINVAL;
+        if (error) {
+                new_error = strdup(error);
+                if (!new_error)
+                        return -ENOMEM;
+        }
+
+        old_state = m->state;
+        old_error = m->error;
+        m->state = state;
+        m->error = TAKE_PTR(new_error);
+        r = backup_store_save(s, m);
+        if (r < 0) {
+                /* Keep the in-memory manifest equal to what is on disk. */
+                new_error = m->error;
+                m->error = TAKE_PTR(old_error);
+                m->state = old_state;
+                return r;
+        }
+        return 0;
+}
+
+int txn_add_unit(BackupStore *s, Manifest *m, const char *name, const char *unit_file_state, const char *active_state) {
+        ManifestUnit *units;
+        int r;
+
+        if (!s || !m || !name || !*name || strchr(name, '/'))
+                return -EINVAL;
+        /* The first record is the state before the transaction; later ones would be ours. */
+        for (size_t i = 0; i < m->n_units; i++)
+                if (streq(m->units[i].name, name))
+                        return 0;
+
+        units = realloc(m->units, sizeof(ManifestUnit) * (m->n_units + 1));
+        if (!units)
+                return -ENOMEM;
+        m->units = units;
+        units[m->n_units] = (ManifestUnit) {
+                .name = strdup(name),
+                .unit_file_state = strdup(strempty(unit_file_state)),
+                .active_state = strdup(strempty(active_state)),
+        };
+        m->n_units++;
+        if (!units[m->n_units - 1].name || !units[m->n_units - 1].unit_file_state ||
+            !units[m->n_units - 1].active_state)
+                r = -ENOMEM;
+        else
+                r = backup_store_save(s, m);
+        if (r < 0) {
+                m->n_units--;
+                free(units[m->n_units].name);
+                free(units[m->n_units].unit_file_state);
+                free(units[m->n_units].active_state);
+                return r;
+        }
+        return 1;
+}

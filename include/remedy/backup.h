@@ -33,6 +33,8 @@
 
 #define MANIFEST_FORMAT 1
 #define BACKUP_KEEP_DEFAULT 50   /* apply prunes to this many on its own */
+#define TXN_ARCHIVE_SUFFIX ".tar.zst"
+#define TXN_MANIFEST_SUFFIX ".json"
 
 typedef enum TxnState {
         TXN_PREPARED,
@@ -47,6 +49,8 @@ const char *txn_state_to_string(TxnState s);
 int txn_state_from_string(const char *s);   /* TxnState or -EINVAL */
 /* prepared, applying and failed transactions are unresolved: the node may be half-changed. */
 bool txn_state_unresolved(TxnState s);
+/* IDs are file names: letters, digits and '-' (not leading), at most 64 characters. */
+bool txn_id_is_valid(const char *id);
 
 typedef struct ManifestPlaybook {
         char *name;
@@ -114,12 +118,14 @@ typedef struct BackupStore BackupStore;
  * Opens the store at a host path (default: ROOT/var/lib/remedy/backups). With create, makes it
  * (parents 0755, the store 0700) and tightens an existing store that is not 0700. Refuses a
  * store not owned by the caller's uid or reachable through a symlink.
- * Without create, a missing store is -ENOENT.
+ * Without create, a missing store is -ENOENT and one writable by group or others -EPERM.
  */
 int backup_store_open(const char *path, bool create, BackupStore **ret);
 BackupStore *backup_store_free(BackupStore *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(BackupStore *, backup_store_free);
 const char *backup_store_path(const BackupStore *s);
+/* The store directory's fd (owned by the store). */
+int backup_store_fd(const BackupStore *s);
 
 /*
  * Takes the store's lock (an OFD lock on STORE/lock, which records the holder's pid) without
@@ -131,6 +137,8 @@ int backup_store_lock(BackupStore *s, pid_t *ret_holder);
 /* Every transaction in the store, oldest first. Manifests that do not parse are reported with
  * -EBADMSG naming the file. */
 int backup_store_list(BackupStore *s, Manifest ***ret, size_t *ret_n);
+/* The same, with "FILE: reason" in *ret_error when a manifest does not parse. */
+int backup_store_list_full(BackupStore *s, Manifest ***ret, size_t *ret_n, char **ret_error);
 void manifest_list_free(Manifest **l, size_t n);
 
 /* Loads one transaction by ID, or the newest with id == NULL (-ENOENT when there is none). */
@@ -169,7 +177,12 @@ int txn_create(BackupStore *s, Root *root, const TxnInfo *info, char * const *pa
 /* Records units before they are changed (live mode); rewrites the manifest. */
 int txn_add_unit(BackupStore *s, Manifest *m, const char *name, const char *unit_file_state, const char *active_state);
 
-/* Moves to a new state, recording error (may be NULL), durably. */
+/* Writes m as STORE/ID.json durably (temp file, fsync, rename, fsync of the store), setting
+ * updated (and created, when unset) to now. */
+int backup_store_save(BackupStore *s, Manifest *m);
+
+/* Moves to a new state, recording error (may be NULL), durably. Going back (applied -> applying,
+ * anything out of rolled-back) is -EINVAL; the same state again only updates the error. */
 int txn_set_state(BackupStore *s, Manifest *m, TxnState state, const char *error);
 
 /* Checks that the archive exists, has the manifest's size and SHA-256, and holds exactly the
@@ -188,7 +201,8 @@ typedef struct RestoreItem {
         RestoreAction action;
         const char *path;
         const char *kind;            /* archived kind: "file", "symlink", "absent", "directory" */
-        const char *archived_data;   /* file content or symlink target, for diffs (RESTORE_FILE) */
+        const char *archived_data;   /* file content or symlink target, for diffs (RESTORE_FILE);
+                                      * NULL for a file larger than NODE_FILE_MAX */
         size_t archived_size;
         mode_t archived_mode;
         uid_t archived_uid;

@@ -1,6 +1,779 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The backup store and transactions on a real temporary node tree: files with xattrs (user.* and
+ * trusted.*), a POSIX ACL, odd modes and a non-root owner, a symlink, and a file created in new
+ * directories. After create -> change -> rollback the tree must be identical, metadata included.
+ * Needs root (chown, trusted.* xattrs).
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+
+#include "remedy/backup.h"
+#include "remedy/strv.h"
 #include "tap.h"
+#include "test-util.h"
+
+#define OWNER 1234
+#define ACL_USER_ID 1500
+
+static char *tmp, *root_dir, *store_dir;
+
+static char *node(const char *path) {
+        char *p;
+        if (asprintf(&p, "%s%s", root_dir, path) < 0)
+                abort();
+        return p;
+}
+
+static void node_write(const char *path, const char *data, mode_t mode) {
+        _cleanup_free_ char *p = node(path);
+        write_file(p, data, strlen(data));
+        if (chmod(p, mode) < 0)
+                abort();
+}
+
+static void node_mkdir(const char *path) {
+        _cleanup_free_ char *p = node(path);
+        if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                abort();
+}
+
+static void node_mtime(const char *path, time_t sec, long nsec) {
+        _cleanup_free_ char *p = node(path);
+        struct timespec ts[2] = { { sec, nsec }, { sec, nsec } };
+        if (utimensat(AT_FDCWD, p, ts, AT_SYMLINK_NOFOLLOW) < 0)
+                abort();
+}
+
+/* A POSIX access ACL in the kernel's xattr format: user::rw-, user:1500:r--, group::r--,
+ * mask::r--, other::--- (entries sorted by tag, then id). */
+static void set_acl(const char *path) {
+        struct {
+                uint32_t version;
+                struct {
+                        uint16_t tag, perm;
+                        uint32_t id;
+                } e[5];
+        } __attribute__((packed)) acl = {
+                2,
+                {
+                        { 0x01, 6, UINT32_MAX },
+                        { 0x02, 4, ACL_USER_ID },
+                        { 0x04, 4, UINT32_MAX },
+                        { 0x10, 4, UINT32_MAX },
+                        { 0x20, 0, UINT32_MAX },
+                },
+        };
+        _cleanup_free_ char *p = node(path);
+        if (setxattr(p, "system.posix_acl_access", &acl, sizeof acl, 0) < 0)
+                abort();
+}
+
+/* Every object below dir, sorted, with type, mode, owner, mtime, size, content hash or link
+ * target and every xattr (ACLs included): two equal snapshots mean an identical tree. */
+static void snapshot_walk(const char *dir, const char *rel, char **out, size_t *len, FILE *f) {
+        struct dirent **names;
+        int n = scandir(dir, &names, NULL, alphasort);
+        if (n < 0)
+                abort();
+        for (int i = 0; i < n; i++) {
+                const char *name = names[i]->d_name;
+                _cleanup_free_ char *path = NULL, *relpath = NULL;
+                char xattrs[4096];
+                struct stat st;
+                ssize_t k;
+
+                if (streq(name, ".") || streq(name, "..")) {
+                        free(names[i]);
+                        continue;
+                }
+                if (asprintf(&path, "%s/%s", dir, name) < 0 || asprintf(&relpath, "%s/%s", rel, name) < 0)
+                        abort();
+                if (lstat(path, &st) < 0)
+                        abort();
+                fprintf(f, "%s %o %u:%u %lld.%09ld %lld", relpath, (unsigned) st.st_mode, (unsigned) st.st_uid,
+                        (unsigned) st.st_gid, (long long) st.st_mtim.tv_sec, st.st_mtim.tv_nsec, (long long) st.st_size);
+                if (S_ISREG(st.st_mode)) {
+                        size_t size;
+                        _cleanup_free_ char *data = read_file(path, &size);
+                        char sha[SHA256_HEX_SIZE];
+                        sha256_hex(data, size, sha);
+                        fprintf(f, " sha=%s", sha);
+                } else if (S_ISLNK(st.st_mode)) {
+                        char target[4096];
+                        k = readlink(path, target, sizeof target - 1);
+                        if (k < 0)
+                                abort();
+                        target[k] = 0;
+                        fprintf(f, " -> %s", target);
+                }
+                k = llistxattr(path, xattrs, sizeof xattrs);
+                if (k < 0)
+                        abort();
+                /* The kernel lists xattrs in a stable order for one inode, not a sorted one. */
+                _cleanup_strv_free_ char **xl = NULL;
+                for (char *x = xattrs; x < xattrs + k; x += strlen(x) + 1)
+                        if (strv_extend(&xl, x) < 0)
+                                abort();
+                strv_sort(xl);
+                STRV_FOREACH(x, xl) {
+                        unsigned char value[1024];
+                        ssize_t vk = lgetxattr(path, *x, value, sizeof value);
+                        if (vk < 0)
+                                abort();
+                        fprintf(f, " %s=", *x);
+                        for (ssize_t j = 0; j < vk; j++)
+                                fprintf(f, "%02x", value[j]);
+                }
+                fputc('\n', f);
+                if (S_ISDIR(st.st_mode))
+                        snapshot_walk(path, relpath, out, len, f);
+                free(names[i]);
+        }
+        free(names);
+}
+
+static char *snapshot(const char *dir) {
+        char *out = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&out, &len);
+        if (!f)
+                abort();
+        snapshot_walk(dir, "", &out, &len, f);
+        fclose(f);
+        return out;
+}
+
+/* The node: what a transaction covers, with all the metadata a restore must bring back. */
+static void make_tree(void) {
+        static const char tool[] = "\177ELF\0\1\2binary\0content";
+        _cleanup_free_ char *p = NULL, *link = NULL;
+
+        node_mkdir("/etc");
+        node_mkdir("/etc/app");
+        node_mkdir("/usr");
+        node_mkdir("/usr/bin");
+        node_write("/etc/app/config.toml", "[plugins]\nsandbox_image = \"registry.k8s.io/pause:3.6\"\n", 0600);
+        node_write("/etc/app/removed.conf", "remove me\n", 0640);
+        node_write("/etc/app/keep.conf", "not in the transaction\n", 0644);
+
+        p = node("/usr/bin/tool");
+        write_file(p, tool, sizeof tool);
+        if (chmod(p, 04755) < 0)
+                abort();
+
+        free(p);
+        p = node("/etc/app/config.toml");
+        if (chown(p, OWNER, OWNER) < 0 || setxattr(p, "user.note", "hello", 5, 0) < 0 ||
+            setxattr(p, "trusted.secret", "t0p", 3, 0) < 0)
+                abort();
+        set_acl("/etc/app/config.toml");
+
+        link = node("/etc/app/current");
+        if (symlink("config.toml", link) < 0 || lchown(link, OWNER, 0) < 0)
+                abort();
+
+        node_mtime("/etc/app/config.toml", 1600000000, 111111111);
+        node_mtime("/etc/app/removed.conf", 1600000001, 0);
+        node_mtime("/etc/app/current", 1600000002, 222);
+        node_mtime("/usr/bin/tool", 1500000000, 5);
+        node_mtime("/usr/bin", 1500000100, 0);
+        node_mtime("/etc/app", 1600000100, 999999999);
+        node_mtime("/etc", 1600000200, 1);
+}
+
+static char **txn_paths(void) {
+        char **l = NULL;
+        const char *paths[] = { "/etc/app/config.toml", "/usr/bin/tool", "/etc/app/current", "/etc/app/removed.conf",
+                                "/etc/app/new.d/sub/created.conf", "/etc/app/config.toml" /* duplicate */ };
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++)
+                if (strv_extend(&l, paths[i]) < 0)
+                        abort();
+        return l;
+}
+
+static const TxnInfo *txn_info(void) {
+        static char *names[] = { "image", NULL }, *values[] = { "registry.k8s.io/pause:3.9", NULL };
+        static const TxnPlaybookInfo pb = {
+                .name = "containerd-sandbox-image",
+                .path = "/usr/share/remedy/playbooks/containerd-sandbox-image.yaml",
+                .sha256 = "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae",
+                .param_names = names,
+                .param_values = values,
+        };
+        static TxnInfo info = {
+                .command = "apply containerd-sandbox-image",
+                .remedy_version = "0.1.0",
+                .playbooks = &pb,
+                .n_playbooks = 1,
+        };
+        info.root_path = root_dir;
+        return &info;
+}
+
+/* What apply would do: change content, mode, owner and xattrs, replace the symlink, remove two
+ * files, create one in two new directories. */
+static void damage_tree(void) {
+        _cleanup_free_ char *cfg = node("/etc/app/config.toml"), *tool = node("/usr/bin/tool"),
+                            *removed = node("/etc/app/removed.conf"), *cur = node("/etc/app/current");
+
+        write_file(cfg, "[plugins]\nsandbox_image = \"registry.k8s.io/pause:3.9\"\n", 54);
+        if (chmod(cfg, 0644) < 0 || chown(cfg, 0, 0) < 0 || removexattr(cfg, "user.note") < 0 ||
+            setxattr(cfg, "user.extra", "x", 1, 0) < 0)
+                abort();
+        if (unlink(tool) < 0 || unlink(removed) < 0 || unlink(cur) < 0)
+                abort();
+        write_file(cur, "now a file\n", 11);
+        node_mkdir("/etc/app/new.d");
+        node_mkdir("/etc/app/new.d/sub");
+        node_write("/etc/app/new.d/sub/created.conf", "created\n", 0644);
+}
+
+static void test_manifest_fixtures(void) {
+        static const struct {
+                const char *file, *reason;
+        } bad[] = {
+                { "bad-format.json", "format: unsupported manifest format 2" },
+                { "bad-missing-state.json", "state: missing" },
+                { "bad-state.json", "state: unknown state \"half-done\"" },
+                { "bad-dotdot.json", "entries[0].path: \"/etc/containerd/../shadow\" is not a canonical absolute path" },
+                { "bad-relative.json", "entries[0].path: \"etc/containerd/config.toml\" is not a canonical" },
+                { "bad-double-slash.json", "dirs[0].path: \"/etc//containerd\" is not a canonical" },
+                { "bad-archive-name.json", "archive.name: \"../../etc/shadow\" is not" },
+                { "bad-sha.json", "archive.sha256: not a SHA-256" },
+                { "bad-kind.json", "entries[0].kind: unknown kind \"fifo\"" },
+                { "bad-existed.json", "entries[1].existed: contradicts kind \"absent\"" },
+                { "bad-duplicate.json", "entries[3].path: \"/etc/containerd/config.toml\" listed twice" },
+                { "bad-id.json", "id: \"../x\" is not a transaction ID" },
+                { "bad-size-type.json", "archive.size: expected int" },
+                { "bad-nsec.json", "dirs[0].mtime.nsec: out of range" },
+                { "bad-syntax.json", "4:3: " },
+                { "bad-truncated.json", "unexpected end of manifest" },
+                { "bad-trailing.json", "46:1: " },
+        };
+        _cleanup_(manifest_freep) Manifest *m = NULL, *m2 = NULL;
+        _cleanup_free_ char *data = NULL, *json = NULL, *json2 = NULL, *error = NULL;
+        size_t size;
+        int r;
+
+        data = read_fixture("backups/manifest-good.json", &size);
+        r = manifest_from_json(data, size, &m, &error);
+        is_int(r, 0, "manifest-good.json parses (%s)", strempty(error));
+        if (r < 0)
+                return;
+        is_str(m->id, "20261121T233600Z-01e240", "id");
+        is_int(m->state, TXN_FAILED, "state failed");
+        is_str(m->root, "/mnt/node", "root");
+        is_str(m->error, "restart of containerd.service failed: exit-code", "error");
+        ok(m->journal_cursor == NULL, "null journal_cursor is NULL");
+        is_int(m->archive_size, 10240, "archive size");
+        is_int(m->n_playbooks, 1, "one playbook");
+        is_str(m->playbooks[0].param_values[0], "registry.k8s.io/pause:3.9", "param value");
+        is_str(m->playbooks[0].param_values[1], "", "empty param value kept");
+        is_int(m->n_entries, 3, "three entries");
+        ok(!m->entries[1].existed && streq(m->entries[1].kind, "absent"), "created entry");
+        is_str(m->entries[2].kind, "symlink", "symlink entry");
+        is_int(m->n_dirs, 4, "four dirs");
+        is_int(m->dirs[0].mtime.tv_nsec, 123456789, "dir mtime nsec");
+        ok(!m->dirs[2].existed, "created dir");
+        is_str(m->units[0].active_state, "active", "unit state");
+        ok(txn_state_unresolved(m->state), "failed is unresolved");
+
+        is_int(manifest_to_json(m, &json), 0, "serialises");
+        is_int(manifest_from_json(json, strlen(json), &m2, NULL), 0, "serialised form parses");
+        is_int(manifest_to_json(m2, &json2), 0, "serialises again");
+        is_str(json2, json, "round trip is stable");
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_(manifest_freep) Manifest *b = NULL;
+                _cleanup_free_ char *name = NULL, *bdata = NULL, *reason = NULL;
+
+                if (asprintf(&name, "backups/%s", bad[i].file) < 0)
+                        abort();
+                bdata = read_fixture(name, &size);
+                r = manifest_from_json(bdata, size, &b, &reason);
+                is_int(r, -EBADMSG, "%s refused", bad[i].file);
+                ok(reason && strstr(reason, bad[i].reason), "%s: reason \"%s\"", bad[i].file, strempty(reason));
+        }
+
+        /* A NUL byte inside the JSON text. */
+        {
+                _cleanup_(manifest_freep) Manifest *b = NULL;
+                _cleanup_free_ char *reason = NULL;
+                is_int(manifest_from_json("{\"format\": 1}\0x", 15, &b, &reason), -EBADMSG, "NUL byte refused");
+        }
+}
+
+static bool mode_is(const char *path, mode_t want) {
+        struct stat st;
+        return lstat(path, &st) == 0 && (st.st_mode & 07777) == want && st.st_uid == geteuid();
+}
+
+static void test_store_open(void) {
+        _cleanup_(backup_store_freep) BackupStore *s = NULL;
+        _cleanup_free_ char *loose = NULL, *link = NULL, *deep = NULL;
+
+        if (asprintf(&loose, "%s/loose", tmp) < 0 || asprintf(&link, "%s/link", tmp) < 0 ||
+            asprintf(&deep, "%s/a/b/store", tmp) < 0)
+                abort();
+
+        is_int(backup_store_open(deep, false, &s), -ENOENT, "missing store without create: -ENOENT");
+        is_int(backup_store_open(deep, true, &s), 0, "store created with its parents");
+        ok(mode_is(deep, 0700), "new store is 0700 and ours");
+        s = backup_store_free(s);
+
+        if (mkdir(loose, 0777) < 0 || chmod(loose, 0777) < 0)
+                abort();
+        is_int(backup_store_open(loose, false, &s), -EPERM, "world-writable store refused without create");
+        is_int(backup_store_open(loose, true, &s), 0, "opened with create");
+        ok(mode_is(loose, 0700), "create tightened it to 0700");
+        s = backup_store_free(s);
+
+        if (symlink(loose, link) < 0)
+                abort();
+        ok(backup_store_open(link, false, &s) < 0 && !s, "store through a symlink refused");
+
+        if (chown(loose, OWNER, OWNER) < 0)
+                abort();
+        is_int(backup_store_open(loose, false, &s), -EPERM, "store owned by another uid refused");
+}
+
+static int collect_items(const RestoreItem *item, void *userdata) {
+        FILE *f = userdata;
+        fprintf(f, "%d %s %s", (int) item->action, item->path, item->kind);
+        if (item->action == RESTORE_FILE)
+                fprintf(f, " %o %u:%u [%.*s]", (unsigned) item->archived_mode, (unsigned) item->archived_uid,
+                        (unsigned) item->archived_gid, (int) item->archived_size,
+                        item->archived_data ? item->archived_data : "(null)");
+        fputc('\n', f);
+        return 0;
+}
+
+static void test_transaction(void) {
+        _cleanup_(backup_store_freep) BackupStore *s = NULL;
+        _cleanup_(root_freep) Root *root = NULL;
+        _cleanup_(manifest_freep) Manifest *m = NULL, *loaded = NULL;
+        _cleanup_strv_free_ char **paths = txn_paths();
+        _cleanup_free_ char *before = NULL, *damaged = NULL, *after = NULL, *again = NULL, *items = NULL,
+                            *archive_path = NULL, *manifest_path = NULL, *error = NULL;
+        size_t items_len = 0;
+        FILE *f;
+        int r;
+
+        make_tree();
+        before = snapshot(root_dir);
+        ok(strstr(before, "/etc/app/config.toml 100640 1234:1234 1600000000.111111111") &&
+                   strstr(before, "system.posix_acl_access=") && strstr(before, "trusted.secret=74307") &&
+                   strstr(before, "/usr/bin/tool 104755 0:0 1500000000.000000005") &&
+                   strstr(before, "/etc/app/current 120777 1234:0 1600000002.000000222 11 -> config.toml"),
+           "snapshot sees mode, owner, mtime, ACL, xattrs and link targets");
+
+        if (backup_store_open(store_dir, true, &s) < 0 || root_open(root_dir, &root) < 0)
+                abort();
+        r = txn_create(s, root, txn_info(), paths, &m);
+        is_int(r, 0, "txn_create");
+        if (r < 0)
+                return;
+        {
+                _cleanup_free_ char *after_create = snapshot(root_dir);
+                is_str(after_create, before, "txn_create changes nothing on the node");
+        }
+
+        is_int(m->state, TXN_PREPARED, "new transaction is prepared");
+        is_int(m->n_entries, 5, "duplicates ignored: 5 entries");
+        is_str(m->entries[0].path, "/etc/app/config.toml", "entries sorted");
+        is_str(m->entries[0].kind, "file", "config is a file");
+        {
+                size_t size;
+                _cleanup_free_ char *p = node("/etc/app/config.toml"), *data = read_file(p, &size);
+                char sha[SHA256_HEX_SIZE];
+                sha256_hex(data, size, sha);
+                is_str(m->entries[0].sha256, sha, "content hash recorded");
+        }
+        is_str(m->entries[1].kind, "symlink", "current is a symlink");
+        is_str(m->entries[2].path, "/etc/app/new.d/sub/created.conf", "created path");
+        ok(!m->entries[2].existed && streq(m->entries[2].kind, "absent"), "created path did not exist");
+        is_int(m->n_dirs, 4, "dirs: /etc/app, new.d, new.d/sub, /usr/bin");
+        ok(m->n_dirs == 4 && streq(m->dirs[0].path, "/etc/app") && m->dirs[0].existed &&
+                   m->dirs[0].mtime.tv_sec == 1600000100 && m->dirs[0].mtime.tv_nsec == 999999999,
+           "parent mtime recorded");
+        ok(m->n_dirs == 4 && streq(m->dirs[1].path, "/etc/app/new.d") && !m->dirs[1].existed &&
+                   streq(m->dirs[2].path, "/etc/app/new.d/sub") && !m->dirs[2].existed,
+           "missing directories recorded, parents first");
+        is_str(m->playbooks[0].param_names[0], "image", "playbook params");
+        is_str(m->root, root_dir, "root recorded");
+
+        if (asprintf(&archive_path, "%s/%s", store_dir, m->archive) < 0 ||
+            asprintf(&manifest_path, "%s/%s.json", store_dir, m->id) < 0)
+                abort();
+        ok(mode_is(store_dir, 0700), "store is 0700");
+        ok(mode_is(archive_path, 0600), "archive is 0600");
+        ok(mode_is(manifest_path, 0600), "manifest is 0600");
+
+        /* The archive as written: relative names, pax metadata, xattrs and the ACL. */
+        {
+                struct archive *a = archive_read_new();
+                struct archive_entry *e;
+                _cleanup_strv_free_ char **names = NULL;
+                bool xattr_user = false, xattr_trusted = false;
+                int acl_entries = 0;
+
+                archive_read_support_format_all(a);
+                archive_read_support_filter_all(a);
+                is_int(archive_read_open_filename(a, archive_path, 10240), ARCHIVE_OK, "archive opens");
+                is_int(archive_filter_code(a, 0), ARCHIVE_FILTER_ZSTD, "archive is zstd-compressed");
+                while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+                        if (strv_extend(&names, archive_entry_pathname(e)) < 0)
+                                abort();
+                        if (streq(archive_entry_pathname(e), "etc/app/config.toml")) {
+                                const char *xn;
+                                const void *xv;
+                                size_t xs;
+                                archive_entry_xattr_reset(e);
+                                while (archive_entry_xattr_next(e, &xn, &xv, &xs) == ARCHIVE_OK) {
+                                        xattr_user |= streq(xn, "user.note") && xs == 5 && memcmp(xv, "hello", 5) == 0;
+                                        xattr_trusted |= streq(xn, "trusted.secret");
+                                }
+                                acl_entries = archive_entry_acl_reset(e, ARCHIVE_ENTRY_ACL_TYPE_ACCESS);
+                                is_int(archive_entry_uid(e), OWNER, "owner archived as a number");
+                        }
+                }
+                ok(archive_format(a) == ARCHIVE_FORMAT_TAR_PAX_INTERCHANGE, "archive is pax");
+                archive_read_free(a);
+                _cleanup_free_ char *joined = NULL;
+                for (size_t i = 0; names && names[i]; i++) {
+                        char *j = NULL;
+                        if (asprintf(&j, "%s%s%s", strempty(joined), i ? "," : "", names[i]) < 0)
+                                abort();
+                        free(joined);
+                        joined = j;
+                }
+                is_str(joined, "etc/app/config.toml,etc/app/current,etc/app/removed.conf,usr/bin/tool",
+                       "archive holds the existing paths as relative names");
+                ok(xattr_user && xattr_trusted, "user.* and trusted.* xattrs archived");
+                ok(acl_entries >= 5, "ACL archived (%d entries)", acl_entries);
+        }
+
+        is_int(backup_store_load(s, m->id, &loaded, &error), 0, "manifest loads from the store");
+        ok(loaded && loaded->archive_size == m->archive_size && streq(loaded->archive_sha256, m->archive_sha256),
+           "archive size and SHA-256 persisted");
+        is_int(txn_verify(s, m, &error), 0, "txn_verify accepts the archive (%s)", strempty(error));
+
+        is_int(txn_set_state(s, m, TXN_APPLYING, NULL), 0, "prepared -> applying");
+        damage_tree();
+        is_int(txn_set_state(s, m, TXN_FAILED, "restart failed"), 0, "applying -> failed");
+        is_int(txn_set_state(s, m, TXN_APPLYING, NULL), -EINVAL, "failed -> applying refused");
+        loaded = manifest_free(loaded);
+        is_int(backup_store_load(s, m->id, &loaded, NULL), 0, "reload");
+        ok(loaded && loaded->state == TXN_FAILED && streq_ptr(loaded->error, "restart failed"),
+           "state and error persisted");
+        is_int(txn_add_unit(s, m, "containerd.service", "enabled", "active"), 1, "unit recorded");
+        is_int(txn_add_unit(s, m, "containerd.service", "disabled", "inactive"), 0, "first record of a unit kept");
+        loaded = manifest_free(loaded);
+        is_int(backup_store_load(s, m->id, &loaded, NULL), 0, "reload");
+        ok(loaded && loaded->n_units == 1 && streq(loaded->units[0].unit_file_state, "enabled"), "unit persisted");
+
+        /* Dry run: everything reported, nothing written. */
+        damaged = snapshot(root_dir);
+        ok(!streq(damaged, before), "the damage shows in the snapshot");
+        f = open_memstream(&items, &items_len);
+        r = txn_rollback(s, root, m, true, collect_items, f, &error);
+        fclose(f);
+        is_int(r, 0, "dry-run rollback (%s)", strempty(error));
+        _cleanup_free_ char *after_dry = snapshot(root_dir);
+        is_str(after_dry, damaged, "dry run writes nothing");
+        is_str(items,
+               "1 /etc/app/config.toml file 640 1234:1234 [[plugins]\nsandbox_image = \"registry.k8s.io/pause:3.6\"\n]\n"
+               "1 /etc/app/current symlink 777 1234:0 [config.toml]\n"
+               "2 /etc/app/new.d/sub/created.conf absent\n"
+               "1 /etc/app/removed.conf file 640 0:0 [remove me\n]\n"
+               "1 /usr/bin/tool file 4755 0:0 [\177ELF]\n"
+               "3 /etc/app/new.d/sub directory\n"
+               "3 /etc/app/new.d directory\n"
+               "4 /etc/app directory\n"
+               "4 /usr/bin directory\n",
+               "dry run reports every item with archived content");
+        is_int(m->state, TXN_FAILED, "dry run leaves the state");
+
+        r = txn_rollback(s, root, m, false, NULL, NULL, &error);
+        is_int(r, 0, "rollback (%s)", strempty(error));
+        after = snapshot(root_dir);
+        is_str(after, before, "tree identical after rollback: content, mode, owner, mtime, xattrs, ACL");
+        {
+                _cleanup_free_ char *created = node("/etc/app/new.d");
+                ok(access(created, F_OK) < 0 && errno == ENOENT, "created directories removed");
+        }
+        loaded = manifest_free(loaded);
+        is_int(backup_store_load(s, m->id, &loaded, NULL), 0, "reload");
+        ok(loaded && loaded->state == TXN_ROLLED_BACK, "rolled-back persisted");
+
+        /* Idempotent: a second rollback finds everything in place. */
+        free(items);
+        items = NULL;
+        f = open_memstream(&items, &items_len);
+        r = txn_rollback(s, root, m, false, collect_items, f, &error);
+        fclose(f);
+        is_int(r, 0, "second rollback");
+        again = snapshot(root_dir);
+        is_str(again, before, "tree still identical");
+        is_str(items,
+               "0 /etc/app/config.toml file\n0 /etc/app/current symlink\n0 /etc/app/new.d/sub/created.conf absent\n"
+               "0 /etc/app/removed.conf file\n0 /usr/bin/tool file\n",
+               "second rollback: everything unchanged");
+}
+
+static size_t count_store_files(void) {
+        struct dirent **names;
+        int n = scandir(store_dir, &names, NULL, NULL);
+        if (n < 0)
+                abort();
+        for (int i = 0; i < n; i++)
+                free(names[i]);
+        free(names);
+        return (size_t) n;
+}
+
+/* Paths txn_create() must refuse, leaving nothing in the store. */
+static void test_create_refusals(void) {
+        static const struct {
+                const char *path;
+                int error;
+                const char *what;
+        } bad[] = {
+                { "/etc/app", -EEXIST, "a directory" },
+                { "/etc/app/../app/config.toml", -EINVAL, "a path with \"..\"" },
+                { "etc/app/config.toml", -EINVAL, "a relative path" },
+                { "/etc/app-link/config.toml", -EINVAL, "a path through a symlink" },
+                { "/", -EINVAL, "the root" },
+        };
+        _cleanup_(backup_store_freep) BackupStore *s = NULL;
+        _cleanup_(root_freep) Root *root = NULL;
+        _cleanup_free_ char *link = node("/etc/app-link");
+        size_t before;
+
+        if (backup_store_open(store_dir, false, &s) < 0 || root_open(root_dir, &root) < 0)
+                abort();
+        if (symlink("app", link) < 0)
+                abort();
+        before = count_store_files();
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_(manifest_freep) Manifest *m = NULL;
+                char *paths[] = { (char *) "/etc/app/config.toml", (char *) bad[i].path, NULL };
+                is_int(txn_create(s, root, txn_info(), paths, &m), bad[i].error, "txn_create refuses %s", bad[i].what);
+        }
+        is_int(count_store_files(), before, "refused transactions leave nothing in the store");
+        unlink(link);
+}
+
+/* A crash mid-apply: a fresh process loads the manifest (state applying) and rolls back. */
+static void test_crash_recovery(void) {
+        _cleanup_(backup_store_freep) BackupStore *s = NULL;
+        _cleanup_(root_freep) Root *root = NULL;
+        _cleanup_(manifest_freep) Manifest *m = NULL, *found = NULL;
+        _cleanup_strv_free_ char **paths = txn_paths();
+        _cleanup_free_ char *before = snapshot(root_dir), *after = NULL, *error = NULL, *id = NULL;
+
+        if (backup_store_open(store_dir, false, &s) < 0 || root_open(root_dir, &root) < 0)
+                abort();
+        if (txn_create(s, root, txn_info(), paths, &m) < 0 || txn_set_state(s, m, TXN_APPLYING, NULL) < 0)
+                abort();
+        id = strdup(m->id);
+        m = manifest_free(m);
+        {
+                _cleanup_free_ char *cfg = node("/etc/app/config.toml");
+                write_file(cfg, "half", 4);
+                node_mkdir("/etc/app/new.d");
+                node_mkdir("/etc/app/new.d/sub");
+                /* Killed inside atomic writes: their temporary files are left beside the targets. */
+                node_write("/etc/app/.#remedy.config.toml.0123456789abcdef", "half-written", 0600);
+                node_write("/etc/app/new.d/sub/.#remedy.created.conf.fedcba9876543210", "x", 0644);
+                /* Not the transaction's: keep.conf is not in it, and this one is not remedy's pattern. */
+                node_write("/etc/app/.#remedy.keep.conf.0123456789abcdef", "other", 0644);
+                node_write("/etc/app/.#remedy.config.toml.notours", "other", 0644);
+        }
+
+        is_int(backup_store_find_unresolved(s, &found), 1, "crashed transaction is unresolved");
+        is_str(found ? found->id : NULL, id, "the newest unresolved one");
+        is_int(txn_rollback(s, root, found, false, NULL, NULL, &error), 0, "rollback after crash (%s)", strempty(error));
+        {
+                _cleanup_free_ char *other = node("/etc/app/.#remedy.keep.conf.0123456789abcdef"),
+                                    *notours = node("/etc/app/.#remedy.config.toml.notours");
+                ok(unlink(other) == 0 && unlink(notours) == 0, "temporary files of other paths left alone");
+                node_mtime("/etc/app", 1600000100, 999999999);
+        }
+        after = snapshot(root_dir);
+        is_str(after, before, "tree restored after crash");
+        found = manifest_free(found);
+        is_int(backup_store_find_unresolved(s, &found), 0, "nothing unresolved any more");
+}
+
+static int count_items(const RestoreItem *item, void *userdata) {
+        (*(int *) userdata)++;
+        return 0;
+}
+
+/* Prepared means nothing was changed yet: rollback only marks it. */
+static void test_prepared(void) {
+        _cleanup_(backup_store_freep) BackupStore *s = NULL;
+        _cleanup_(root_freep) Root *root = NULL;
+        _cleanup_(manifest_freep) Manifest *m = NULL, *loaded = NULL;
+        _cleanup_strv_free_ char **paths = txn_paths();
+        _cleanup_free_ char *cfg = node("/etc/app/config.toml"), *data = NULL, *error = NULL;
+        int visited = 0;
+
+        if (backup_store_open(store_dir, false, &s) < 0 || root_open(root_dir, &root) < 0)
+                abort();
+        if (txn_create(s, root, txn_info(), paths, &m) < 0)
+                abort();
+        write_file(cfg, "changed by the operator\n", 24);
+        is_int(txn_rollback(s, root, m, false, count_items, &visited, &error), 0, "rollback of a prepared transaction");
+        is_int(visited, 0, "nothing to do");
+        data = read_file(cfg, NULL);
+        is_str(data, "changed by the operator\n", "node untouched");
+        is_int(backup_store_load(s, m->id, &loaded, NULL), 0, "reload");
+        ok(loaded && loaded->state == TXN_ROLLED_BACK, "marked rolled-back");
+}
+
+static void test_lock(void) {
+        _cleanup_(backup_store_freep) BackupStore *s = NULL;
+        pid_t holder = -1, child;
+        int status;
+
+        if (backup_store_open(store_dir, false, &s) < 0)
+                abort();
+        is_int(backup_store_lock(s, &holder), 0, "lock taken");
+
+        child = fork();
+        if (child < 0)
+                abort();
+        if (child == 0) {
+                BackupStore *cs = NULL;
+                pid_t h = 0;
+                int r;
+
+                if (backup_store_open(store_dir, false, &cs) < 0)
+                        _exit(10);
+                r = backup_store_lock(cs, &h);
+                backup_store_free(cs);
+                _exit(r == -EBUSY && h == getppid() ? 0 : r == -EBUSY ? 2 : 1);
+        }
+        if (waitpid(child, &status, 0) < 0)
+                abort();
+        ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+           "a second process gets -EBUSY with the holder's pid, without blocking (exit %d)", WEXITSTATUS(status));
+
+        s = backup_store_free(s);
+        if (backup_store_open(store_dir, false, &s) < 0)
+                abort();
+        is_int(backup_store_lock(s, &holder), 0, "lock free again after the holder closed the store");
+        {
+                _cleanup_free_ char *lock = NULL, *content = NULL, *want = NULL;
+                if (asprintf(&lock, "%s/lock", store_dir) < 0 || asprintf(&want, "%d\n", (int) getpid()) < 0)
+                        abort();
+                content = read_file(lock, NULL);
+                is_str(content, want, "lock file holds the holder's pid");
+        }
+}
+
+static void test_list_prune(void) {
+        _cleanup_(backup_store_freep) BackupStore *s = NULL;
+        _cleanup_(root_freep) Root *root = NULL;
+        _cleanup_strv_free_ char **paths = NULL, **removed = NULL, **ids = NULL;
+        _cleanup_(manifest_freep) Manifest *newest = NULL, *unresolved = NULL;
+        Manifest **list = NULL;
+        size_t n = 0;
+        int r;
+
+        if (backup_store_open(store_dir, false, &s) < 0 || root_open(root_dir, &root) < 0)
+                abort();
+        if (strv_extend(&paths, "/etc/app/keep.conf") < 0)
+                abort();
+
+        /* Five more, back to back (several within one second); the second oldest stays failed. */
+        for (int i = 0; i < 5; i++) {
+                _cleanup_(manifest_freep) Manifest *m = NULL;
+                if (txn_create(s, root, txn_info(), paths, &m) < 0)
+                        abort();
+                if (txn_set_state(s, m, TXN_APPLYING, NULL) < 0 ||
+                    txn_set_state(s, m, i == 1 ? TXN_FAILED : TXN_APPLIED, NULL) < 0)
+                        abort();
+                if (strv_extend(&ids, m->id) < 0)
+                        abort();
+        }
+
+        r = backup_store_list(s, &list, &n);
+        is_int(r, 0, "list");
+        is_int(n, 8, "eight transactions");
+        bool sorted = true;
+        for (size_t i = 1; i < n; i++)
+                sorted = sorted && strcmp(list[i - 1]->id, list[i]->id) < 0;
+        ok(sorted, "listed oldest first, IDs unique");
+        ok(n == 8 && streq(list[7]->id, ids[4]), "newest last");
+        manifest_list_free(list, n);
+
+        is_int(backup_store_load(s, NULL, &newest, NULL), 0, "load newest");
+        is_str(newest ? newest->id : NULL, ids[4], "newest by ID");
+        is_int(backup_store_find_unresolved(s, &unresolved), 1, "an unresolved one");
+        is_str(unresolved ? unresolved->id : NULL, ids[1], "the failed one");
+
+        r = backup_store_prune(s, 2, &removed);
+        is_int(r, 5, "pruned all but 2 and the unresolved one");
+        ok(!strv_contains(removed, ids[1]) && !strv_contains(removed, ids[3]) && !strv_contains(removed, ids[4]),
+           "kept the newest two and the unresolved one");
+        r = backup_store_list(s, &list, &n);
+        is_int(n, 3, "three left");
+        manifest_list_free(list, r >= 0 ? n : 0);
+        {
+                _cleanup_free_ char *gone = NULL;
+                if (asprintf(&gone, "%s/%s.tar.zst", store_dir, ids[0]) < 0)
+                        abort();
+                ok(access(gone, F_OK) < 0, "pruned archive removed");
+        }
+
+        /* A manifest that does not parse is named. */
+        {
+                _cleanup_free_ char *bad = NULL, *error = NULL;
+                if (asprintf(&bad, "%s/20000101T000000Z-000000.json", store_dir) < 0)
+                        abort();
+                write_file(bad, "{", 1);
+                is_int(backup_store_list_full(s, &list, &n, &error), -EBADMSG, "broken manifest: -EBADMSG");
+                ok(error && startswith(error, "20000101T000000Z-000000.json: "), "error names the file: %s",
+                   strempty(error));
+                unlink(bad);
+        }
+        is_int(backup_store_load(s, "../etc", &newest, NULL), -EINVAL, "ID with a slash refused");
+}
 
 int main(void) {
+        if (geteuid() != 0) {
+                /* chown and trusted.* xattrs are what this test is about. */
+                ok(false, "test-backup must run as root");
+                return tap_done();
+        }
+        tmp = make_temp_dir("backup");
+        if (asprintf(&root_dir, "%s/root", tmp) < 0 || asprintf(&store_dir, "%s/store", tmp) < 0)
+                abort();
+        if (mkdir(root_dir, 0755) < 0)
+                abort();
+
+        test_manifest_fixtures();
+        test_store_open();
+        test_transaction();
+        test_create_refusals();
+        test_crash_recovery();
+        test_prepared();
+        test_lock();
+        test_list_prune();
+
+        rm_rf(tmp);
+        free(tmp);
+        free(root_dir);
+        free(store_dir);
         return tap_done();
 }
