@@ -1,1 +1,421 @@
 /* SPDX-License-Identifier: MIT */
+#include "remedy/context.h"
+
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "remedy/log.h"
+#include "remedy/strv.h"
+
+/*
+ * The overlay maps canonical node paths to the state the planned steps leave them in. Entries are
+ * also made for files only read, so that every step sees one consistent snapshot of the disk. A
+ * run touches a handful of files: a plain array is enough.
+ */
+typedef struct OverlayEntry {
+        NodeFile *file;
+} OverlayEntry;
+
+struct Overlay {
+        OverlayEntry *entries;
+        size_t n_entries;
+};
+
+NodeFile *node_file_free(NodeFile *f) {
+        if (!f)
+                return NULL;
+        free(f->path);
+        free(f->data);
+        free(f);
+        return NULL;
+}
+
+NodeFile *node_file_copy(const NodeFile *f) {
+        NodeFile *c = calloc(1, sizeof(NodeFile));
+        if (!c)
+                return NULL;
+        *c = *f;
+        c->path = strdup(f->path);
+        c->data = NULL;
+        if (f->data) {
+                c->data = malloc(f->size + 1);
+                if (c->data) {
+                        memcpy(c->data, f->data, f->size);
+                        c->data[f->size] = 0;
+                }
+        }
+        if (!c->path || (f->data && !c->data))
+                return node_file_free(c);
+        return c;
+}
+
+const char *file_kind_name(FileKind k) {
+        static const char *const names[] = {
+                [FILE_ABSENT] = "absent",       [FILE_REGULAR] = "file",  [FILE_SYMLINK] = "symlink",
+                [FILE_DIRECTORY] = "directory", [FILE_OTHER] = "special file",
+        };
+        return k < ELEMENTSOF(names) ? names[k] : "unknown";
+}
+
+void change_done(Change *c) {
+        for (size_t i = 0; i < c->n_ops; i++) {
+                node_file_free(c->ops[i].before);
+                node_file_free(c->ops[i].after);
+        }
+        free(c->ops);
+        free(c->note);
+        if (c->data && c->free_data)
+                c->free_data(c->data);
+        *c = (Change) {};
+}
+
+int change_set_note(Change *c, const char *fmt, ...) {
+        va_list ap;
+        char *s;
+        va_start(ap, fmt);
+        int r = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        free(c->note);
+        c->note = s;
+        return 0;
+}
+
+int context_new(Root *root, bool offline, Context **ret) {
+        Context *c = calloc(1, sizeof(Context));
+        if (!c)
+                return -ENOMEM;
+        c->overlay = calloc(1, sizeof(Overlay));
+        if (!c->overlay) {
+                free(c);
+                return -ENOMEM;
+        }
+        c->root = root;
+        c->offline = offline;
+        *ret = c;
+        return 0;
+}
+
+Context *context_free(Context *c) {
+        if (!c)
+                return NULL;
+        for (size_t i = 0; i < c->overlay->n_entries; i++)
+                node_file_free(c->overlay->entries[i].file);
+        free(c->overlay->entries);
+        free(c->overlay);
+        free(c->error);
+        free(c);
+        return NULL;
+}
+
+int ctx_error(Context *c, int err, const char *fmt, ...) {
+        if (!c->error) {
+                va_list ap;
+                va_start(ap, fmt);
+                if (vasprintf(&c->error, fmt, ap) < 0)
+                        c->error = NULL;
+                va_end(ap);
+        }
+        return err < 0 ? err : -EINVAL;
+}
+
+int ctx_render(Context *c, const Template *t, char **ret) {
+        _cleanup_free_ char *error = NULL;
+        int r = template_render(t, c->values, ret, &error);
+        if (r < 0)
+                return ctx_error(c, r, "%s", error ? error : "failed to substitute parameters");
+        return 0;
+}
+
+static NodeFile *overlay_find(Overlay *o, const char *path) {
+        for (size_t i = 0; i < o->n_entries; i++)
+                if (streq(o->entries[i].file->path, path))
+                        return o->entries[i].file;
+        return NULL;
+}
+
+/* Puts f (owned) in the overlay, replacing any entry for the same path. */
+static int overlay_put(Overlay *o, NodeFile *f) {
+        for (size_t i = 0; i < o->n_entries; i++)
+                if (streq(o->entries[i].file->path, f->path)) {
+                        node_file_free(o->entries[i].file);
+                        o->entries[i].file = f;
+                        return 0;
+                }
+        OverlayEntry *e = realloc(o->entries, sizeof(OverlayEntry) * (o->n_entries + 1));
+        if (!e) {
+                node_file_free(f);
+                return -ENOMEM;
+        }
+        o->entries = e;
+        o->entries[o->n_entries++].file = f;
+        return 0;
+}
+
+static int load_from_disk(Context *c, const char *path, NodeFile **ret) {
+        _cleanup_(node_file_freep) NodeFile *f = calloc(1, sizeof(NodeFile));
+        struct stat st;
+        int r;
+
+        if (!f || !(f->path = strdup(path)))
+                return -ENOMEM;
+
+        r = root_lstat(c->root, path, &st);
+        if (r == -ENOENT || r == -ENOTDIR) {
+                f->kind = FILE_ABSENT;
+                *ret = TAKE_PTR(f);
+                return 0;
+        }
+        if (r < 0)
+                return ctx_error(c, r, "%s: cannot stat: %s", path, strerror(-r));
+
+        f->mode = st.st_mode & 07777;
+        f->uid = st.st_uid;
+        f->gid = st.st_gid;
+        if (S_ISREG(st.st_mode)) {
+                f->kind = FILE_REGULAR;
+                r = root_read_file(c->root, path, NODE_FILE_MAX, &f->data, &f->size);
+                if (r < 0)
+                        return ctx_error(c, r, "%s: cannot read: %s", path, strerror(-r));
+        } else if (S_ISLNK(st.st_mode)) {
+                f->kind = FILE_SYMLINK;
+                r = root_readlink(c->root, path, &f->data);
+                if (r < 0)
+                        return ctx_error(c, r, "%s: cannot read link: %s", path, strerror(-r));
+                f->size = strlen(f->data);
+        } else if (S_ISDIR(st.st_mode))
+                f->kind = FILE_DIRECTORY;
+        else
+                f->kind = FILE_OTHER;
+
+        *ret = TAKE_PTR(f);
+        return 0;
+}
+
+static int canonical(Context *c, const char *path, bool follow, char **ret) {
+        int r = root_canonicalize(c->root, path, follow, ret);
+        if (r == -EINVAL)
+                return ctx_error(c, r, "%s: not an absolute, normalised path", path);
+        if (r < 0)
+                return ctx_error(c, r, "%s: cannot resolve: %s", path, strerror(-r));
+        return 0;
+}
+
+/* True when the plan puts something below dir: the directory will exist once applied. */
+static bool overlay_has_below(Overlay *o, const char *dir) {
+        size_t n = strlen(dir);
+        for (size_t i = 0; i < o->n_entries; i++) {
+                const NodeFile *f = o->entries[i].file;
+                if (f->kind != FILE_ABSENT && strncmp(f->path, dir, n) == 0 && f->path[n] == '/')
+                        return true;
+        }
+        return false;
+}
+
+static int read_canonical(Context *c, const char *canon, const NodeFile **ret) {
+        NodeFile *f = overlay_find(c->overlay, canon);
+        if (!f) {
+                int r = load_from_disk(c, canon, &f);
+                if (r < 0)
+                        return r;
+                if ((r = overlay_put(c->overlay, f)) < 0)
+                        return r;
+        }
+        /* Parent directories of planned files are created when the plan is applied. */
+        if (f->kind == FILE_ABSENT && overlay_has_below(c->overlay, canon)) {
+                f->kind = FILE_DIRECTORY;
+                f->mode = 0755;
+                f->uid = 0;
+                f->gid = 0;
+        }
+        *ret = f;
+        return 0;
+}
+
+int ctx_read(Context *c, const char *path, bool follow, const NodeFile **ret) {
+        _cleanup_free_ char *canon = NULL;
+        int r = canonical(c, path, follow, &canon);
+        if (r < 0)
+                return r;
+        return read_canonical(c, canon, ret);
+}
+
+int ctx_glob(Context *c, const char *pattern, char ***ret_paths) {
+        _cleanup_free_ char *dir = path_dirname(pattern), *canon_dir = NULL;
+        _cleanup_strv_free_ char **names = NULL, **paths = NULL;
+        const char *base = path_basename(pattern);
+        int r;
+
+        if (!dir)
+                return -ENOMEM;
+        if (strpbrk(dir, "*?["))
+                return ctx_error(c, -EINVAL, "%s: wildcards are only allowed in the last component", pattern);
+        if ((r = canonical(c, dir, true, &canon_dir)) < 0)
+                return r;
+
+        r = root_list_dir(c->root, canon_dir, &names);
+        if (r < 0 && r != -ENOENT && r != -ENOTDIR)
+                return ctx_error(c, r, "%s: cannot list: %s", canon_dir, strerror(-r));
+
+        /* Names the plan has created in that directory count too. */
+        for (size_t i = 0; i < c->overlay->n_entries; i++) {
+                const NodeFile *f = c->overlay->entries[i].file;
+                _cleanup_free_ char *parent = path_dirname(f->path);
+                if (!parent)
+                        return -ENOMEM;
+                if (streq(parent, canon_dir) && f->kind != FILE_ABSENT &&
+                    (r = strv_extend_unique(&names, path_basename(f->path))) < 0)
+                        return r;
+        }
+
+        STRV_FOREACH(n, names) {
+                if (fnmatch(base, *n, FNM_PERIOD) != 0)
+                        continue;
+                _cleanup_free_ char *p = path_join(canon_dir, *n);
+                const NodeFile *f;
+                if (!p)
+                        return -ENOMEM;
+                if ((r = read_canonical(c, p, &f)) < 0)
+                        return r;
+                if (f->kind == FILE_ABSENT)
+                        continue;
+                if ((r = strv_consume(&paths, TAKE_PTR(p))) < 0)
+                        return r;
+        }
+        strv_sort(paths);
+        if (!paths && !(paths = calloc(1, sizeof(char *))))
+                return -ENOMEM;
+        *ret_paths = TAKE_PTR(paths);
+        return 0;
+}
+
+/* Records before -> after for path in change, merging with an earlier op of the same change on the
+ * same path so that the change shows one diff per file. */
+static int change_add_op(Context *c, Change *change, FileOpType type, const NodeFile *before, NodeFile *after) {
+        for (size_t i = 0; i < change->n_ops; i++) {
+                FileOp *op = &change->ops[i];
+                if (streq(op->after->path, after->path)) {
+                        NodeFile *copy = node_file_copy(after);
+                        if (!copy) {
+                                node_file_free(after);
+                                return -ENOMEM;
+                        }
+                        node_file_free(op->after);
+                        op->after = copy;
+                        op->type = type;
+                        return overlay_put(c->overlay, after);
+                }
+        }
+
+        FileOp *ops = realloc(change->ops, sizeof(FileOp) * (change->n_ops + 1));
+        if (!ops) {
+                node_file_free(after);
+                return -ENOMEM;
+        }
+        change->ops = ops;
+        FileOp *op = &change->ops[change->n_ops];
+        *op = (FileOp) { .type = type };
+        op->before = node_file_copy(before);
+        op->after = node_file_copy(after);
+        if (!op->before || !op->after) {
+                node_file_free(op->before);
+                node_file_free(op->after);
+                node_file_free(after);
+                return -ENOMEM;
+        }
+        change->n_ops++;
+        change->status = CHANGE_PENDING;
+        return overlay_put(c->overlay, after);
+}
+
+static NodeFile *node_file_new(const char *path, FileKind kind, const char *data, size_t size) {
+        NodeFile *f = calloc(1, sizeof(NodeFile));
+        if (!f)
+                return NULL;
+        f->kind = kind;
+        f->path = strdup(path);
+        if (data) {
+                f->data = malloc(size + 1);
+                if (f->data) {
+                        memcpy(f->data, data, size);
+                        f->data[size] = 0;
+                }
+                f->size = size;
+        }
+        if (!f->path || (data && !f->data))
+                return node_file_free(f);
+        return f;
+}
+
+int ctx_want_file(Context *c, Change *change, const char *path, const char *data, size_t size, mode_t mode, uid_t uid,
+                  gid_t gid) {
+        const NodeFile *cur;
+        int r;
+
+        if ((r = ctx_read(c, path, true, &cur)) < 0)
+                return r;
+        if (cur->kind == FILE_DIRECTORY || cur->kind == FILE_OTHER)
+                return ctx_error(c, -EISDIR, "%s: is a %s, not a file", cur->path, file_kind_name(cur->kind));
+
+        bool exists = cur->kind == FILE_REGULAR;
+        mode_t m = mode != (mode_t) -1 ? mode : exists ? cur->mode : 0644;
+        uid_t u = uid != (uid_t) -1 ? uid : exists ? cur->uid : 0;
+        gid_t g = gid != (gid_t) -1 ? gid : exists ? cur->gid : 0;
+
+        if (exists && cur->size == size && memcmp(cur->data, data, size) == 0 && cur->mode == m && cur->uid == u &&
+            cur->gid == g)
+                return 0;
+
+        NodeFile *after = node_file_new(cur->path, FILE_REGULAR, data, size);
+        if (!after)
+                return -ENOMEM;
+        after->mode = m;
+        after->uid = u;
+        after->gid = g;
+        if ((r = change_add_op(c, change, FILE_OP_WRITE, cur, after)) < 0)
+                return r;
+        return 1;
+}
+
+int ctx_want_symlink(Context *c, Change *change, const char *path, const char *target) {
+        const NodeFile *cur;
+        int r;
+
+        if ((r = ctx_read(c, path, false, &cur)) < 0)
+                return r;
+        if (cur->kind == FILE_DIRECTORY)
+                return ctx_error(c, -EISDIR, "%s: is a directory, not a symlink", cur->path);
+        if (cur->kind == FILE_SYMLINK && streq(cur->data, target))
+                return 0;
+
+        NodeFile *after = node_file_new(cur->path, FILE_SYMLINK, target, strlen(target));
+        if (!after)
+                return -ENOMEM;
+        after->mode = 0777;
+        if ((r = change_add_op(c, change, FILE_OP_SYMLINK, cur, after)) < 0)
+                return r;
+        return 1;
+}
+
+int ctx_want_absent(Context *c, Change *change, const char *path) {
+        const NodeFile *cur;
+        int r;
+
+        if ((r = ctx_read(c, path, false, &cur)) < 0)
+                return r;
+        if (cur->kind == FILE_ABSENT)
+                return 0;
+        if (cur->kind == FILE_DIRECTORY)
+                return ctx_error(c, -EISDIR, "%s: is a directory; remedy removes files and symlinks only", cur->path);
+
+        NodeFile *after = node_file_new(cur->path, FILE_ABSENT, NULL, 0);
+        if (!after)
+                return -ENOMEM;
+        if ((r = change_add_op(c, change, FILE_OP_REMOVE, cur, after)) < 0)
+                return r;
+        return 1;
+}

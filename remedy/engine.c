@@ -1,1 +1,474 @@
 /* SPDX-License-Identifier: MIT */
+#include "remedy/engine.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "remedy/log.h"
+#include "remedy/strv.h"
+
+int run_new(Root *root, bool offline, Run **ret) {
+        Run *r = calloc(1, sizeof(Run));
+        if (!r)
+                return -ENOMEM;
+        r->root = root;
+        r->offline = offline;
+        *ret = r;
+        return 0;
+}
+
+static void job_done(Job *j) {
+        for (size_t i = 0; j->steps && i < j->playbook->n_steps; i++) {
+                change_done(&j->steps[i].change);
+                free(j->steps[i].error);
+        }
+        for (size_t i = 0; j->checks && i < j->playbook->n_checks; i++)
+                free(j->checks[i].evidence);
+        free(j->steps);
+        free(j->checks);
+        param_values_free(j->values);
+}
+
+Run *run_free(Run *r) {
+        if (!r)
+                return NULL;
+        for (size_t i = 0; i < r->n_jobs; i++)
+                job_done(&r->jobs[i]);
+        free(r->jobs);
+        context_free(r->ctx);
+        manifest_free(r->txn);
+        free(r->error);
+        free(r->rollback_error);
+        free(r);
+        return NULL;
+}
+
+int run_add_job(Run *r, Playbook *p, ParamValues *values) {
+        Job *jobs = realloc(r->jobs, sizeof(Job) * (r->n_jobs + 1));
+        if (!jobs) {
+                param_values_free(values);
+                return -ENOMEM;
+        }
+        r->jobs = jobs;
+        Job *j = &r->jobs[r->n_jobs];
+        *j = (Job) { .playbook = p, .values = values };
+        j->steps = calloc(p->n_steps ? p->n_steps : 1, sizeof(StepResult));
+        j->checks = calloc(p->n_checks ? p->n_checks : 1, sizeof(CheckResult));
+        if (!j->steps || !j->checks) {
+                job_done(j);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < p->n_steps; i++)
+                j->steps[i].step = &p->steps[i];
+        for (size_t i = 0; i < p->n_checks; i++)
+                j->checks[i] = (CheckResult) { .check = &p->checks[i], .passed = -1 };
+        r->n_jobs++;
+        return 0;
+}
+
+static void set_error(char **where, const char *fmt, ...) _printf_(2, 3);
+static void set_error(char **where, const char *fmt, ...) {
+        va_list ap;
+        if (*where)
+                return;
+        va_start(ap, fmt);
+        if (vasprintf(where, fmt, ap) < 0)
+                *where = NULL;
+        va_end(ap);
+}
+
+/* Takes the context's error (bad node file or value) as the run's. */
+static int take_ctx_error(Run *r, const Step *step, int err) {
+        if (r->ctx->error) {
+                set_error(&r->error, "%s", r->ctx->error);
+                return -EINVAL;
+        }
+        set_error(&r->error, "%s:%u: step \"%s\" could not be planned: %s", step->mark.file, step->mark.line,
+                  step->name, strerror(-err));
+        return err;
+}
+
+int engine_plan(Run *r) {
+        int k;
+
+        context_free(r->ctx);
+        if ((k = context_new(r->root, r->offline, &r->ctx)) < 0)
+                return k;
+
+        for (size_t j = 0; j < r->n_jobs; j++) {
+                Job *job = &r->jobs[j];
+                r->ctx->playbook = job->playbook;
+                r->ctx->values = job->values;
+
+                for (size_t i = 0; i < job->playbook->n_steps; i++) {
+                        StepResult *s = &job->steps[i];
+                        const Step *step = s->step;
+
+                        change_done(&s->change);
+                        r->ctx->step = step;
+
+                        if (step->when) {
+                                _cleanup_free_ char *error = NULL;
+                                k = condition_eval(r->ctx, step->when, &error);
+                                if (k < 0) {
+                                        /* An unparseable file the condition reads is bad input. */
+                                        if (error) {
+                                                set_error(&r->error, "%s", error);
+                                                return -EINVAL;
+                                        }
+                                        return take_ctx_error(r, step, k);
+                                }
+                                if (k == 0) {
+                                        s->change.status = CHANGE_SKIPPED;
+                                        (void) change_set_note(&s->change, "condition not met");
+                                        continue;
+                                }
+                        }
+
+                        k = step->action->plan(r->ctx, step->args, &s->change);
+                        if (k < 0)
+                                return take_ctx_error(r, step, k);
+                        if (s->change.status == CHANGE_OK && s->change.n_ops > 0)
+                                s->change.status = CHANGE_PENDING;
+                }
+        }
+        return 0;
+}
+
+void run_count(const Run *r, unsigned *ret_change, unsigned *ret_ok, unsigned *ret_skipped, unsigned *ret_failed) {
+        unsigned n[4] = {};
+        for (size_t j = 0; j < r->n_jobs; j++)
+                for (size_t i = 0; i < r->jobs[j].playbook->n_steps; i++) {
+                        switch (r->jobs[j].steps[i].change.status) {
+                        case CHANGE_PENDING:
+                                n[0]++;
+                                break;
+                        case CHANGE_OK:
+                                n[1]++;
+                                break;
+                        case CHANGE_SKIPPED:
+                                n[2]++;
+                                break;
+                        case CHANGE_FAILED:
+                                n[3]++;
+                                break;
+                        }
+                }
+        if (ret_change)
+                *ret_change = n[0];
+        if (ret_ok)
+                *ret_ok = n[1];
+        if (ret_skipped)
+                *ret_skipped = n[2];
+        if (ret_failed)
+                *ret_failed = n[3];
+}
+
+int file_op_check_before(Root *root, const FileOp *op) {
+        const NodeFile *b = op->before;
+        struct stat st;
+        int k = root_lstat(root, b->path, &st);
+
+        if (k == -ENOENT)
+                return b->kind == FILE_ABSENT ? 0 : -ESTALE;
+        if (k < 0)
+                return k;
+        if (b->kind == FILE_REGULAR) {
+                _cleanup_free_ char *data = NULL;
+                size_t size;
+                if (!S_ISREG(st.st_mode))
+                        return -ESTALE;
+                if ((k = root_read_file(root, b->path, NODE_FILE_MAX, &data, &size)) < 0)
+                        return k;
+                return size == b->size && memcmp(data, b->data, size) == 0 ? 0 : -ESTALE;
+        }
+        if (b->kind == FILE_SYMLINK) {
+                _cleanup_free_ char *target = NULL;
+                if (!S_ISLNK(st.st_mode))
+                        return -ESTALE;
+                if ((k = root_readlink(root, b->path, &target)) < 0)
+                        return k;
+                return streq(target, b->data) ? 0 : -ESTALE;
+        }
+        return -ESTALE;
+}
+
+int file_op_apply(Root *root, const FileOp *op) {
+        const NodeFile *a = op->after;
+
+        switch (op->type) {
+        case FILE_OP_WRITE: {
+                WriteOptions o = { a->mode, a->uid, a->gid };
+                return root_write_file_atomic(root, a->path, a->data, a->size, &o);
+        }
+        case FILE_OP_SYMLINK:
+                return root_symlink_atomic(root, a->path, a->data);
+        case FILE_OP_REMOVE:
+                return root_unlink(root, a->path);
+        }
+        return -EINVAL;
+}
+
+static int collect_paths(const Run *r, char ***ret) {
+        _cleanup_strv_free_ char **paths = NULL;
+        int k;
+        for (size_t j = 0; j < r->n_jobs; j++)
+                for (size_t i = 0; i < r->jobs[j].playbook->n_steps; i++) {
+                        const Change *c = &r->jobs[j].steps[i].change;
+                        for (size_t o = 0; o < c->n_ops; o++)
+                                if ((k = strv_extend_unique(&paths, c->ops[o].after->path)) < 0)
+                                        return k;
+                }
+        *ret = TAKE_PTR(paths);
+        return 0;
+}
+
+static int make_txn_info(const Run *r, const char *command, TxnInfo *info, TxnPlaybookInfo **ret_playbooks) {
+        TxnPlaybookInfo *pbs = calloc(r->n_jobs ? r->n_jobs : 1, sizeof(TxnPlaybookInfo));
+        if (!pbs)
+                return -ENOMEM;
+        for (size_t j = 0; j < r->n_jobs; j++) {
+                const Job *job = &r->jobs[j];
+                char **names = NULL, **values = NULL;
+                for (size_t i = 0; i < param_values_count(job->values); i++)
+                        if (strv_extend(&names, param_values_name(job->values, i)) < 0 ||
+                            strv_extend(&values, param_values_value(job->values, i)) < 0) {
+                                strv_free(names);
+                                strv_free(values);
+                                goto oom;
+                        }
+                pbs[j] = (TxnPlaybookInfo) {
+                        .name = job->playbook->name,
+                        .path = job->playbook->path,
+                        .sha256 = job->playbook->sha256,
+                        .param_names = names,
+                        .param_values = values,
+                };
+        }
+        *info = (TxnInfo) {
+                .command = command,
+                .root_path = r->root->path,
+                .remedy_version = REMEDY_VERSION,
+                .playbooks = pbs,
+                .n_playbooks = r->n_jobs,
+        };
+        *ret_playbooks = pbs;
+        return 0;
+oom:
+        for (size_t j = 0; j < r->n_jobs; j++) {
+                strv_free((char **) pbs[j].param_names);
+                strv_free((char **) pbs[j].param_values);
+        }
+        free(pbs);
+        return -ENOMEM;
+}
+
+static void free_txn_playbooks(TxnPlaybookInfo *pbs, size_t n) {
+        for (size_t j = 0; pbs && j < n; j++) {
+                strv_free((char **) pbs[j].param_names);
+                strv_free((char **) pbs[j].param_values);
+        }
+        free(pbs);
+}
+
+/* Applies one step: its own apply() if it has one, else its file operations in order. */
+static int apply_step(Run *r, StepResult *s) {
+        Change *c = &s->change;
+        int k;
+
+        if (s->step->action->apply)
+                return s->step->action->apply(r->ctx, s->step->args, c);
+
+        for (size_t o = 0; o < c->n_ops; o++) {
+                const FileOp *op = &c->ops[o];
+                k = file_op_check_before(r->root, op);
+                if (k == -ESTALE) {
+                        set_error(&s->error, "%s changed since it was planned (another writer?)", op->after->path);
+                        return k;
+                }
+                if (k < 0) {
+                        set_error(&s->error, "%s: %s", op->after->path, strerror(-k));
+                        return k;
+                }
+                if ((k = file_op_apply(r->root, op)) < 0) {
+                        set_error(&s->error, "%s: %s", op->after->path, strerror(-k));
+                        return k;
+                }
+        }
+        return 0;
+}
+
+/* Undoes the non-file effects of applied steps, newest first, then restores the files. */
+static int rollback_run(Run *r, BackupStore *store, size_t upto_job, size_t upto_step) {
+        _cleanup_free_ char *error = NULL;
+        int k, result = 0;
+
+        for (size_t j = upto_job + 1; j-- > 0;) {
+                Job *job = &r->jobs[j];
+                size_t last = j == upto_job ? upto_step : job->playbook->n_steps;
+                for (size_t i = last; i-- > 0;) {
+                        StepResult *s = &job->steps[i];
+                        if (s->change.status != CHANGE_PENDING || !s->step->action->undo)
+                                continue;
+                        if ((k = s->step->action->undo(r->ctx, s->step->args, &s->change)) < 0 && result == 0)
+                                result = k;
+                }
+        }
+
+        k = txn_rollback(store, r->root, r->txn, false, NULL, NULL, &error);
+        if (k < 0) {
+                set_error(&r->rollback_error, "rolling back transaction %s failed: %s", r->txn->id,
+                          error ? error : strerror(-k));
+                return k;
+        }
+        return result;
+}
+
+static int verify_run(Run *r) {
+        _cleanup_(context_freep) Context *fresh = NULL;
+        int k, failed = 0;
+
+        /* Checks read the disk as it is now, not the plan's overlay: nothing is claimed that was
+         * not checked. */
+        if ((k = context_new(r->root, r->offline, &fresh)) < 0)
+                return k;
+        for (size_t j = 0; j < r->n_jobs; j++) {
+                Job *job = &r->jobs[j];
+                fresh->playbook = job->playbook;
+                fresh->values = job->values;
+                for (size_t i = 0; i < job->playbook->n_checks; i++) {
+                        CheckResult *cr = &job->checks[i];
+                        k = cr->check->type->run(fresh, cr->check->args, &cr->evidence);
+                        if (k < 0) {
+                                cr->passed = 0;
+                                if (!cr->evidence)
+                                        cr->evidence = strdup(fresh->error ? fresh->error : strerror(-k));
+                                free(fresh->error);
+                                fresh->error = NULL;
+                        } else
+                                cr->passed = k > 0;
+                        if (!cr->passed)
+                                failed++;
+                }
+        }
+        return failed;
+}
+
+int engine_apply(Run *r, const ApplyOptions *o) {
+        _cleanup_(manifest_freep) Manifest *unresolved = NULL;
+        _cleanup_strv_free_ char **paths = NULL;
+        TxnPlaybookInfo *pbs = NULL;
+        TxnInfo info;
+        pid_t holder = 0;
+        int k;
+
+        k = backup_store_lock(o->store, &holder);
+        if (k == -EBUSY) {
+                if (holder > 0)
+                        set_error(&r->error, "another remedy (pid %d) is working on this node; try again when it has finished",
+                                  (int) holder);
+                else
+                        set_error(&r->error, "another remedy is working on this node; try again when it has finished");
+                return -EBUSY;
+        }
+        if (k < 0) {
+                set_error(&r->error, "cannot lock the backup store %s: %s", backup_store_path(o->store), strerror(-k));
+                return k;
+        }
+
+        k = backup_store_find_unresolved(o->store, &unresolved);
+        if (k < 0) {
+                set_error(&r->error, "cannot read the backup store %s: %s", backup_store_path(o->store), strerror(-k));
+                return k;
+        }
+        if (k > 0) {
+                set_error(&r->error,
+                          "transaction %s was left %s (remedy was interrupted); nothing is applied until it is "
+                          "resolved: run \"remedy rollback %s\"",
+                          unresolved->id, txn_state_to_string(unresolved->state), unresolved->id);
+                return -EBUSY;
+        }
+
+        /* Plan under the lock, so that what is applied is what was planned. */
+        if ((k = engine_plan(r)) < 0)
+                return k;
+
+        if ((k = collect_paths(r, &paths)) < 0)
+                return k;
+        unsigned changes;
+        run_count(r, &changes, NULL, NULL, NULL);
+        if (changes == 0) {
+                r->outcome = RUN_NOTHING_TO_DO;
+                return 0;
+        }
+
+        if ((k = make_txn_info(r, o->command, &info, &pbs)) < 0)
+                return k;
+        k = txn_create(o->store, r->root, &info, paths, &r->txn);
+        free_txn_playbooks(pbs, r->n_jobs);
+        if (k < 0) {
+                set_error(&r->error, "cannot back up the files to change (nothing was changed): %s", strerror(-k));
+                return k;
+        }
+        if ((k = txn_set_state(o->store, r->txn, TXN_APPLYING, NULL)) < 0) {
+                set_error(&r->error, "cannot record transaction %s (nothing was changed): %s", r->txn->id, strerror(-k));
+                return k;
+        }
+
+        for (size_t j = 0; j < r->n_jobs; j++) {
+                Job *job = &r->jobs[j];
+                for (size_t i = 0; i < job->playbook->n_steps; i++) {
+                        StepResult *s = &job->steps[i];
+                        if (s->change.status != CHANGE_PENDING)
+                                continue;
+                        k = apply_step(r, s);
+                        if (k >= 0)
+                                continue;
+
+                        s->change.status = CHANGE_FAILED;
+                        set_error(&s->error, "%s", strerror(-k));
+                        set_error(&r->error, "step \"%s\" of %s failed: %s", s->step->name, job->playbook->name,
+                                  s->error);
+                        (void) txn_set_state(o->store, r->txn, TXN_FAILED, r->error);
+                        k = rollback_run(r, o->store, j, i + 1);
+                        r->outcome = k < 0 ? RUN_ROLLBACK_FAILED : RUN_ROLLED_BACK;
+                        return 1;
+                }
+        }
+
+        k = verify_run(r);
+        if (k < 0) {
+                set_error(&r->error, "verification could not run: %s", strerror(-k));
+                k = 1;
+        }
+        if (k > 0 && !r->no_rollback) {
+                set_error(&r->error, "verification failed");
+                (void) txn_set_state(o->store, r->txn, TXN_FAILED, r->error);
+                k = rollback_run(r, o->store, r->n_jobs - 1, r->jobs[r->n_jobs - 1].playbook->n_steps);
+                r->outcome = k < 0 ? RUN_ROLLBACK_FAILED : RUN_ROLLED_BACK;
+                return 1;
+        }
+
+        bool verify_failed = k > 0;
+        if (verify_failed)
+                set_error(&r->error, "verification failed; the changes were kept (--no-rollback)");
+
+        if ((k = txn_set_state(o->store, r->txn, TXN_APPLIED, NULL)) < 0) {
+                /* The node is changed and verified; only the record of it failed. It stays
+                 * "applying" on disk, which makes the next run ask for a rollback: safe. */
+                set_error(&r->error, "changes applied but transaction %s could not be marked applied: %s", r->txn->id,
+                          strerror(-k));
+                r->outcome = RUN_APPLIED;
+                return 1;
+        }
+        r->outcome = RUN_APPLIED;
+
+        /* Keeps the store from growing without bound; failures here do not undo a good apply. */
+        k = backup_store_prune(o->store, BACKUP_KEEP_DEFAULT, NULL);
+        if (k < 0)
+                log_warning_errno(k, "Could not prune old backups in %s: %m", backup_store_path(o->store));
+        return verify_failed ? 1 : 0;
+}

@@ -1,6 +1,98 @@
 /* SPDX-License-Identifier: MIT */
+/* The planning overlay: each step sees what earlier steps would leave, and nothing is written. */
+#include <sys/stat.h>
+
+#include "remedy/context.h"
+#include "remedy/engine.h"
+#include "remedy/strv.h"
 #include "tap.h"
+#include "test-util.h"
+
+static char *host(const char *root, const char *p) {
+        char *r;
+        if (asprintf(&r, "%s%s", root, p) < 0)
+                abort();
+        return r;
+}
+
+static void test_overlay(const char *dir) {
+        _cleanup_(root_freep) Root *root = NULL;
+        _cleanup_(context_freep) Context *c = NULL;
+        Change a = {}, b = {}, d = {};
+        const NodeFile *f;
+        char **paths = NULL;
+
+        char *etc = host(dir, "/etc/x");
+        char *mk[] = { "mkdir", "-p", etc, NULL };
+        is_int(run_capture(mk, NULL, NULL), 0, "make tree");
+        char *existing = host(dir, "/etc/x/old.conf");
+        write_file(existing, "old\n", 4);
+        ok(chmod(existing, 0640) == 0 && chown(existing, 1234, 1234) == 0, "metadata");
+
+        is_int(root_open(dir, &root), 0, "open root");
+        is_int(context_new(root, true, &c), 0, "context");
+
+        is_int(ctx_want_file(c, &a, "/etc/x/new.conf", "one\n", 4, (mode_t) -1, (uid_t) -1, (gid_t) -1), 1,
+               "new file planned");
+        is_int(a.status, CHANGE_PENDING, "change pending");
+        is_int(a.n_ops, 1, "one op");
+        is_int(a.ops[0].before->kind, FILE_ABSENT, "before: absent");
+        is_int(a.ops[0].after->mode, 0644, "new file defaults to 0644");
+        ok(access(host(dir, "/etc/x/new.conf"), F_OK) < 0, "nothing written to disk");
+
+        is_int(ctx_read(c, "/etc/x/new.conf", true, &f), 0, "read planned file");
+        is_int(f->kind, FILE_REGULAR, "later steps see the planned file");
+        is_str(f->data, "one\n", "with its planned content");
+
+        is_int(ctx_want_file(c, &b, "/etc/x/new.conf", "one\n", 4, (mode_t) -1, (uid_t) -1, (gid_t) -1), 0,
+               "same content again: already so");
+        is_int(b.n_ops, 0, "no op for an unchanged file");
+
+        is_int(ctx_want_file(c, &b, "/etc/x/old.conf", "new\n", 4, (mode_t) -1, (uid_t) -1, (gid_t) -1), 1,
+               "edit existing");
+        ok(b.ops[0].after->mode == 0640 && b.ops[0].after->uid == 1234, "existing mode and owner kept");
+        is_int(ctx_want_file(c, &b, "/etc/x/old.conf", "newer\n", 6, (mode_t) -1, (uid_t) -1, (gid_t) -1), 1,
+               "edit again in the same step");
+        is_int(b.n_ops, 1, "one op per file per step");
+        is_str(b.ops[0].before->data, "old\n", "the op starts from the disk content");
+        is_str(b.ops[0].after->data, "newer\n", "and ends at the last wanted content");
+
+        is_int(ctx_glob(c, "/etc/x/*.conf", &paths), 0, "glob");
+        ok(strv_length(paths) == 2 && streq(paths[0], "/etc/x/new.conf") && streq(paths[1], "/etc/x/old.conf"),
+           "glob sees planned and existing files");
+        paths = strv_free(paths);
+
+        is_int(ctx_want_absent(c, &d, "/etc/x/new.conf"), 1, "remove the planned file");
+        is_int(ctx_glob(c, "/etc/x/*.conf", &paths), 0, "glob again");
+        ok(strv_length(paths) == 1 && streq(paths[0], "/etc/x/old.conf"), "a planned removal hides the file");
+        paths = strv_free(paths);
+
+        /* A symlink planned in a directory that does not exist yet makes the directory visible. */
+        Change e = {};
+        is_int(ctx_want_symlink(c, &e, "/etc/systemd/system/a.target.wants/b.service", "/lib/b.service"), 1,
+               "symlink in a new directory");
+        is_int(ctx_read(c, "/etc/systemd/system/a.target.wants", true, &f), 0, "read the new directory");
+        is_int(f->kind, FILE_DIRECTORY, "the parent of a planned file is a directory");
+        is_int(ctx_glob(c, "/etc/systemd/system/a.target.wants/*", &paths), 0, "glob new directory");
+        ok(strv_length(paths) == 1, "the planned link is listed");
+        paths = strv_free(paths);
+
+        /* file_op_check_before notices a file changed behind the plan's back. */
+        write_file(existing, "changed behind our back\n", 24);
+        is_int(file_op_check_before(root, &b.ops[0]), -ESTALE, "a file changed since planning is noticed");
+
+        change_done(&a);
+        change_done(&b);
+        change_done(&d);
+        change_done(&e);
+        free(etc);
+        free(existing);
+}
 
 int main(void) {
+        char *dir = make_temp_dir("context");
+        test_overlay(dir);
+        rm_rf(dir);
+        free(dir);
         return tap_done();
 }

@@ -1,1 +1,21 @@
 /* SPDX-License-Identifier: MIT */
+#include "remedy/action.h"
+
+const ActionType * const action_types[] = {
+        &action_file,
+        &action_dropin,
+        &action_remove,
+        &action_copy,
+        &action_yaml_set,
+        &action_toml_set,
+        &action_kubelet_flags,
+        &action_unit,
+        NULL,
+};
+
+const ActionType *action_type_find(const char *key) {
+        for (const ActionType * const *t = action_types; *t; t++)
+                if (streq((*t)->key, key))
+                        return *t;
+        return NULL;
+}

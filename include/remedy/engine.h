@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The engine runs playbooks against a node:
+ *
+ *   engine_plan()   plans every step of every job in order against one Context, so that each step
+ *                   sees the state the earlier ones would leave. Writes nothing.
+ *   engine_apply()  under the store's lock: refuses while an earlier transaction is unresolved,
+ *                   plans, archives every path the plan touches (txn_create), applies the steps,
+ *                   verifies, and on any failure rolls the transaction back by itself.
+ *
+ * Results stay in the Run for the report (report.h). Errors: -EINVAL with run->error set is bad
+ * input (exit status 2: a bad parameter value, an unparseable node file); other negative values are
+ * failures of the run itself.
+ */
+
+#include <stdbool.h>
+
+#include "remedy/action.h"
+#include "remedy/backup.h"
+#include "remedy/context.h"
+#include "remedy/playbook.h"
+
+typedef struct StepResult {
+        const Step *step;
+        Change change;
+        char *error;          /* why the step failed (apply), or NULL */
+} StepResult;
+
+typedef struct CheckResult {
+        const Check *check;
+        int passed;           /* 1 passed, 0 failed, -1 not run */
+        char *evidence;
+} CheckResult;
+
+typedef struct Job {
+        Playbook *playbook;   /* borrowed from the PlaybookSet */
+        ParamValues *values;
+        StepResult *steps;    /* n = playbook->n_steps */
+        CheckResult *checks;  /* n = playbook->n_checks */
+} Job;
+
+typedef enum RunOutcome {
+        RUN_PLANNED,          /* dry-run: nothing written */
+        RUN_NOTHING_TO_DO,
+        RUN_APPLIED,
+        RUN_ROLLED_BACK,      /* a step or a check failed; the transaction was rolled back */
+        RUN_ROLLBACK_FAILED,  /* and rolling back failed too: the transaction stays unresolved */
+} RunOutcome;
+
+typedef struct Run {
+        Root *root;
+        bool offline;
+        Context *ctx;
+        Job *jobs;
+        size_t n_jobs;
+        RunOutcome outcome;
+        Manifest *txn;        /* the transaction made by apply, if any */
+        char *error;          /* bad input or the failure that made apply roll back */
+        char *rollback_error; /* why the automatic rollback failed */
+        bool no_rollback;     /* --no-rollback: keep the changes when verification fails */
+} Run;
+
+int run_new(Root *root, bool offline, Run **ret);
+Run *run_free(Run *r);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Run *, run_free);
+
+/* Adds a playbook with its parameter values (ownership of values passes to the run). */
+int run_add_job(Run *r, Playbook *p, ParamValues *values);
+
+int engine_plan(Run *r);
+
+/* Counts over all steps of the run. */
+void run_count(const Run *r, unsigned *ret_change, unsigned *ret_ok, unsigned *ret_skipped, unsigned *ret_failed);
+
+typedef struct ApplyOptions {
+        BackupStore *store;
+        const char *command;  /* for the manifest */
+} ApplyOptions;
+
+/*
+ * Plans and applies. Returns 0 when applied or nothing to do, 1 when a step or check failed and
+ * the transaction was rolled back (run->outcome says which), negative errno on errors before
+ * anything changed (-EINVAL with run->error for bad input, -EBUSY for an unresolved transaction).
+ */
+int engine_apply(Run *r, const ApplyOptions *o);
+
+/* Checks that the node still has op->before (content, kind) right before applying: -ESTALE if
+ * something else changed it since planning. */
+int file_op_check_before(Root *root, const FileOp *op);
+/* Carries a file operation out on the node. */
+int file_op_apply(Root *root, const FileOp *op);

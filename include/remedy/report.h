@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * What remedy prints: the same report as text (coloured on a terminal) or as one JSON document
+ * (--json). Secrets never appear in either: diffs mask them (diff.h).
+ */
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "remedy/engine.h"
+
+typedef struct ReportOptions {
+        bool json;
+        bool color;
+} ReportOptions;
+
+extern ReportOptions report_options;
+
+/* ANSI sequences, or "" without colour. */
+const char *ansi_bold(void);
+const char *ansi_red(void);
+const char *ansi_green(void);
+const char *ansi_yellow(void);
+const char *ansi_grey(void);
+const char *ansi_reset(void);
+
+/* The plan or apply report of a run. */
+void report_run(const Run *r, const char *command, bool dry_run, FILE *out);
+json_object *report_run_json(const Run *r, const char *command, bool dry_run);
+
+/* Prints a JSON document (pretty, newline-terminated) and releases it. */
+void report_print_json(json_object *o, FILE *out);
+
+/* A failure before any report could be made: text to stderr, or {"error": ...} on stdout with
+ * --json. Returns exit_status. */
+int report_error(int exit_status, const char *fmt, ...) _printf_(2, 3);
+
+const char *change_status_name(ChangeStatus s, bool dry_run);
