@@ -1,1 +1,162 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * remedy rollback [ID | --last] [--dry-run]: puts back every file of a transaction byte for byte
+ * with its metadata and removes what it created. Without ID or --last it takes the transaction an
+ * interrupted apply left unresolved, if there is one.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "remedy/diff.h"
+#include "remedy/log.h"
+#include "remedy/report.h"
+
+typedef struct RollbackPrinter {
+        Root *root;
+        json_object *items;   /* --json */
+        unsigned n_changes;
+} RollbackPrinter;
+
+static const char *restore_action_name(RestoreAction a) {
+        switch (a) {
+        case RESTORE_UNCHANGED:
+                return "unchanged";
+        case RESTORE_FILE:
+                return "restore";
+        case RESTORE_REMOVE:
+                return "remove";
+        case RESTORE_RMDIR:
+                return "remove-directory";
+        case RESTORE_DIR_MTIME:
+                return "restore-mtime";
+        }
+        return "unknown";
+}
+
+static int print_item(const RestoreItem *item, void *userdata) {
+        RollbackPrinter *p = userdata;
+        _cleanup_free_ char *current = NULL, *diff = NULL;
+        size_t size = 0;
+
+        if (item->action == RESTORE_DIR_MTIME)
+                return 0;
+        if (item->action != RESTORE_UNCHANGED)
+                p->n_changes++;
+
+        bool is_file = item->action == RESTORE_FILE && item->kind && streq(item->kind, "file");
+        if (is_file && root_read_file(p->root, item->path, NODE_FILE_MAX, &current, &size) < 0)
+                current = NULL;
+
+        if (p->items) {
+                json_object *o = json_object_new_object();
+                json_object_object_add(o, "action", json_object_new_string(restore_action_name(item->action)));
+                json_object_object_add(o, "path", json_object_new_string(item->path));
+                if (item->kind)
+                        json_object_object_add(o, "kind", json_object_new_string(item->kind));
+                if (is_file && diff_unified_string(current ? current : "", current ? size : 0, item->archived_data,
+                                                   item->archived_size, current ? item->path : "/dev/null",
+                                                   item->path, &diff) >= 0)
+                        json_object_object_add(o, "diff", json_object_new_string(diff ? diff : ""));
+                json_object_array_add(p->items, o);
+                return 0;
+        }
+
+        if (item->action == RESTORE_UNCHANGED) {
+                printf("  %sok%s       %s (already as archived)\n", ansi_green(), ansi_reset(), item->path);
+                return 0;
+        }
+        printf("  %s%-9s%s%s", ansi_yellow(), restore_action_name(item->action), ansi_reset(), item->path);
+        if (item->action == RESTORE_FILE && item->kind && streq(item->kind, "symlink"))
+                printf(" → %.*s", (int) item->archived_size, item->archived_data);
+        if (item->action == RESTORE_REMOVE)
+                printf(" (created by the transaction)");
+        printf("\n");
+        if (is_file) {
+                DiffOptions d = { .color = report_options.color, .context = 3 };
+                _cleanup_free_ char *label = NULL;
+                if (asprintf(&label, "%s (restored)", item->path) < 0)
+                        return -ENOMEM;
+                fflush(stdout);
+                (void) diff_unified(stdout, current ? current : "", current ? size : 0, item->archived_data,
+                                    item->archived_size, current ? item->path : "/dev/null", label, &d);
+        }
+        return 0;
+}
+
+int verb_rollback(int argc, char **argv) {
+        _cleanup_(root_freep) Root *root = NULL;
+        _cleanup_(backup_store_freep) BackupStore *store = NULL;
+        _cleanup_(manifest_freep) Manifest *m = NULL;
+        _cleanup_free_ char *error = NULL;
+        const char *id = argc > 1 ? argv[1] : NULL;
+        int r;
+
+        if (argc > 2 || (id && arg_last))
+                return report_error(EXIT_BAD_INPUT, "rollback takes one transaction: ID or --last");
+        if ((r = cli_open_root(&root)) != 0 || (r = cli_open_store(root, false, &store)) != 0)
+                return r;
+
+        /* --dry-run writes nothing, not even the lock file. */
+        if (!arg_dry_run) {
+                pid_t holder = 0;
+                r = backup_store_lock(store, &holder);
+                if (r == -EBUSY)
+                        return report_error(EXIT_BAD_INPUT, "another remedy (pid %d) is working on this node", (int) holder);
+                if (r < 0)
+                        return report_error(EXIT_FAILED, "cannot lock the backup store: %s", strerror(-r));
+        }
+
+        if (id || arg_last) {
+                r = backup_store_load(store, id, &m, &error);
+                if (r == -ENOENT)
+                        return report_error(EXIT_BAD_INPUT, id ? "no transaction %s (see remedy backups list)"
+                                                               : "no transactions%s in the backup store",
+                                            id ? id : "");
+                if (r < 0)
+                        return report_error(EXIT_BAD_INPUT, "%s", error ? error : strerror(-r));
+        } else {
+                r = backup_store_find_unresolved(store, &m);
+                if (r < 0)
+                        return report_error(EXIT_FAILED, "cannot read the backup store: %s", strerror(-r));
+                if (r == 0)
+                        return report_error(EXIT_BAD_INPUT,
+                                            "no interrupted transaction to resolve; say which to roll back: ID or --last");
+        }
+
+        if (m->state == TXN_ROLLED_BACK)
+                log_warning("Transaction %s was already rolled back; restoring its files again.", m->id);
+
+        r = txn_verify(store, m, &error);
+        if (r < 0)
+                return report_error(EXIT_BAD_INPUT, "refusing to roll back %s: %s", m->id, error ? error : strerror(-r));
+
+        RollbackPrinter p = { .root = root, .items = report_options.json ? json_object_new_array() : NULL };
+        if (!report_options.json)
+                printf("%sRolling back%s %s (%s, %s)%s\n", ansi_bold(), ansi_reset(), m->id, strempty(m->command),
+                       txn_state_to_string(m->state), arg_dry_run ? " — dry run" : "");
+
+        r = txn_rollback(store, root, m, arg_dry_run, print_item, &p, &error);
+        if (r < 0) {
+                if (p.items)
+                        json_object_put(p.items);
+                return report_error(r == -EBADMSG ? EXIT_BAD_INPUT : EXIT_FAILED, "rollback of %s failed: %s", m->id,
+                                    error ? error : strerror(-r));
+        }
+
+        if (report_options.json) {
+                json_object *o = json_object_new_object();
+                json_object_object_add(o, "command", json_object_new_string("rollback"));
+                json_object_object_add(o, "id", json_object_new_string(m->id));
+                json_object_object_add(o, "dry_run", json_object_new_boolean(arg_dry_run));
+                json_object_object_add(o, "state", json_object_new_string(txn_state_to_string(m->state)));
+                json_object_object_add(o, "items", p.items);
+                report_print_json(o, stdout);
+        } else if (arg_dry_run)
+                printf("\nRollback would make %u change%s. Nothing was changed (dry run).\n", p.n_changes,
+                       p.n_changes == 1 ? "" : "s");
+        else
+                printf("\nRolled back %s: %u change%s; the files are as they were before it.\n", m->id, p.n_changes,
+                       p.n_changes == 1 ? "" : "s");
+        return 0;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "remedy/report.h"
+#include "remedy/strv.h"
+
+int cli_load_playbooks(PlaybookSet **ret) {
+        _cleanup_free_ char *error = NULL;
+        /* NULL: the default directories, either of which may be missing. */
+        int r = playbook_set_load(arg_playbook_dirs, ret, &error);
+        if (r < 0)
+                return report_error(EXIT_BAD_INPUT, "%s", error ? error : strerror(-r));
+        return 0;
+}
+
+int cli_open_root(Root **ret) {
+        const char *path = arg_root ? arg_root : "/";
+        int r = root_open(path, ret);
+        if (r < 0)
+                return report_error(EXIT_BAD_INPUT, "--root: cannot open \"%s\": %s", path, strerror(-r));
+        return 0;
+}
+
+char *cli_backup_dir(const Root *root) {
+        if (arg_backup_dir)
+                return strdup(arg_backup_dir);
+        return path_join(root->path, REMEDY_BACKUP_DIR);
+}
+
+int cli_open_store(const Root *root, bool create, BackupStore **ret) {
+        _cleanup_free_ char *dir = cli_backup_dir(root);
+        if (!dir)
+                return report_error(EXIT_FAILED, "out of memory");
+        int r = backup_store_open(dir, create, ret);
+        if (r == -ENOENT)
+                return report_error(EXIT_BAD_INPUT, "no backups at %s (nothing has been applied here)", dir);
+        if (r < 0)
+                /* A store that is not safe to use is refused; an I/O error is a failure. */
+                return report_error(r == -EPERM || r == -ELOOP || r == -ENOTDIR ? EXIT_BAD_INPUT : EXIT_FAILED,
+                                    "cannot open the backup store %s: %s", dir, strerror(-r));
+        return 0;
+}
+
+char **cli_sets_for(const Playbook *p) {
+        char **l = NULL;
+        STRV_FOREACH(s, arg_sets) {
+                _cleanup_free_ char *key = strndup(*s, strcspn(*s, "="));
+                if (!key)
+                        return strv_free(l);
+                if (playbook_find_param(p, key) && strv_extend(&l, *s) < 0)
+                        return strv_free(l);
+        }
+        if (!l)
+                l = calloc(1, sizeof(char *));
+        return l;
+}
+
+int cli_build_run(char * const *names, const PlaybookSet *set, Root *root, Run **ret) {
+        _cleanup_(run_freep) Run *run = NULL;
+        int r;
+
+        if (!names || !names[0])
+                return report_error(EXIT_BAD_INPUT, "name at least one playbook (see remedy list)");
+        if ((r = run_new(root, arg_root != NULL, &run)) < 0)
+                return report_error(EXIT_FAILED, "out of memory");
+
+        /* Every --set must mean something to one of the named playbooks: a typo in a key must not
+         * silently leave a default in place. */
+        STRV_FOREACH(s, arg_sets) {
+                _cleanup_free_ char *key = strndup(*s, strcspn(*s, "="));
+                bool found = false;
+                STRV_FOREACH(n, names) {
+                        const Playbook *p = playbook_set_find(set, *n);
+                        if (p && playbook_find_param(p, key))
+                                found = true;
+                }
+                if (!found)
+                        return report_error(EXIT_BAD_INPUT, "--set %s: no playbook named here has a parameter \"%s\"",
+                                            *s, key ? key : "");
+        }
+
+        STRV_FOREACH(n, names) {
+                _cleanup_strv_free_ char **sets = NULL;
+                _cleanup_free_ char *error = NULL;
+                ParamValues *values = NULL;
+
+                for (char * const *m = names; m < n; m++)
+                        if (streq(*m, *n))
+                                return report_error(EXIT_BAD_INPUT, "playbook \"%s\" named twice", *n);
+                Playbook *p = playbook_set_find(set, *n);
+                if (!p) {
+                        const PlaybookError *e = playbook_set_find_error(set, *n);
+                        if (e)
+                                return report_error(EXIT_BAD_INPUT, "%s", e->error);
+                        return report_error(EXIT_BAD_INPUT, "no playbook \"%s\" (see remedy list)", *n);
+                }
+                if (!(sets = cli_sets_for(p)))
+                        return report_error(EXIT_FAILED, "out of memory");
+                if ((r = param_values_new(p, sets, &values, &error)) < 0)
+                        return report_error(EXIT_BAD_INPUT, "%s", error ? error : strerror(-r));
+                if ((r = run_add_job(run, p, values)) < 0)
+                        return report_error(EXIT_FAILED, "out of memory");
+        }
+        *ret = TAKE_PTR(run);
+        return 0;
+}
+
+int cli_run_error(const Run *run, int error, const char *command) {
+        int status = error == -EINVAL || error == -EBUSY ? EXIT_BAD_INPUT : EXIT_FAILED;
+        if (run->error)
+                return report_error(status, "%s", run->error);
+        return report_error(status, "%s failed: %s", command, strerror(-error));
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The command line: options parsed by main.c into arg_* globals, one verb per verb-*.c file, and
+ * the helpers the verbs share (loading playbooks, opening the root and the backup store).
+ *
+ * Exit statuses (documented in README and --help):
+ *   0  done, or nothing to do
+ *   1  a step or a verification failed (the transaction was rolled back), or changes are
+ *      pending with plan --exit-code
+ *   2  bad input or refused: usage, playbook, parameter, unparseable node file, tampered backup,
+ *      another remedy running, an unresolved transaction — nothing was changed
+ */
+
+#include <stdbool.h>
+
+#include "remedy/backup.h"
+#include "remedy/fileio.h"
+#include "remedy/playbook.h"
+
+#define EXIT_FAILED 1
+#define EXIT_BAD_INPUT 2
+
+extern char *arg_root;            /* NULL: live, "/" */
+extern char **arg_playbook_dirs;  /* NULL: the defaults */
+extern char *arg_backup_dir;      /* NULL: ROOT/var/lib/remedy/backups */
+extern char **arg_sets;           /* --set KEY=VALUE */
+extern bool arg_exit_code;
+extern bool arg_dry_run;
+extern bool arg_last;
+extern bool arg_no_rollback;
+extern unsigned arg_keep;
+extern bool arg_keep_set;
+
+typedef int (*VerbFunction)(int argc, char **argv);
+
+int verb_list(int argc, char **argv);
+int verb_show(int argc, char **argv);
+int verb_plan(int argc, char **argv);
+int verb_apply(int argc, char **argv);
+int verb_rollback(int argc, char **argv);
+int verb_backups(int argc, char **argv);
+
+/* Loads the playbook set from --playbooks or the default directories. Exit status or 0. */
+int cli_load_playbooks(PlaybookSet **ret);
+int cli_open_root(Root **ret);
+/* The backup store's host path. */
+char *cli_backup_dir(const Root *root);
+/* Opens the store; with create false a missing store is reported (exit 2 when required). */
+int cli_open_store(const Root *root, bool create, BackupStore **ret);
+/* The --set assignments whose key p declares. */
+char **cli_sets_for(const Playbook *p);
+
+#include "remedy/engine.h"
+
+/* Builds a run of the named playbooks with their --set values. Exit status (2) or 0. */
+int cli_build_run(char * const *names, const PlaybookSet *set, Root *root, Run **ret);
+/* Reports a run that could not be planned or applied: exit 2 for bad input, 1 otherwise. */
+int cli_run_error(const Run *run, int error, const char *command);
