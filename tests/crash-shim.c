@@ -1,1 +1,71 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * Test-only LD_PRELOAD shim: counts the filesystem mutations a process makes (rename, unlink,
+ * symlink, mkdir, rmdir, in any of their *at forms) and, at the Nth one:
+ *
+ *   REMEDY_SHIM_MODE=kill   lets it happen, then kills the process with SIGKILL (a crash or power
+ *                           loss right after that mutation);
+ *   REMEDY_SHIM_MODE=eio    makes it fail with EIO instead (an I/O error mid-apply).
+ *
+ * N comes from REMEDY_SHIM_AT. Nothing of this is in remedy itself: the product has no fault
+ * injection hooks.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static long shim_at = -1, shim_count;
+static int shim_kill;
+
+__attribute__((constructor)) static void shim_init(void) {
+        const char *at = getenv("REMEDY_SHIM_AT"), *mode = getenv("REMEDY_SHIM_MODE");
+        if (at)
+                shim_at = strtol(at, NULL, 10);
+        shim_kill = !mode || strcmp(mode, "eio") != 0;
+}
+
+/* Called before the real call: returns -1 (with errno EIO) when this one must fail. */
+static int shim_before(void) {
+        if (shim_at < 0)
+                return 0;
+        if (!shim_kill && shim_count + 1 == shim_at) {
+                shim_count++;
+                errno = EIO;
+                return -1;
+        }
+        return 0;
+}
+
+static void shim_after(int result) {
+        if (shim_at < 0 || result < 0 || !shim_kill)
+                return;
+        if (++shim_count == shim_at)
+                kill(getpid(), SIGKILL);
+}
+
+#define REAL(name) ((__typeof__(&name)) dlsym(RTLD_NEXT, #name))
+
+#define WRAP(ret, name, params, args)            \
+        ret name params {                        \
+                if (shim_before() < 0)           \
+                        return -1;               \
+                ret r = REAL(name) args;         \
+                shim_after((int) r);             \
+                return r;                        \
+        }
+
+WRAP(int, rename, (const char *a, const char *b), (a, b))
+WRAP(int, renameat, (int fa, const char *a, int fb, const char *b), (fa, a, fb, b))
+WRAP(int, renameat2, (int fa, const char *a, int fb, const char *b, unsigned flags), (fa, a, fb, b, flags))
+WRAP(int, unlink, (const char *a), (a))
+WRAP(int, unlinkat, (int fd, const char *a, int flags), (fd, a, flags))
+WRAP(int, symlink, (const char *t, const char *a), (t, a))
+WRAP(int, symlinkat, (const char *t, int fd, const char *a), (t, fd, a))
+WRAP(int, mkdir, (const char *a, mode_t m), (a, m))
+WRAP(int, mkdirat, (int fd, const char *a, mode_t m), (fd, a, m))
+WRAP(int, rmdir, (const char *a), (a))

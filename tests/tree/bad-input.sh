@@ -1,3 +1,42 @@
 #!/bin/bash
-echo "1..0"
-exit 1
+# SPDX-License-Identifier: MIT
+# Bad input gets one line naming the file and line, exit status 2, and nothing changed.
+. "$(dirname "$0")/lib.sh"
+
+node=$(new_node broken-node)
+before=$(snapshot "$node")
+pb="$WORK/pb"; mkdir -p "$pb"
+
+expect_bad() {   # expect_bad DESCRIPTION PATTERN ARGS...
+        local what=$1 pattern=$2; shift 2
+        run --root="$node" --backup-dir="$WORK/store" "$@"
+        is "$RC" 2 "$what: exit status 2"
+        contains "$ERR" "$pattern" "$what: error names the place"
+        is "$(grep -c . <<<"$ERR")" 1 "$what: one line"
+        is "$(snapshot "$node")" "$before" "$what: nothing changed"
+        test ! -e "$WORK/store"; ok $? "$what: no backup made"
+}
+
+printf 'name: bad\nsummary: x\nsteps:\n  - name: s\n    file: {path: /etc/x, content: y, colour: red}\n' > "$pb/bad.yaml"
+expect_bad "unknown argument key" "$pb/bad.yaml:5:" --playbooks="$pb" apply bad
+printf 'name: bad\nsummary: x\nsteps:\n  - name: s\n    paint: {path: /etc/x}\n' > "$pb/bad.yaml"
+expect_bad "unknown action" "$pb/bad.yaml:5:" --playbooks="$pb" apply bad
+printf 'name: bad\nsummary: x\nsteps:\n  - name: s\n    file: {path: /etc/x, content: [y}\n' > "$pb/bad.yaml"
+expect_bad "malformed YAML" "$pb/bad.yaml:5:" --playbooks="$pb" apply bad
+printf 'name: bad\nsummary: x\nparams:\n  n: {type: int, default: 3}\nsteps:\n  - name: s\n    file: {path: /etc/x, content: "{{ m }}"}\n' > "$pb/bad.yaml"
+expect_bad "undeclared parameter" "$pb/bad.yaml:7:" --playbooks="$pb" apply bad
+printf 'name: bad\nsummary: x\nparams:\n  n: {type: int, default: 3}\nsteps:\n  - name: s\n    file: {path: /etc/x, content: "{{ n }}"}\n' > "$pb/bad.yaml"
+expect_bad "int parameter given a word" "n" --playbooks="$pb" apply bad --set n=three
+expect_bad "unknown --set key" "nope" --playbooks="$pb" apply bad --set nope=1
+printf 'name: bad\nsummary: x\nparams:\n  p: {type: string, default: a}\nsteps:\n  - name: s\n    dropin: {unit: "{{ p }}", name: 10-x.conf, content: "[Unit]\\n"}\n' > "$pb/bad.yaml"
+expect_bad "newline in a one-line parameter" "$pb/bad.yaml:7:" --playbooks="$pb" apply bad --set "p=a
+b"
+expect_bad "unknown playbook" "no playbook" --playbooks="$PLAYBOOKS" apply no-such-playbook
+expect_bad "unknown command" "unknown command" frobnicate
+
+# An unparseable node file: the TOML editor refuses it with the file and line.
+printf 'version = 2\n[plugins\n' > "$node/etc/containerd/config.toml"
+before=$(snapshot "$node")
+expect_bad "unparseable containerd config" "/etc/containerd/config.toml:" --playbooks="$PLAYBOOKS" apply cgroup-driver-systemd
+
+done_testing

@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: MIT
+# Helpers for the tree tests: TAP output, throwaway copies of the sample node trees, and
+# snapshots that capture everything rollback must restore (content, kind, mode, owner, mtime,
+# symlink targets, xattrs and ACLs).
+set -u
+
+TAP_N=0
+TAP_FAILED=0
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/remedy-tree-XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+ok() {   # ok CONDITION-EXIT-STATUS DESCRIPTION
+        TAP_N=$((TAP_N + 1))
+        if [ "$1" -eq 0 ]; then
+                echo "ok $TAP_N - $2"
+        else
+                echo "not ok $TAP_N - $2"
+                TAP_FAILED=$((TAP_FAILED + 1))
+        fi
+}
+
+is() {   # is GOT WANT DESCRIPTION
+        if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; echo "# got:  $1"; echo "# want: $2"; fi
+}
+
+contains() {   # contains FILE-OR-TEXT PATTERN DESCRIPTION (fixed string)
+        if grep -qF -- "$2" <<<"$1"; then ok 0 "$3"; else ok 1 "$3"; echo "# missing: $2"; echo "$1" | sed 's/^/#   /' | head -40; fi
+}
+
+lacks() {
+        if grep -qF -- "$2" <<<"$1"; then ok 1 "$3"; echo "# unexpected: $2"; else ok 0 "$3"; fi
+}
+
+done_testing() {
+        echo "1..$TAP_N"
+        [ "$TAP_FAILED" -eq 0 ]
+        exit $?
+}
+
+# A fresh copy of a sample node: new_node NAME -> path. Git does not keep modes or owners beyond
+# the executable bit, so the copy gets the ones a real node has.
+new_node() {
+        local dst="$WORK/$1-$RANDOM$RANDOM"
+        cp -a "$FIXTURES/nodes/$1" "$dst"
+        if [ -d "$dst/var/lib/kubelet/pki" ]; then
+                chmod 0700 "$dst/var/lib/kubelet/pki"
+                find "$dst/var/lib/kubelet/pki" -type f -exec chmod 0600 {} +
+        fi
+        echo "$dst"
+}
+
+# Everything rollback promises to restore, one line per path, sorted. Paths under EXCLUDE (the
+# backup store) are left out.
+snapshot() {
+        local root=$1
+        (cd "$root" && find . -path ./var/lib/remedy -prune -o -printf '%p %y %m %U %G %T@ %s %l\n' | sort) || return 1
+        (cd "$root" && find . -path ./var/lib/remedy -prune -o -type f -print0 | sort -z | xargs -0 -r sha256sum) || return 1
+        (cd "$root" && getfattr -R -P -d -m - --absolute-names . 2>/dev/null | grep -v '^$' ) || true
+}
+
+run() {   # run ARGS... : sets OUT, ERR, RC
+        OUT=$("$REMEDY" --no-color "$@" 2>"$WORK/stderr") && RC=0 || RC=$?
+        ERR=$(cat "$WORK/stderr")
+}
