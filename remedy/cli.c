@@ -32,10 +32,34 @@ char *cli_backup_dir(const Root *root) {
         return path_join(root->path, REMEDY_BACKUP_DIR);
 }
 
+/* Directories services read configuration from: a backup (and the private keys in it) beside
+ * the files it saved could be read as configuration or leak through a package's conf.d. */
+static bool backup_dir_is_config_dir(const Root *root, const char *dir) {
+        static const char * const config_dirs[] = { "/etc", "/run", "/usr", "/lib", "/boot", NULL };
+        const char *in_root = dir;
+
+        if (!root_is_host(root)) {
+                in_root = startswith(dir, root->path);
+                if (!in_root || (*in_root != '/' && *in_root != 0))
+                        return false;   /* outside the node: not read by its services */
+        }
+        for (const char * const *c = config_dirs; *c; c++) {
+                const char *rest = startswith(in_root, *c);
+                if (rest && (*rest == '/' || *rest == 0))
+                        return true;
+        }
+        return false;
+}
+
 int cli_open_store(const Root *root, bool create, BackupStore **ret) {
         _cleanup_free_ char *dir = cli_backup_dir(root);
         if (!dir)
                 return report_error(EXIT_FAILED, "out of memory");
+        if (backup_dir_is_config_dir(root, dir))
+                return report_error(EXIT_BAD_INPUT,
+                                    "--backup-dir: %s is where services read configuration; backups hold private keys "
+                                    "and must live elsewhere (default: ROOT%s)",
+                                    dir, REMEDY_BACKUP_DIR);
         int r = backup_store_open(dir, create, ret);
         if (r == -ENOENT)
                 return report_error(EXIT_BAD_INPUT, "no backups at %s (nothing has been applied here)", dir);

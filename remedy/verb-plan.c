@@ -4,7 +4,22 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "remedy/log.h"
 #include "remedy/report.h"
+
+/* Every run finds a transaction an interrupted apply left behind; plan only reads, so it warns. */
+static void warn_unresolved(const Root *root) {
+        _cleanup_(backup_store_freep) BackupStore *store = NULL;
+        _cleanup_(manifest_freep) Manifest *m = NULL;
+        _cleanup_free_ char *dir = cli_backup_dir(root);
+
+        if (!dir || backup_store_open(dir, false, &store) < 0)
+                return;
+        if (backup_store_find_unresolved(store, &m) > 0)
+                log_warning("Transaction %s was left %s: the node may be half-changed. apply refuses until "
+                            "\"remedy rollback %s\" resolves it.",
+                            m->id, txn_state_to_string(m->state), m->id);
+}
 
 int verb_plan(int argc, char **argv) {
         _cleanup_(playbook_set_freep) PlaybookSet *set = NULL;
@@ -15,6 +30,8 @@ int verb_plan(int argc, char **argv) {
         if ((r = cli_load_playbooks(&set)) != 0 || (r = cli_open_root(&root)) != 0 ||
             (r = cli_build_run(argv + 1, set, root, &run)) != 0)
                 return r;
+
+        warn_unresolved(root);
 
         r = engine_plan(run);
         if (r < 0)

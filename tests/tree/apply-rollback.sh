@@ -71,4 +71,19 @@ run --root="$node2" --playbooks="$PLAYBOOKS" apply kubelet-strip-flags
 is "$RC" 0 "apply with the default backup dir"
 is "$(stat -c '%a' "$node2/var/lib/remedy/backups")" "700" "default store ROOT/var/lib/remedy/backups is 0700"
 
+# A tampered archive is refused and nothing is written.
+node3=$(new_node broken-node)
+store3="$WORK/store3"
+run --root="$node3" --playbooks="$PLAYBOOKS" --backup-dir="$store3" apply cgroup-driver-systemd
+is "$RC" 0 "apply for the tamper test"
+applied=$(snapshot "$node3")
+archive=$(ls "$store3"/*.tar.zst)
+printf 'X' | dd of="$archive" bs=1 seek=100 conv=notrunc status=none
+run --root="$node3" --backup-dir="$store3" rollback --last
+is "$RC" 2 "rollback of a tampered archive exits 2"
+contains "$ERR" "refusing" "it says it refuses"
+is "$(snapshot "$node3")" "$applied" "nothing was written"
+run --root="$node3" --backup-dir="$store3" backups verify "$(basename "$archive" .tar.zst)"
+is "$RC" 2 "backups verify reports the mismatch"
+
 done_testing

@@ -34,6 +34,9 @@ b"
 expect_bad "unknown playbook" "no playbook" --playbooks="$PLAYBOOKS" apply no-such-playbook
 expect_bad "unknown command" "unknown command" frobnicate
 
+expect_bad "backup dir inside a configuration directory" "where services read configuration" --playbooks="$PLAYBOOKS" --backup-dir="$node/etc/remedy-backups" apply kubelet-strip-flags
+test ! -e "$node/etc/remedy-backups"; ok $? "no backup dir made under /etc"
+
 # An unparseable node file: the TOML editor refuses it with the file and line.
 printf 'version = 2\n[plugins\n' > "$node/etc/containerd/config.toml"
 before=$(snapshot "$node")
