@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Secret masking for diffs and printed files. It works a line at a time, so that diff can keep
+ * hunks and line numbers those of the real text while no secret byte (nor its length) reaches
+ * the output; the little state that spans lines (PEM blocks, YAML values continued on deeper
+ * indented lines, TOML multi-line strings) is carried in SecretState.
+ */
+#include "secret-mask.h"
+
+#include <string.h>
+
+#include "remedy/diff.h"
+#include "remedy/macro.h"
+
+#define REDACTED "<redacted>"
+
+typedef struct KeyLine {
+        size_t indent; /* where the first non-blank byte is */
+        const char *key;
+        size_t key_len;
+        char separator;
+        size_t value; /* first non-blank byte after the separator, len when none */
+} KeyLine;
+
+static bool is_blank(char c) {
+        return c == ' ' || c == '\t';
+}
+
+static size_t skip_blank(const char *s, size_t i, size_t len) {
+        while (i < len && is_blank(s[i]))
+                i++;
+        return i;
+}
+
+static bool secret_name(const char *name, size_t len) {
+        static const char *const suffixes[] = {
+                "password", "passwd", "passphrase", "secret", "token", "keydata", "privatekey",
+                "certificatekey", "encryptionkey", "signingkey", "secretkey", "accesskey", "apikey",
+                ".key",
+        };
+        static const char *const names[] = { "auth", "creds", ".dockerconfigjson", "dockerconfigjson", ".dockercfg" };
+        char n[64];
+        size_t k = sizeof n - 1;
+
+        /* Compare case-insensitively and ignore '-' and '_': clientKeyData, client-key-data and
+         * CLIENT_KEY_DATA are the same key. Of a very long name only the end counts. */
+        n[k] = 0;
+        for (size_t i = len; i > 0 && k > 0; i--)
+                if (name[i - 1] != '-' && name[i - 1] != '_')
+                        n[--k] = (char) (name[i - 1] >= 'A' && name[i - 1] <= 'Z' ? name[i - 1] - 'A' + 'a' : name[i - 1]);
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (streq(n + k, names[i]))
+                        return true;
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++)
+                if (endswith(n + k, suffixes[i]))
+                        return true;
+        return false;
+}
+
+static bool key_char(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+               c == '_' || c == '.';
+}
+
+/* "  - key: value", "key = value", "\"key\": value", "export KEY=value" */
+static bool parse_key_line(const char *s, size_t len, KeyLine *ret) {
+        size_t i = skip_blank(s, 0, len);
+        char quote = 0;
+
+        ret->indent = i;
+        while (i + 1 < len && s[i] == '-' && is_blank(s[i + 1]))
+                i = skip_blank(s, i + 1, len);
+        if (len - i > 7 && memcmp(s + i, "export ", 7) == 0)
+                i = skip_blank(s, i + 7, len);
+        if (i < len && (s[i] == '"' || s[i] == '\''))
+                quote = s[i++];
+        ret->key = s + i;
+        while (i < len && (quote ? s[i] != quote : key_char(s[i])))
+                i++;
+        ret->key_len = (size_t) (s + i - ret->key);
+        if (quote && i++ == len)
+                return false;
+        i = skip_blank(s, i, len);
+        if (ret->key_len == 0 || i == len || (s[i] != ':' && s[i] != '='))
+                return false;
+        ret->separator = s[i];
+        ret->value = skip_blank(s, i + 1, len);
+        return true;
+}
+
+/* Where the text after a "-----BEGIN ... PRIVATE KEY...-----" marker starts, or NULL. */
+static const char *find_private_key_begin(const char *s, size_t len) {
+        const char *begin = memmem(s, len, "-----BEGIN", 10), *end = s + len;
+        if (!begin)
+                return NULL;
+        const char *kind = memmem(begin, (size_t) (end - begin), "PRIVATE KEY", 11);
+        if (!kind)
+                return NULL;
+        const char *close = memmem(kind, (size_t) (end - kind), "-----", 5);
+        return close ? close + 5 : end;
+}
+
+static bool is_block_indicator(const char *s, size_t len) {
+        size_t i = 1;
+        if (len == 0 || (s[0] != '|' && s[0] != '>'))
+                return false;
+        while (i < len && (s[i] == '+' || s[i] == '-' || (s[i] >= '1' && s[i] <= '9')))
+                i++;
+        i = skip_blank(s, i, len);
+        return i == len || s[i] == '#';
+}
+
+/* Feeds one line (without its terminator) through the state that spans lines. */
+SecretLine secret_state_next(SecretState *st, const char *s, size_t len) {
+        size_t indent = skip_blank(s, 0, len);
+        bool blank = indent == len;
+        KeyLine k;
+
+        if (st->open_quote) {
+                if (memmem(s, len, st->open_quote, 3))
+                        st->open_quote = NULL;
+                return blank ? SECRET_NONE : SECRET_BODY;
+        }
+        /* YAML continues a scalar (plain, quoted or block) on lines indented deeper than its key. */
+        if (st->in_value) {
+                if (blank)
+                        return SECRET_NONE;
+                if (indent > st->value_indent)
+                        return SECRET_BODY;
+                st->in_value = false;
+        }
+        if (st->in_pem) {
+                if (memmem(s, len, "-----END", 8)) {
+                        st->in_pem = false;
+                        return SECRET_PEM_END;
+                }
+                return blank ? SECRET_NONE : SECRET_BODY;
+        }
+
+        const char *after = find_private_key_begin(s, len);
+        if (after && !memmem(after, (size_t) (s + len - after), "-----END", 8))
+                st->in_pem = true;
+
+        if (parse_key_line(s, len, &k) && secret_name(k.key, k.key_len)) {
+                const char *v = s + k.value;
+                size_t vlen = len - k.value;
+
+                if (k.separator == ':') {
+                        st->in_value = true;
+                        st->value_indent = k.indent;
+                } else if (vlen >= 3 && (memcmp(v, "\"\"\"", 3) == 0 || memcmp(v, "'''", 3) == 0) &&
+                           !memmem(v + 3, vlen - 3, v, 3))
+                        st->open_quote = v[0] == '"' ? "\"\"\"" : "'''";
+        }
+        return SECRET_NONE;
+}
+
+static void mark_range(uint8_t *marks, size_t from, size_t to) {
+        if (from < to)
+                memset(marks + from, 1, to - from);
+}
+
+static size_t flag_value_end(const char *s, size_t i, size_t len) {
+        char quote = 0;
+        for (; i < len; i++) {
+                if (quote) {
+                        if (s[i] == quote)
+                                quote = 0;
+                } else if (s[i] == '"' || s[i] == '\'')
+                        quote = s[i];
+                else if (is_blank(s[i]))
+                        break;
+        }
+        return i;
+}
+
+/* --token=VALUE, --password VALUE, anywhere in a line (command lines, env files, drop-ins). */
+static void mark_secret_flags(const char *s, size_t len, uint8_t *marks) {
+        for (size_t i = 0; i + 2 < len; i++) {
+                if (s[i] != '-' || s[i + 1] != '-' || (i > 0 && (s[i - 1] == 0 || !strchr(" \t\"'=([,", s[i - 1]))))
+                        continue;
+                size_t name = i + 2, e = name, v;
+                while (e < len && key_char(s[e]) && s[e] != '.')
+                        e++;
+                if (e == name || !secret_name(s + name, e - name))
+                        continue;
+                if (e < len && s[e] == '=')
+                        v = e + 1;
+                else if (e < len && is_blank(s[e]))
+                        v = skip_blank(s, e, len);
+                else
+                        continue;
+                if (v < len && s[v] == '-' && s[v - 1] != '=')
+                        continue; /* "--token --next": a flag without a value */
+                i = flag_value_end(s, v, len);
+                mark_range(marks, v, i);
+        }
+}
+
+static bool token_char(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* Kubernetes bootstrap tokens, [a-z0-9]{6}.[a-z0-9]{16}, wherever they appear. */
+static void mark_bootstrap_tokens(const char *s, size_t len, uint8_t *marks) {
+        for (size_t i = 0; i + 23 <= len; i++) {
+                size_t j = 0;
+                if (i > 0 && token_char(s[i - 1]))
+                        continue;
+                while (j < 23 && (j == 6 ? s[i + j] == '.' : token_char(s[i + j])))
+                        j++;
+                if (j == 23 && (i + 23 == len || !token_char(s[i + 23])))
+                        mark_range(marks, i, i + 23);
+        }
+}
+
+static bool has_content(const char *s, size_t from, size_t to) {
+        for (size_t i = from; i < to; i++)
+                if (!is_blank(s[i]) && s[i] != '"' && s[i] != '\'')
+                        return true;
+        return false;
+}
+
+/* Sets marks[i] for every byte of the line (without terminator) that must not be shown. */
+void secret_mark_line(const char *s, size_t len, SecretLine kind, uint8_t *marks) {
+        size_t indent = skip_blank(s, 0, len);
+        KeyLine k;
+
+        memset(marks, 0, len);
+        if (kind == SECRET_BODY) {
+                mark_range(marks, indent, len);
+                return;
+        }
+        if (kind == SECRET_PEM_END) {
+                size_t end = (size_t) ((const char *) memmem(s, len, "-----END", 8) - s);
+                if (has_content(s, indent, end))
+                        mark_range(marks, indent, end);
+        }
+        if (parse_key_line(s, len, &k) && secret_name(k.key, k.key_len) &&
+            !is_block_indicator(s + k.value, len - k.value))
+                mark_range(marks, k.value, len);
+
+        const char *after = find_private_key_begin(s, len);
+        if (after) {
+                size_t from = (size_t) (after - s);
+                const char *end = memmem(after, len - from, "-----END", 8);
+                size_t to = end ? (size_t) (end - s) : len;
+                if (has_content(s, from, to))
+                        mark_range(marks, from, to);
+        }
+        mark_secret_flags(s, len, marks);
+        mark_bootstrap_tokens(s, len, marks);
+}
+
+/* One REDACTED per run, whatever its length: the length of a secret is a secret too. */
+void secret_write_masked(FILE *out, const char *s, size_t len, const uint8_t *marks) {
+        size_t i = 0;
+        while (i < len) {
+                size_t j = i;
+                if (marks[i]) {
+                        while (j < len && marks[j])
+                                j++;
+                        fputs(REDACTED, out);
+                } else {
+                        while (j < len && !marks[j])
+                                j++;
+                        fwrite(s + i, 1, j - i, out);
+                }
+                i = j;
+        }
+}
+
+/* ---- Whole texts ------------------------------------------------------------------------ */
+
+/* Line at *off without "\n" and a "\r" before it; moves *off to the next line. */
+static const char *next_line(const char *data, size_t size, size_t *off, size_t *ret_len, bool *ret_cr,
+                             bool *ret_nl) {
+        const char *s = data + *off, *nl = memchr(s, '\n', size - *off);
+        size_t len = nl ? (size_t) (nl - s) : size - *off;
+
+        *off += len + (nl != NULL);
+        *ret_cr = len > 0 && s[len - 1] == '\r';
+        *ret_len = len - *ret_cr;
+        *ret_nl = nl != NULL;
+        return s;
+}
+
+static size_t longest_line(const char *data, size_t size) {
+        size_t m = 0;
+        for (size_t off = 0; off < size;) {
+                const char *nl = memchr(data + off, '\n', size - off);
+                size_t next = nl ? (size_t) (nl - data) + 1 : size;
+                m = MAX(m, next - off);
+                off = next;
+        }
+        return m;
+}
+
+bool text_has_secret(const char *data, size_t size) {
+        _cleanup_free_ uint8_t *marks = NULL;
+        SecretState st = {};
+
+        size = data ? size : 0;
+        /* Out of memory: claim a secret, so that a caller never prints the text on our word. */
+        marks = malloc(longest_line(data, size) + 1);
+        if (!marks)
+                return true;
+        for (size_t off = 0; off < size;) {
+                size_t len;
+                bool cr, nl;
+                const char *s = next_line(data, size, &off, &len, &cr, &nl);
+
+                secret_mark_line(s, len, secret_state_next(&st, s, len), marks);
+                if (memchr(marks, 1, len))
+                        return true;
+        }
+        return false;
+}
+
+char *text_mask_secrets(const char *data, size_t size) {
+        _cleanup_free_ uint8_t *marks = NULL;
+        _cleanup_free_ char *buf = NULL;
+        size_t buf_size = 0;
+        SecretState st = {};
+
+        size = data ? size : 0;
+        marks = malloc(longest_line(data, size) + 1);
+        if (!marks)
+                return NULL;
+        FILE *f = open_memstream(&buf, &buf_size);
+        if (!f)
+                return NULL;
+        for (size_t off = 0; off < size;) {
+                size_t len;
+                bool cr, nl;
+                const char *s = next_line(data, size, &off, &len, &cr, &nl);
+
+                secret_mark_line(s, len, secret_state_next(&st, s, len), marks);
+                secret_write_masked(f, s, len, marks);
+                fputs(cr ? "\r" : "", f);
+                fputs(nl ? "\n" : "", f);
+        }
+        if (fclose(f) != 0)
+                return NULL;
+        return TAKE_PTR(buf);
+}
