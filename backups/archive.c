@@ -13,7 +13,6 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 
 #include "remedy/fileio.h"
@@ -22,7 +21,6 @@
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct archive *, archive_write_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct archive *, archive_read_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct archive_entry *, archive_entry_free);
-DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_MD_CTX *, EVP_MD_CTX_free);
 
 #define ZSTD_LEVEL "3"
 
@@ -34,28 +32,16 @@ static void cwd_restorep(int *fd) {
         }
 }
 
-static void hex_digest(const unsigned char *md, unsigned n, char ret[static SHA256_HEX_SIZE]) {
-        static const char digits[] = "0123456789abcdef";
-        for (unsigned i = 0; i < n && i < 32; i++) {
-                ret[2 * i] = digits[md[i] >> 4];
-                ret[2 * i + 1] = digits[md[i] & 15];
-        }
-        ret[64] = 0;
-}
-
 /* Streams fd into the archive entry and hashes it on the way. The size must match the header:
  * a file that changes while it is archived would otherwise be padded or cut silently. */
 static int write_file_data(struct archive *a, int fd, int64_t size, char ret_sha256[static SHA256_HEX_SIZE]) {
-        _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-        unsigned char md[EVP_MAX_MD_SIZE];
+        _cleanup_(sha256_freep) Sha256 *h = NULL;
         char buf[65536];
         int64_t total = 0;
-        unsigned n;
+        int r;
 
-        if (!ctx)
-                return -ENOMEM;
-        if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
-                return -EIO;
+        if ((r = sha256_new(&h)) < 0)
+                return r;
         for (;;) {
                 ssize_t k = loop_read(fd, buf, sizeof buf);
                 if (k < 0)
@@ -65,17 +51,14 @@ static int write_file_data(struct archive *a, int fd, int64_t size, char ret_sha
                 total += k;
                 if (total > size)
                         return -EAGAIN;
-                if (EVP_DigestUpdate(ctx, buf, (size_t) k) != 1)
-                        return -EIO;
+                if ((r = sha256_update(h, buf, (size_t) k)) < 0)
+                        return r;
                 if (archive_write_data(a, buf, (size_t) k) != k)
                         return -EIO;
         }
         if (total != size)
                 return -EAGAIN;
-        if (EVP_DigestFinal_ex(ctx, md, &n) != 1)
-                return -EIO;
-        hex_digest(md, n, ret_sha256);
-        return 0;
+        return sha256_final_hex(h, ret_sha256);
 }
 
 typedef struct ArchiveContext {

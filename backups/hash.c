@@ -2,60 +2,77 @@
 #include "remedy/hash.h"
 
 #include <openssl/evp.h>
+#include <stdlib.h>
 
 #include "remedy/fileio.h"
-#include "remedy/macro.h"
 
-static void hex(const unsigned char *d, unsigned n, char *ret) {
-        static const char digits[] = "0123456789abcdef";
-        for (unsigned i = 0; i < n; i++) {
-                ret[2 * i] = digits[d[i] >> 4];
-                ret[2 * i + 1] = digits[d[i] & 15];
+struct Sha256 {
+        EVP_MD_CTX *ctx;
+};
+
+int sha256_new(Sha256 **ret) {
+        Sha256 *h = calloc(1, sizeof(Sha256));
+        if (!h)
+                return -ENOMEM;
+        h->ctx = EVP_MD_CTX_new();
+        if (!h->ctx || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1) {
+                sha256_free(h);
+                return -ENOMEM;
         }
-        ret[2 * n] = 0;
+        *ret = h;
+        return 0;
 }
 
-void sha256_hex(const void *data, size_t size, char ret[static SHA256_HEX_SIZE]) {
+Sha256 *sha256_free(Sha256 *h) {
+        if (h) {
+                EVP_MD_CTX_free(h->ctx);
+                free(h);
+        }
+        return NULL;
+}
+
+int sha256_update(Sha256 *h, const void *data, size_t size) {
+        return EVP_DigestUpdate(h->ctx, data, size) == 1 ? 0 : -EIO;
+}
+
+int sha256_final_hex(Sha256 *h, char ret[static SHA256_HEX_SIZE]) {
+        static const char digits[] = "0123456789abcdef";
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned n = 0;
 
-        /* EVP_Digest() with SHA-256 fails only on allocation failure inside OpenSSL. */
-        if (EVP_Digest(data, size, md, &n, EVP_sha256(), NULL) != 1)
+        if (EVP_DigestFinal_ex(h->ctx, md, &n) != 1 || n != 32)
+                return -EIO;
+        for (unsigned i = 0; i < n; i++) {
+                ret[2 * i] = digits[md[i] >> 4];
+                ret[2 * i + 1] = digits[md[i] & 15];
+        }
+        ret[2 * n] = 0;
+        return 0;
+}
+
+void sha256_hex(const void *data, size_t size, char ret[static SHA256_HEX_SIZE]) {
+        _cleanup_(sha256_freep) Sha256 *h = NULL;
+
+        /* These fail only when OpenSSL cannot allocate: nothing sensible is left to do. */
+        if (sha256_new(&h) < 0 || sha256_update(h, data, size) < 0 || sha256_final_hex(h, ret) < 0)
                 abort();
-        hex(md, n, ret);
 }
 
 int sha256_fd_hex(int fd, char ret[static SHA256_HEX_SIZE]) {
-        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-        unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
-        unsigned n = 0;
-        int r = 0;
+        _cleanup_(sha256_freep) Sha256 *h = NULL;
+        unsigned char buf[65536];
+        int r;
 
-        if (!ctx)
-                return -ENOMEM;
-        if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-                r = -EIO;
-                goto finish;
-        }
+        if ((r = sha256_new(&h)) < 0)
+                return r;
         for (;;) {
                 ssize_t k = loop_read(fd, buf, sizeof buf);
-                if (k < 0) {
-                        r = (int) k;
-                        goto finish;
-                }
+                if (k < 0)
+                        return (int) k;
                 if (k == 0)
                         break;
-                if (EVP_DigestUpdate(ctx, buf, (size_t) k) != 1) {
-                        r = -EIO;
-                        goto finish;
-                }
+                if ((r = sha256_update(h, buf, (size_t) k)) < 0)
+                        return r;
         }
-        if (EVP_DigestFinal_ex(ctx, md, &n) != 1) {
-                r = -EIO;
-                goto finish;
-        }
-        hex(md, n, ret);
-finish:
-        EVP_MD_CTX_free(ctx);
-        return r;
+        return sha256_final_hex(h, ret);
 }
