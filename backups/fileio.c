@@ -38,60 +38,6 @@ static const char *node_relative(const char *path) {
         return *path ? path : ".";
 }
 
-int path_normalize(const char *path, char **ret) {
-        if (!path || path[0] != '/')
-                return -EINVAL;
-
-        size_t n = strlen(path);
-        _cleanup_free_ char *out = malloc(n + 1);
-        if (!out)
-                return -ENOMEM;
-
-        size_t o = 0;
-        const char *p = path;
-        while (*p) {
-                while (*p == '/')
-                        p++;
-                if (!*p)
-                        break;
-                const char *e = strchrnul(p, '/');
-                size_t len = (size_t) (e - p);
-                if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
-                        return -EINVAL;
-                out[o++] = '/';
-                memcpy(out + o, p, len);
-                o += len;
-                p = e;
-        }
-        if (o == 0)
-                out[o++] = '/';
-        out[o] = 0;
-        *ret = TAKE_PTR(out);
-        return 0;
-}
-
-char *path_dirname(const char *path) {
-        const char *slash = strrchr(path, '/');
-        if (!slash || slash == path)
-                return strdup("/");
-        return strndup(path, (size_t) (slash - path));
-}
-
-const char *path_basename(const char *path) {
-        const char *slash = strrchr(path, '/');
-        return slash ? slash + 1 : path;
-}
-
-char *path_join(const char *a, const char *b) {
-        char *r;
-        size_t la = strlen(a);
-        while (*b == '/')
-                b++;
-        if (asprintf(&r, "%s%s%s", a, la > 0 && a[la - 1] == '/' ? "" : "/", b) < 0)
-                return NULL;
-        return r;
-}
-
 int root_open(const char *path, Root **ret) {
         _cleanup_free_ char *real = realpath(path, NULL);
         if (!real)
@@ -471,13 +417,24 @@ int fd_copy_xattrs(int from, int to) {
         return 0;
 }
 
+#define TEMP_RANDOM_DIGITS 16   /* a uint64_t in hex, zero-padded */
+
 static int make_temp_name(const char *base, char **ret) {
         uint64_t rnd;
         if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
                 return negative_errno();
         /* Hidden and marked as remedy's, so a crash leaves an obvious leftover that no service
          * reading *.conf or *.toml picks up. */
-        return asprintf(ret, ".#remedy.%s.%016llx", base, (unsigned long long) rnd) < 0 ? -ENOMEM : 0;
+        return asprintf(ret, REMEDY_TEMP_PREFIX "%s.%0*llx", base, TEMP_RANDOM_DIGITS, (unsigned long long) rnd) < 0
+                ? -ENOMEM : 0;
+}
+
+bool fileio_is_temp_name(const char *name, const char *basename) {
+        const char *rest = startswith(name, REMEDY_TEMP_PREFIX);
+
+        if (!rest || !(rest = startswith(rest, basename)) || *rest != '.' || strlen(rest + 1) != TEMP_RANDOM_DIGITS)
+                return false;
+        return strspn(rest + 1, "0123456789abcdef") == TEMP_RANDOM_DIGITS;
 }
 
 int root_fsync_dir(Root *r, const char *path) {

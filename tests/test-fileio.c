@@ -8,11 +8,15 @@
 #include "tap.h"
 #include "test-util.h"
 
+/* Host paths of node paths; kept in a pool freed at the end so the checks stay one-liners. */
+static char *pool[64];
+static size_t n_pool;
+
 static char *host(const char *root, const char *p) {
         char *r;
-        if (asprintf(&r, "%s%s", root, p) < 0)
+        if (asprintf(&r, "%s%s", root, p) < 0 || n_pool >= ELEMENTSOF(pool))
                 abort();
-        return r;
+        return pool[n_pool++] = r;
 }
 
 static void test_normalize(void) {
@@ -104,6 +108,7 @@ static void test_write(const char *dir) {
         char *x = host(outside, "/x");
         ok(access(x, F_OK) < 0, "nothing written outside the root");
         rm_rf(outside);
+        free(outside);
 
         is_int(root_symlink_atomic(r, "/etc/link", "/dev/null"), 0, "symlink");
         char *target = NULL;
@@ -117,8 +122,6 @@ static void test_write(const char *dir) {
         is_int(root_list_dir(r, "/etc/kubernetes", &names), 0, "list dir");
         ok(strv_length(names) == 1 && streq(names[0], "kubelet.conf"), "no temp files left behind");
         strv_free(names);
-        free(f);
-        free(x);
 }
 
 int main(void) {
@@ -128,5 +131,7 @@ int main(void) {
         test_write(dir);
         rm_rf(dir);
         free(dir);
+        for (size_t i = 0; i < n_pool; i++)
+                free(pool[i]);
         return tap_done();
 }

@@ -94,6 +94,15 @@ typedef struct WriteOptions {
  */
 int root_write_file_atomic(Root *r, const char *path, const void *data, size_t size, const WriteOptions *options);
 
+/*
+ * The atomic writers' temporary files are named REMEDY_TEMP_PREFIX, the target's basename, '.'
+ * and 16 lowercase hex digits, beside the target: hidden, and recognisable as remedy's when a
+ * crash leaves one behind. fileio_is_temp_name() is true when name is such a file for the target
+ * named basename (rollback removes those).
+ */
+#define REMEDY_TEMP_PREFIX ".#remedy."
+bool fileio_is_temp_name(const char *name, const char *basename);
+
 /* Creates (or atomically replaces) a symlink at a canonical path. */
 int root_symlink_atomic(Root *r, const char *path, const char *target);
 
