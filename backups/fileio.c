@@ -572,7 +572,8 @@ int root_symlink_atomic(Root *r, const char *path, const char *target) {
         return fsync(pfd) < 0 ? negative_errno() : 0;
 }
 
-int root_unlink(Root *r, const char *path) {
+/* unlinkat() in the canonical parent, then fsync of it: 0 when nothing was there, 1 removed. */
+static int unlink_in_parent(Root *r, const char *path, int flags) {
         _cleanup_close_ int pfd = -EBADF;
         const char *base;
 
@@ -581,21 +582,15 @@ int root_unlink(Root *r, const char *path) {
                 return 0;
         if (pfd < 0)
                 return pfd;
-        if (unlinkat(pfd, base, 0) < 0)
-                return errno == ENOENT ? 0 : negative_errno();
+        if (unlinkat(pfd, base, flags) < 0)
+                return errno == ENOENT ? 0 : errno == EEXIST ? -ENOTEMPTY : negative_errno();
         return fsync(pfd) < 0 ? negative_errno() : 1;
 }
 
-int root_rmdir(Root *r, const char *path) {
-        _cleanup_close_ int pfd = -EBADF;
-        const char *base;
+int root_unlink(Root *r, const char *path) {
+        return unlink_in_parent(r, path, 0);
+}
 
-        pfd = root_open_parent(r, path, &base);
-        if (pfd == -ENOENT)
-                return 0;
-        if (pfd < 0)
-                return pfd;
-        if (unlinkat(pfd, base, AT_REMOVEDIR) < 0)
-                return errno == ENOENT ? 0 : errno == EEXIST ? -ENOTEMPTY : negative_errno();
-        return fsync(pfd) < 0 ? negative_errno() : 1;
+int root_rmdir(Root *r, const char *path) {
+        return unlink_in_parent(r, path, AT_REMOVEDIR);
 }
