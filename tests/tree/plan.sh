@@ -60,6 +60,39 @@ is "$RC" 0 "chained plan exits 0"
 contains "$OUT" "+b: two" "the edit of a planned file is shown"
 lacks "$OUT" "failed" "no step fails because its input does not exist yet"
 test ! -e "$node/etc/chain"; ok $? "chained plan wrote nothing"
+# Secrets never reach the output: a kubeconfig with an embedded client key and a PEM private key.
+secret_key="c2VjcmV0LWtleS1ieXRlcy10aGF0LW11c3Qtbm90LWxlYWs="
+pem_body="MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgSECRETSECRET"
+cat > "$WORK/new-kubelet.conf" <<KUBECONFIG
+apiVersion: v1
+kind: Config
+users:
+- name: system:node:node01
+  user:
+    client-certificate-data: Y2VydGlmaWNhdGU=
+    client-key-data: $secret_key
+KUBECONFIG
+printf -- '-----BEGIN PRIVATE KEY-----\n%s\n-----END PRIVATE KEY-----\n' "$pem_body" > "$WORK/key.pem"
+cat > "$pb/secrets.yaml" <<'YAML'
+name: secrets
+summary: install files holding private keys
+params:
+  kubeconfig: {type: path, default: /nonexistent}
+  key: {type: path, default: /nonexistent}
+steps:
+  - name: install the kubeconfig
+    copy: {src: "{{ kubeconfig }}", dest: /etc/kubernetes/kubelet.conf, mode: "0600"}
+  - name: install a key
+    copy: {src: "{{ key }}", dest: /etc/kubernetes/pki/extra.key, mode: "0600"}
+YAML
+for mode in --no-color --json; do
+        run --root="$node" --playbooks="$pb" $mode plan secrets --set kubeconfig="$WORK/new-kubelet.conf" --set key="$WORK/key.pem"
+        is "$RC" 0 "plan $mode of files with secrets exits 0"
+        lacks "$OUT" "$secret_key" "plan $mode does not print client-key-data"
+        lacks "$OUT" "$pem_body" "plan $mode does not print the PEM private key"
+        contains "$OUT" "redacted" "plan $mode says a secret is there"
+done
+
 is "$(snapshot "$node")" "$before" "tree unchanged after all plans"
 
 done_testing
