@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * Runs a program without a shell: fork and execve of an argv whose argv[0] is an absolute path,
+ * with a fixed minimal environment (PATH, LC_ALL=C: output is parsed), stdin from /dev/null,
+ * stdout captured up to max bytes, stderr discarded, and a timeout after which the child is killed.
+ * Used for the node's own tools (kubelet --help, later containerd config dump).
+ */
+
+#include <stddef.h>
+
+/*
+ * Returns 0 with the captured stdout (NUL-terminated) and the exit status (or 128+signal), or
+ * -ENOENT/-EACCES when it cannot be executed, -ETIMEDOUT when it ran too long, -EFBIG when it
+ * printed more than max bytes.
+ */
+int exec_capture(char * const *argv, unsigned timeout_ms, size_t max, char **ret_out, size_t *ret_size,
+                 int *ret_status);
