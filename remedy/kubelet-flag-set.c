@@ -52,7 +52,7 @@ static int entry_compare(const void *a, const void *b) {
 }
 
 static const FlagEntry *flag_set_find(const KubeletFlagSet *s, const char *name) {
-        if (!s || !name)
+        if (!s || !name || s->n == 0)
                 return NULL;
         FlagEntry key = { .name = (char *) name };
         return bsearch(&key, s->entries, s->n, sizeof(FlagEntry), entry_compare);
@@ -163,7 +163,8 @@ bad:
 }
 
 static int flag_set_finish(KubeletFlagSet *s) {
-        qsort(s->entries, s->n, sizeof(FlagEntry), entry_compare);
+        if (s->n > 1)
+                qsort(s->entries, s->n, sizeof(FlagEntry), entry_compare);
         for (size_t i = 1; i < s->n; i++)
                 if (streq(s->entries[i - 1].name, s->entries[i].name))
                         return -EBADMSG;

@@ -316,7 +316,7 @@ static void planned_done(Planned *p) {
         free(p->error);
 }
 
-static Planned plan_yaml(const char *root_dir, const char *yaml) {
+static Planned plan_yaml_mode(const char *root_dir, const char *yaml, bool offline) {
         Planned p = {};
         _cleanup_(yaml_document_freep) YamlDocument *doc = NULL;
         _cleanup_(root_freep) Root *root = NULL;
@@ -334,13 +334,17 @@ static Planned plan_yaml(const char *root_dir, const char *yaml) {
                 return p;
         }
         free(pc.error);
-        if (root_open(root_dir, &root) < 0 || context_new(root, true, &c) < 0)
+        if (root_open(root_dir, &root) < 0 || context_new(root, offline, &c) < 0)
                 abort();
         p.r = action_kubelet_flags.plan(c, args, &p.change);
         if (c->error)
                 p.error = strdup(c->error);
         action_kubelet_flags.free_args(args);
         return p;
+}
+
+static Planned plan_yaml(const char *root_dir, const char *yaml) {
+        return plan_yaml_mode(root_dir, yaml, true);
 }
 
 static void put(const char *root, const char *path, const char *fixture) {
@@ -430,6 +434,55 @@ static void test_action(void) {
         rm_rf(root);
 }
 
+/* Live, the flags come from the kubelet's own --help. The stand-in binary prints the help text
+ * in pflag's format; it is a test stand-in for the real kubelet, which Debian does not package. */
+static void test_action_live(void) {
+        _cleanup_free_ char *root = make_temp_dir("kflags-live"), *tool = make_temp_dir("kflags-bin");
+        _cleanup_free_ char *fake = NULL, *garbage = NULL, *yaml = NULL, *help = NULL;
+        Planned p;
+
+        put(root, "/var/lib/kubelet/kubeadm-flags.env", "kubelet/kubeadm-flags-seed.env");
+        if (asprintf(&help, "%s/kubelet/help-1.33-excerpt.txt", getenv("FIXTURES") ? getenv("FIXTURES") : "tests/fixtures") < 0 ||
+            asprintf(&fake, "%s/kubelet", tool) < 0 || asprintf(&garbage, "%s/not-kubelet", tool) < 0)
+                abort();
+        _cleanup_free_ char *script = NULL;
+        if (asprintf(&script, "#!/bin/sh\ntest \"$1\" = --help || exit 2\nexec cat '%s'\n", help) < 0)
+                abort();
+        write_file(fake, script, strlen(script));
+        const char *not_kubelet = "#!/bin/sh\necho 'Usage: something else'\n";
+        write_file(garbage, not_kubelet, strlen(not_kubelet));
+        ok(chmod(fake, 0755) == 0 && chmod(garbage, 0755) == 0, "stand-in kubelet binaries");
+
+        if (asprintf(&yaml, "path: /var/lib/kubelet/kubeadm-flags.env\nremove_unknown: true\nkubelet: %s\n", fake) < 0)
+                abort();
+        p = plan_yaml_mode(root, yaml, false);
+        is_int(p.r, 1, "live: --help of the installed kubelet decides (no dpkg status needed)");
+        if (p.change.n_ops == 1 && p.change.ops[0].after)
+                is_str(p.change.ops[0].after->data,
+                       "KUBELET_KUBEADM_ARGS=\"--pod-infra-container-image=registry.k8s.io/pause:3.10.1\"\n",
+                       "live: only the flag --help does not list is removed");
+        planned_done(&p);
+
+        free(yaml);
+        if (asprintf(&yaml, "path: /var/lib/kubelet/kubeadm-flags.env\nremove_unknown: true\nkubelet: %s\n", garbage) < 0)
+                abort();
+        p = plan_yaml_mode(root, yaml, false);
+        ok(p.r < 0 && p.error && strstr(p.error, "did not print kubelet's flags"),
+           "live: help text that is not kubelet's is refused rather than removing every flag: %s", strempty(p.error));
+        planned_done(&p);
+
+        free(yaml);
+        if (asprintf(&yaml, "path: /var/lib/kubelet/kubeadm-flags.env\nremove_unknown: true\nkubelet: %s/missing\n", tool) < 0)
+                abort();
+        p = plan_yaml_mode(root, yaml, false);
+        ok(p.r < 0 && p.error && strstr(p.error, "pass kubelet_version"),
+           "live without a kubelet binary or package: falls back and says what to pass: %s", strempty(p.error));
+        planned_done(&p);
+
+        rm_rf(root);
+        rm_rf(tool);
+}
+
 int main(void) {
         test_data();
         test_kubeadm_eras();
@@ -438,5 +491,6 @@ int main(void) {
         test_remove();
         test_errors();
         test_action();
+        test_action_live();
         return tap_done();
 }

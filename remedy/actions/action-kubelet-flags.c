@@ -17,12 +17,14 @@
 
 #include "remedy/context.h"
 #include "remedy/kubelet-flags.h"
+#include "remedy/exec-util.h"
 #include "remedy/strv.h"
 
 extern const char kubelet_flags_data[];
 extern const size_t kubelet_flags_data_size;
 
 #define DPKG_STATUS "/var/lib/dpkg/status"
+#define KUBELET_BINARY "/usr/bin/kubelet"   /* kubeadm's kubelet.service ExecStart */
 
 typedef struct KubeletFlagsArgs {
         Template *path;
@@ -30,6 +32,7 @@ typedef struct KubeletFlagsArgs {
         char **remove;              /* names without dashes */
         bool remove_unknown;
         Template *kubelet_version;  /* NULL: from dpkg */
+        Template *kubelet;          /* live: the binary whose --help lists the flags */
 } KubeletFlagsArgs;
 
 static void kubelet_flags_args_free(void *p) {
@@ -40,6 +43,7 @@ static void kubelet_flags_args_free(void *p) {
         template_free(a->variable);
         strv_free(a->remove);
         template_free(a->kubelet_version);
+        template_free(a->kubelet);
         free(a);
 }
 
@@ -53,7 +57,8 @@ static bool flag_name_is_valid(const char *s) {
 }
 
 static int kubelet_flags_parse_args(ParseContext *pc, const YamlNode *args, void **ret) {
-        static const char * const keys[] = { "path", "variable", "remove", "remove_unknown", "kubelet_version", NULL };
+        static const char * const keys[] = { "path", "variable", "remove", "remove_unknown", "kubelet_version", "kubelet",
+                                              NULL };
         KubeletFlagsArgs *a = calloc(1, sizeof(KubeletFlagsArgs));
         int r;
 
@@ -64,7 +69,8 @@ static int kubelet_flags_parse_args(ParseContext *pc, const YamlNode *args, void
             (r = parse_template(pc, args, "variable", false, 0, "a variable name", &a->variable)) < 0 ||
             (r = parse_string_list(pc, args, "remove", false, &a->remove)) < 0 ||
             (r = parse_bool(pc, args, "remove_unknown", false, &a->remove_unknown)) < 0 ||
-            (r = parse_template(pc, args, "kubelet_version", false, 0, "a kubelet version", &a->kubelet_version)) < 0)
+            (r = parse_template(pc, args, "kubelet_version", false, 0, "a kubelet version", &a->kubelet_version)) < 0 ||
+            (r = parse_template(pc, args, "kubelet", false, TEMPLATE_PATH, "a path", &a->kubelet)) < 0)
                 goto fail;
 
         STRV_FOREACH(f, a->remove) {
@@ -147,8 +153,43 @@ static bool env_name_is_valid(const char *k) {
 }
 
 /*
- * The flag set of the node's kubelet, from the shipped list. *ret stays NULL when no version is
- * known and none is needed (remove only: flags are then read without knowing which are boolean).
+ * Live, the kubelet that will run is the authority on the flags it accepts: its --help lists them
+ * (pflag's usage format). 0 with *ret NULL when there is no such binary (fall back to the list).
+ */
+static int flag_set_from_binary(Context *c, const KubeletFlagsArgs *a, KubeletFlagSet **ret) {
+        _cleanup_free_ char *binary = NULL, *help = NULL;
+        size_t size;
+        int status, r;
+
+        *ret = NULL;
+        if (a->kubelet) {
+                if ((r = ctx_render(c, a->kubelet, &binary)) < 0)
+                        return r;
+        } else if (!(binary = strdup(KUBELET_BINARY)))
+                return -ENOMEM;
+
+        char *argv[] = { binary, (char *) "--help", NULL };
+        r = exec_capture(argv, 10000, 1024 * 1024, &help, &size, &status);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return ctx_error(c, r, "kubelet-flags: cannot run \"%s --help\": %s", binary, strerror(-r));
+        if (status != 0)
+                return ctx_error(c, -EIO, "kubelet-flags: \"%s --help\" exited with status %d", binary, status);
+        r = kubelet_flag_set_from_help(help, size, ret);
+        if (r < 0 || !kubelet_flag_set_has(*ret, "config"))
+                /* Removing every flag because the help text was not understood would wreck the node. */
+                return ctx_error(c, r < 0 ? r : -EBADMSG,
+                                 "kubelet-flags: \"%s --help\" did not print kubelet's flags; pass kubelet_version instead",
+                                 binary);
+        return 1;
+}
+
+/*
+ * The flag set of the node's kubelet: live, from the installed kubelet's --help; otherwise (or
+ * when there is no kubelet binary) from the shipped list for kubelet_version or the version of
+ * the node's kubelet package. *ret stays NULL when no version is known and none is needed
+ * (remove only: flags are then read without knowing which are boolean).
  */
 static int load_flag_set(Context *c, const KubeletFlagsArgs *a, KubeletFlagSet **ret) {
         _cleanup_free_ char *version = NULL, *minor = NULL, *error = NULL;
@@ -160,6 +201,11 @@ static int load_flag_set(Context *c, const KubeletFlagsArgs *a, KubeletFlagSet *
         if (a->kubelet_version && (r = ctx_render(c, a->kubelet_version, &version)) < 0)
                 return r;
         bool given = version && *version;
+        if (!given && !c->offline) {
+                r = flag_set_from_binary(c, a, ret);
+                if (r != 0)
+                        return r < 0 ? r : 0;
+        }
         if (given)
                 from = "kubelet_version";
         else {
