@@ -484,25 +484,40 @@ int root_mkdir_parents(Root *r, const char *path) {
         return created;
 }
 
+/* What replacing path atomically starts with: its parents created, its canonical parent opened
+ * (returned), its current state, and a fresh temporary name beside it. A directory is refused. */
+static int prepare_replace(Root *r, const char *path, const char **ret_base, struct stat *ret_st, bool *ret_exists,
+                           char **ret_tmp) {
+        _cleanup_close_ int pfd = -EBADF;
+        int k;
+
+        if ((k = root_mkdir_parents(r, path)) < 0)
+                return k;
+        pfd = root_open_parent(r, path, ret_base);
+        if (pfd < 0)
+                return pfd;
+        *ret_exists = fstatat(pfd, *ret_base, ret_st, AT_SYMLINK_NOFOLLOW) == 0;
+        if (!*ret_exists && errno != ENOENT)
+                return negative_errno();
+        if (*ret_exists && S_ISDIR(ret_st->st_mode))
+                return -EISDIR;
+        if ((k = make_temp_name(*ret_base, ret_tmp)) < 0)
+                return k;
+        return TAKE_FD(pfd);
+}
+
 int root_write_file_atomic(Root *r, const char *path, const void *data, size_t size, const WriteOptions *options) {
         WriteOptions o = options ? *options : WRITE_OPTIONS_KEEP;
         _cleanup_close_ int pfd = -EBADF, tfd = -EBADF, old = -EBADF;
         _cleanup_free_ char *tmp = NULL;
         const char *base;
         struct stat st;
+        bool exists;
         int k;
 
-        if ((k = root_mkdir_parents(r, path)) < 0)
-                return k;
-        pfd = root_open_parent(r, path, &base);
+        pfd = prepare_replace(r, path, &base, &st, &exists, &tmp);
         if (pfd < 0)
                 return pfd;
-
-        bool exists = fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
-        if (!exists && errno != ENOENT)
-                return negative_errno();
-        if (exists && S_ISDIR(st.st_mode))
-                return -EISDIR;
         if (exists && S_ISREG(st.st_mode)) {
                 old = openat(pfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
                 if (old < 0)
@@ -513,8 +528,6 @@ int root_write_file_atomic(Root *r, const char *path, const void *data, size_t s
         gid_t gid = o.gid != (gid_t) -1 ? o.gid : old >= 0 ? st.st_gid : 0;
         mode_t mode = o.mode != (mode_t) -1 ? o.mode : old >= 0 ? (st.st_mode & 07777) : 0644;
 
-        if ((k = make_temp_name(base, &tmp)) < 0)
-                return k;
         tfd = openat(pfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (tfd < 0)
                 return negative_errno();
@@ -551,17 +564,12 @@ int root_symlink_atomic(Root *r, const char *path, const char *target) {
         _cleanup_free_ char *tmp = NULL;
         const char *base;
         struct stat st;
+        bool exists;
         int k;
 
-        if ((k = root_mkdir_parents(r, path)) < 0)
-                return k;
-        pfd = root_open_parent(r, path, &base);
+        pfd = prepare_replace(r, path, &base, &st, &exists, &tmp);
         if (pfd < 0)
                 return pfd;
-        if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
-                return -EISDIR;
-        if ((k = make_temp_name(base, &tmp)) < 0)
-                return k;
         if (symlinkat(target, pfd, tmp) < 0)
                 return negative_errno();
         if (renameat(pfd, tmp, pfd, base) < 0) {
