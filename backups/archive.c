@@ -24,14 +24,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct archive_entry *, archive_entry_free);
 
 #define ZSTD_LEVEL "3"
 
-/* Returns to the directory saved in *fd when it goes out of scope. */
-static void cwd_restorep(int *fd) {
-        if (*fd >= 0) {
-                (void) fchdir(*fd);
-                (void) close(*fd);
-        }
-}
-
 /* Streams fd into the archive entry and hashes it on the way. The size must match the header:
  * a file that changes while it is archived would otherwise be padded or cut silently. */
 static int write_file_data(struct archive *a, int fd, int64_t size, char ret_sha256[static SHA256_HEX_SIZE]) {

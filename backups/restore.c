@@ -26,13 +26,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct archive *, archive_write_free);
          ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SAFE_WRITES | ARCHIVE_EXTRACT_SECURE_SYMLINKS |        \
          ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS)
 
-static void cwd_restorep(int *fd) {
-        if (*fd >= 0) {
-                (void) fchdir(*fd);
-                (void) close(*fd);
-        }
-}
-
 /* ---- Pass 2: the node and the plan ---- */
 
 typedef struct PlanItem {

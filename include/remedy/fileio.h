@@ -129,5 +129,14 @@ ssize_t loop_read(int fd, void *buf, size_t n);
 /* Reads all of fd (at most max bytes), NUL-terminated. */
 int read_full_fd(int fd, size_t max, char **ret_data, size_t *ret_size);
 
+/* Cleanup for a saved working directory (an O_PATH fd of "."): returns there and closes it. For
+ * libarchive, which reads and writes relative to the working directory. */
+static inline void cwd_restorep(int *fd) {
+        if (*fd >= 0) {
+                (void) fchdir(*fd);
+                (void) close(*fd);
+        }
+}
+
 /* Copies every xattr (ACLs and SELinux label included) from one fd to another. */
 int fd_copy_xattrs(int from, int to);
