@@ -226,6 +226,14 @@ static int collect_paths(const Run *r, char ***ret) {
         return 0;
 }
 
+static void free_txn_playbooks(TxnPlaybookInfo *pbs, size_t n) {
+        for (size_t j = 0; pbs && j < n; j++) {
+                strv_free((char **) pbs[j].param_names);
+                strv_free((char **) pbs[j].param_values);
+        }
+        free(pbs);
+}
+
 static int make_txn_info(const Run *r, const char *command, TxnInfo *info, TxnPlaybookInfo **ret_playbooks) {
         TxnPlaybookInfo *pbs = calloc(r->n_jobs ? r->n_jobs : 1, sizeof(TxnPlaybookInfo));
         if (!pbs)
@@ -258,20 +266,9 @@ static int make_txn_info(const Run *r, const char *command, TxnInfo *info, TxnPl
         *ret_playbooks = pbs;
         return 0;
 oom:
-        for (size_t j = 0; j < r->n_jobs; j++) {
-                strv_free((char **) pbs[j].param_names);
-                strv_free((char **) pbs[j].param_values);
-        }
-        free(pbs);
+        /* calloc left the entries not yet filled NULL: freeing all of them is safe. */
+        free_txn_playbooks(pbs, r->n_jobs);
         return -ENOMEM;
-}
-
-static void free_txn_playbooks(TxnPlaybookInfo *pbs, size_t n) {
-        for (size_t j = 0; pbs && j < n; j++) {
-                strv_free((char **) pbs[j].param_names);
-                strv_free((char **) pbs[j].param_values);
-        }
-        free(pbs);
 }
 
 /* Applies one step: its own apply() if it has one, else its file operations in order. */
