@@ -70,10 +70,15 @@ int cli_open_store(const Root *root, bool create, BackupStore **ret) {
         return 0;
 }
 
+/* The KEY of a --set KEY=VALUE. */
+static char *set_key(const char *assignment) {
+        return strndup(assignment, strcspn(assignment, "="));
+}
+
 char **cli_sets_for(const Playbook *p) {
         char **l = NULL;
         STRV_FOREACH(s, arg_sets) {
-                _cleanup_free_ char *key = strndup(*s, strcspn(*s, "="));
+                _cleanup_free_ char *key = set_key(*s);
                 if (!key)
                         return strv_free(l);
                 if (playbook_find_param(p, key) && strv_extend(&l, *s) < 0)
@@ -96,8 +101,10 @@ int cli_build_run(char * const *names, const PlaybookSet *set, Root *root, Run *
         /* Every --set must mean something to one of the named playbooks: a typo in a key must not
          * silently leave a default in place. */
         STRV_FOREACH(s, arg_sets) {
-                _cleanup_free_ char *key = strndup(*s, strcspn(*s, "="));
+                _cleanup_free_ char *key = set_key(*s);
                 bool found = false;
+                if (!key)
+                        return report_error(EXIT_FAILED, "out of memory");
                 STRV_FOREACH(n, names) {
                         const Playbook *p = playbook_set_find(set, *n);
                         if (p && playbook_find_param(p, key))
@@ -105,7 +112,7 @@ int cli_build_run(char * const *names, const PlaybookSet *set, Root *root, Run *
                 }
                 if (!found)
                         return report_error(EXIT_BAD_INPUT, "--set %s: no playbook named here has a parameter \"%s\"",
-                                            *s, key ? key : "");
+                                            *s, key);
         }
 
         STRV_FOREACH(n, names) {
