@@ -58,38 +58,47 @@ static bool is_digit(char c) {
 }
 
 /* A systemd time span (systemd.time(7)): "15s", "1min 30s", "500ms", "2h30m", "0", "infinity".
- * A number without a unit is seconds, as in systemd's unit files. */
-static bool duration_is_valid(const char *s) {
+ * A number without a unit is seconds, as in systemd's unit files. A fraction applies to its unit
+ * ("1.5s" is 1500000 µs). */
+int duration_parse(const char *s, uint64_t *ret_usec) {
         uint64_t total = 0;
         bool any = false;
 
-        if (streq(s, "infinity"))
-                return true;
+        if (streq(s, "infinity")) {
+                *ret_usec = UINT64_MAX;
+                return 0;
+        }
 
         for (;;) {
                 while (is_space(*s))
                         s++;
-                if (!*s)
-                        return any;
+                if (!*s) {
+                        if (!any)
+                                return -EINVAL;
+                        *ret_usec = total;
+                        return 0;
+                }
 
                 const char *start = s;
                 uint64_t whole = 0;
                 while (is_digit(*s)) {
                         if (__builtin_mul_overflow(whole, 10, &whole) ||
                             __builtin_add_overflow(whole, (uint64_t) (*s - '0'), &whole))
-                                return false;
+                                return -ERANGE;
                         s++;
                 }
                 bool has_whole = s > start;
+                const char *frac = NULL, *frac_end = NULL;
                 if (*s == '.') {
                         s++;
-                        const char *frac = s;
+                        frac = s;
                         while (is_digit(*s))
                                 s++;
-                        if (s == frac)
-                                return false;
+                        frac_end = s;
+                        if (frac == frac_end)
+                                return -EINVAL;
                 } else if (!has_whole)
-                        return false;
+                        return -EINVAL;
 
                 while (is_space(*s))
                         s++;
@@ -107,12 +116,19 @@ static bool duration_is_valid(const char *s) {
                                         found = true;
                                 }
                         if (!found)
-                                return false;
+                                return -EINVAL;
                 }
 
                 uint64_t part;
                 if (__builtin_mul_overflow(whole, mult, &part) || __builtin_add_overflow(total, part, &total))
-                        return false;
+                        return -ERANGE;
+                /* Fractions below a microsecond are dropped, as systemd does. */
+                uint64_t scale = mult;
+                for (const char *d = frac; d && d < frac_end && scale >= 10; d++) {
+                        scale /= 10;
+                        if (__builtin_add_overflow(total, (uint64_t) (*d - '0') * scale, &total))
+                                return -ERANGE;
+                }
                 any = true;
         }
 }
@@ -160,7 +176,8 @@ int param_check_value(const Param *p, const char *value, char **ret_reason) {
                         return 0;
                 break;
         case PARAM_DURATION:
-                if (duration_is_valid(value))
+                uint64_t usec;
+                if (duration_parse(value, &usec) >= 0)
                         return 0;
                 reason = "not a time span such as 15s, 1min 30s or 500ms";
                 break;

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "remedy/hash.h"
@@ -161,6 +162,8 @@ const char *param_type_name(ParamType t);
 /* Checks a value against a parameter's type; on failure returns -EINVAL with a reason ("not a
  * boolean", "must be one of a, b") in *ret_reason. */
 int param_check_value(const Param *p, const char *value, char **ret_reason);
+/* A systemd time span ("15s", "1min 30s", "infinity" = UINT64_MAX) in µs: 0, -EINVAL or -ERANGE. */
+int duration_parse(const char *s, uint64_t *ret_usec);
 
 /*
  * The values of a playbook's parameters: its defaults overridden by assignments "KEY=VALUE"
