@@ -12,27 +12,13 @@
 
 #include "remedy/action.h"
 #include "remedy/context.h"
-
-/* Evidence quotes at most this much of a line, so that a minified file stays one readable line. */
-#define EVIDENCE_LINE_MAX 160
-
-typedef struct Pattern {
-        char *source;
-        regex_t regex;
-        bool compiled;
-} Pattern;
+#include "remedy/pattern.h"
 
 typedef struct FileCheck {
         Template *path;
         Pattern contains;
         Pattern absent;
 } FileCheck;
-
-static void pattern_done(Pattern *p) {
-        if (p->compiled)
-                regfree(&p->regex);
-        free(p->source);
-}
 
 static void file_check_free(void *args) {
         FileCheck *f = args;
@@ -44,24 +30,6 @@ static void file_check_free(void *args) {
         free(f);
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(FileCheck *, file_check_free);
-
-static int pattern_parse(ParseContext *pc, const YamlNode *args, const char *key, Pattern *p) {
-        int r = parse_string(pc, args, key, false, &p->source);
-        if (r <= 0)
-                return r;
-
-        /* REG_NEWLINE: ^ and $ match at every line, and . does not run across lines, which is how
-         * people read a pattern meant for a configuration file. */
-        int k = regcomp(&p->regex, p->source, REG_EXTENDED | REG_NEWLINE);
-        if (k != 0) {
-                char msg[256];   /* regerror truncates to fit; a message, not a path */
-                (void) regerror(k, &p->regex, msg, sizeof(msg));
-                return parse_error(pc, yaml_node_get(args, key), "invalid regular expression '%s' in '%s': %s",
-                                   p->source, key, msg);
-        }
-        p->compiled = true;
-        return 1;
-}
 
 static int file_check_parse(ParseContext *pc, const YamlNode *args, void **ret) {
         static const char * const keys[] = { "path", "contains", "absent", NULL };
@@ -84,29 +52,6 @@ static int file_check_parse(ParseContext *pc, const YamlNode *args, void **ret) 
                 return parse_error(pc, args, "the file check needs contains: or absent: (a regular expression)");
         *ret = TAKE_PTR(f);
         return 0;
-}
-
-/* Finds pattern in data: the 1-based line of the first match and that line's text. */
-static int pattern_find(const Pattern *p, const char *data, unsigned *ret_line, char **ret_text) {
-        regmatch_t m;
-        if (regexec(&p->regex, data, 1, &m, 0) != 0)
-                return 0;
-
-        unsigned line = 1;
-        const char *start = data;
-        for (const char *c = data; c < data + m.rm_so; c++)
-                if (*c == '\n') {
-                        line++;
-                        start = c + 1;
-                }
-        size_t len = strcspn(start, "\n");
-        bool cut = len > EVIDENCE_LINE_MAX;
-        if (asprintf(ret_text, "%.*s%s", (int) MIN(len, (size_t) EVIDENCE_LINE_MAX), start, cut ? "..." : "") < 0) {
-                *ret_text = NULL;
-                return -ENOMEM;
-        }
-        *ret_line = line;
-        return 1;
 }
 
 static int file_check_run(Context *c, const void *args, char **ret_evidence) {
@@ -164,9 +109,10 @@ static const CheckType check_file = {
         .free_args = file_check_free,
 };
 
-/* `unit` and `journal` checks join this list. */
 const CheckType * const check_types[] = {
         &check_file,
+        &check_unit,
+        &check_journal,
         NULL,
 };
 

@@ -26,6 +26,44 @@ int cli_open_root(Root **ret) {
         return 0;
 }
 
+int cli_open_node(Root **ret_root, SystemdBus **ret_bus) {
+        _cleanup_(systemd_bus_freep) SystemdBus *bus = NULL;
+        _cleanup_(root_freep) Root *root = NULL;
+        _cleanup_free_ char *error = NULL, *root_dir = NULL;
+        int r;
+
+        *ret_bus = NULL;
+        if (arg_root) {
+                if (arg_bus_scope != BUS_SCOPE_SYSTEM)
+                        return report_error(EXIT_BAD_INPUT, "--root repairs a node whose systemd is not running: "
+                                                            "it does not go with --user or --machine");
+                return cli_open_root(ret_root);
+        }
+
+        r = systemd_bus_open(arg_bus_scope, arg_machine, &bus, &error);
+        if (r < 0)
+                return report_error(EXIT_BAD_INPUT, "%s; nothing was changed. To repair a node whose systemd is not "
+                                                    "running (a mounted disk, a rescue system), use --root=DIR",
+                                    error ? error : strerror(-r));
+        r = systemd_bus_root_directory(bus, &root_dir);
+        if (r < 0)
+                return report_error(EXIT_BAD_INPUT, "cannot find the root directory of %s: %s",
+                                    systemd_bus_describe(bus), strerror(-r));
+        r = root_open(root_dir, &root);
+        if (r < 0)
+                return report_error(EXIT_BAD_INPUT, "cannot open %s (the root of %s): %s", root_dir,
+                                    systemd_bus_describe(bus), strerror(-r));
+        *ret_root = TAKE_PTR(root);
+        *ret_bus = TAKE_PTR(bus);
+        return 0;
+}
+
+int cli_check_names(char * const *names) {
+        if (!names || !names[0])
+                return report_error(EXIT_BAD_INPUT, "name at least one playbook (see remedy list)");
+        return 0;
+}
+
 char *cli_backup_dir(const Root *root) {
         if (arg_backup_dir)
                 return strdup(arg_backup_dir);
@@ -89,14 +127,16 @@ char **cli_sets_for(const Playbook *p) {
         return l;
 }
 
-int cli_build_run(char * const *names, const PlaybookSet *set, Root *root, Run **ret) {
+int cli_build_run(char * const *names, const PlaybookSet *set, Root *root, SystemdBus *bus, Run **ret) {
         _cleanup_(run_freep) Run *run = NULL;
         int r;
 
-        if (!names || !names[0])
-                return report_error(EXIT_BAD_INPUT, "name at least one playbook (see remedy list)");
+        if ((r = cli_check_names(names)) != 0)
+                return r;
         if ((r = run_new(root, arg_root != NULL, &run)) < 0)
                 return report_error(EXIT_FAILED, "out of memory");
+        run->bus = bus;
+        run->job_timeout_usec = arg_job_timeout_usec;
 
         /* Every --set must mean something to one of the named playbooks: a typo in a key must not
          * silently leave a default in place. */

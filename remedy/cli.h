@@ -18,6 +18,7 @@
 #include "remedy/backup.h"
 #include "remedy/fileio.h"
 #include "remedy/playbook.h"
+#include "remedy/systemd-bus.h"
 
 #define EXIT_FAILED 1
 #define EXIT_BAD_INPUT 2
@@ -32,6 +33,9 @@ extern bool arg_last;
 extern bool arg_no_rollback;
 extern unsigned arg_keep;
 extern bool arg_keep_set;
+extern BusScope arg_bus_scope;    /* --system (default), --user, --machine */
+extern char *arg_machine;
+extern uint64_t arg_job_timeout_usec;
 
 typedef int (*VerbFunction)(int argc, char **argv);
 
@@ -45,6 +49,13 @@ int verb_backups(int argc, char **argv);
 /* Loads the playbook set from --playbooks or the default directories. Exit status or 0. */
 int cli_load_playbooks(PlaybookSet **ret);
 int cli_open_root(Root **ret);
+/*
+ * Opens the node: offline (--root) the directory; live the bus to systemd (--system, --user,
+ * --machine), which must answer before anything else happens, and the root directory of the node
+ * the bus belongs to ("/", or a container's root for --machine). *ret_bus is NULL offline.
+ * Exit status (2 when systemd cannot be reached) or 0.
+ */
+int cli_open_node(Root **ret_root, SystemdBus **ret_bus);
 /* The backup store's host path. */
 char *cli_backup_dir(const Root *root);
 /* Opens the store; with create false a missing store is reported (exit 2 when required). */
@@ -54,7 +65,10 @@ char **cli_sets_for(const Playbook *p);
 
 #include "remedy/engine.h"
 
-/* Builds a run of the named playbooks with their --set values. Exit status (2) or 0. */
-int cli_build_run(char * const *names, const PlaybookSet *set, Root *root, Run **ret);
+/* Builds a run of the named playbooks with their --set values, against the node (bus may be
+ * NULL offline). Exit status (2) or 0. */
+int cli_build_run(char * const *names, const PlaybookSet *set, Root *root, SystemdBus *bus, Run **ret);
+/* Fails (exit 2) unless at least one playbook is named. */
+int cli_check_names(char * const *names);
 /* Reports a run that could not be planned or applied: exit 2 for bad input, 1 otherwise. */
 int cli_run_error(const Run *run, int error, const char *command);

@@ -67,6 +67,12 @@ void change_done(Change *c) {
         }
         free(c->ops);
         free(c->note);
+        if (c->unit) {
+                free(c->unit->name);
+                free(c->unit->unit_file_state);
+                free(c->unit->active_state);
+                free(c->unit);
+        }
         if (c->data && c->free_data)
                 c->free_data(c->data);
         *c = (Change) {};

@@ -7,8 +7,16 @@
 #include <string.h>
 
 #include "config.h"
+#include "remedy/journal.h"
 #include "remedy/log.h"
 #include "remedy/strv.h"
+#include "remedy/systemd-bus.h"
+#include "remedy/unit-file.h"
+#include "remedy/unit-restore.h"
+
+/* As long as systemd itself gives a unit to start by default (DefaultTimeoutStartSec=90s), plus
+ * room for its ExecStartPre= delays. */
+#define JOB_TIMEOUT_DEFAULT_USEC (120ULL * 1000000ULL)
 
 int run_new(Root *root, bool offline, Run **ret) {
         Run *r = calloc(1, sizeof(Run));
@@ -16,6 +24,7 @@ int run_new(Root *root, bool offline, Run **ret) {
                 return -ENOMEM;
         r->root = root;
         r->offline = offline;
+        r->job_timeout_usec = JOB_TIMEOUT_DEFAULT_USEC;
         *ret = r;
         return 0;
 }
@@ -42,6 +51,7 @@ Run *run_free(Run *r) {
         manifest_free(r->txn);
         free(r->error);
         free(r->rollback_error);
+        free(r->journal_cursor);
         free(r);
         return NULL;
 }
@@ -91,11 +101,34 @@ static int take_ctx_error(Run *r, const Step *step, int err) {
         return err;
 }
 
+static bool change_touches_units(const Change *c) {
+        for (size_t o = 0; o < c->n_ops; o++)
+                if (path_is_unit_config(c->ops[o].after->path))
+                        return true;
+        return false;
+}
+
+/* The Context for planning, applying and checking: the node, and live the bus and the journal
+ * position the transaction began at. */
+static int run_context_new(Run *r, Context **ret) {
+        Context *c;
+        int k = context_new(r->root, r->offline, &c);
+        if (k < 0)
+                return k;
+        c->bus = r->bus;
+        c->job_timeout_usec = r->job_timeout_usec;
+        c->journal_cursor = r->journal_cursor;
+        c->since_usec = r->since_usec;
+        *ret = c;
+        return 0;
+}
+
 int engine_plan(Run *r) {
         int k;
 
         context_free(r->ctx);
-        if ((k = context_new(r->root, r->offline, &r->ctx)) < 0)
+        r->ctx = NULL;
+        if ((k = run_context_new(r, &r->ctx)) < 0)
                 return k;
 
         for (size_t j = 0; j < r->n_jobs; j++) {
@@ -133,8 +166,14 @@ int engine_plan(Run *r) {
                                 return take_ctx_error(r, step, k);
                         if (s->change.status == CHANGE_OK && s->change.n_ops > 0)
                                 s->change.status = CHANGE_PENDING;
+                        /* Actions with their own apply (unit, daemon-reload) keep units_dirty
+                         * themselves; for plain file steps a changed unit file or drop-in makes
+                         * a daemon-reload due. */
+                        if (!step->action->apply && change_touches_units(&s->change))
+                                r->ctx->units_dirty = true;
                 }
         }
+        r->reload_at_end = !r->offline && r->ctx->units_dirty;
         return 0;
 }
 
@@ -271,31 +310,58 @@ oom:
         return -ENOMEM;
 }
 
+int change_apply_files(Root *root, const Change *c, char **ret_error) {
+        int k;
+
+        *ret_error = NULL;
+        for (size_t o = 0; o < c->n_ops; o++) {
+                const FileOp *op = &c->ops[o];
+                k = file_op_check_before(root, op);
+                if (k == -ESTALE) {
+                        set_error(ret_error, "%s changed since it was planned (another writer?)", op->after->path);
+                        return k;
+                }
+                if (k < 0 || (k = file_op_apply(root, op)) < 0) {
+                        set_error(ret_error, "%s: %s", op->after->path, strerror(-k));
+                        return k;
+                }
+        }
+        return 0;
+}
+
 /* Applies one step: its own apply() if it has one, else its file operations in order. */
 static int apply_step(Run *r, StepResult *s) {
         Change *c = &s->change;
         int k;
 
-        if (s->step->action->apply)
-                return s->step->action->apply(r->ctx, s->step->args, c);
-
-        for (size_t o = 0; o < c->n_ops; o++) {
-                const FileOp *op = &c->ops[o];
-                k = file_op_check_before(r->root, op);
-                if (k == -ESTALE) {
-                        set_error(&s->error, "%s changed since it was planned (another writer?)", op->after->path);
-                        return k;
+        if (s->step->action->apply) {
+                k = s->step->action->apply(r->ctx, s->step->args, c);
+                if (k < 0 && r->ctx->error) {
+                        set_error(&s->error, "%s", r->ctx->error);
+                        free(r->ctx->error);
+                        r->ctx->error = NULL;
                 }
-                if (k < 0) {
-                        set_error(&s->error, "%s: %s", op->after->path, strerror(-k));
-                        return k;
-                }
-                if ((k = file_op_apply(r->root, op)) < 0) {
-                        set_error(&s->error, "%s: %s", op->after->path, strerror(-k));
-                        return k;
-                }
+                return k;
         }
+
+        if ((k = change_apply_files(r->root, c, &s->error)) < 0)
+                return k;
+        if (!r->offline && change_touches_units(c))
+                r->ctx->units_dirty = true;
         return 0;
+}
+
+/* Restores the live units after the files: systemd reloads the restored unit files, then the
+ * recorded units get their enablement and active state back. */
+static int rollback_units(Run *r) {
+        _cleanup_free_ char *error = NULL;
+        if (r->offline || !r->bus)
+                return 0;
+        int k = units_restore(r->bus, r->txn, r->job_timeout_usec, false, NULL, NULL, &error);
+        if (k < 0)
+                set_error(&r->rollback_error, "files of transaction %s restored, but not the units: %s", r->txn->id,
+                          error ? error : strerror(-k));
+        return k;
 }
 
 /* Undoes the non-file effects of applied steps, newest first, then restores the files. */
@@ -321,6 +387,8 @@ static int rollback_run(Run *r, BackupStore *store, size_t upto_job, size_t upto
                           error ? error : strerror(-k));
                 return k;
         }
+        if ((k = rollback_units(r)) < 0)
+                return k;
         return result;
 }
 
@@ -330,7 +398,7 @@ static int verify_run(Run *r) {
 
         /* Checks read the disk as it is now, not the plan's overlay: nothing is claimed that was
          * not checked. */
-        if ((k = context_new(r->root, r->offline, &fresh)) < 0)
+        if ((k = run_context_new(r, &fresh)) < 0)
                 return k;
         for (size_t j = 0; j < r->n_jobs; j++) {
                 Job *job = &r->jobs[j];
@@ -339,6 +407,10 @@ static int verify_run(Run *r) {
                 for (size_t i = 0; i < job->playbook->n_checks; i++) {
                         CheckResult *cr = &job->checks[i];
                         k = cr->check->type->run(fresh, cr->check->args, &cr->evidence);
+                        if (k == -EOPNOTSUPP && cr->evidence) {
+                                cr->passed = -1;   /* not run here (offline): neither claimed nor failed */
+                                continue;
+                        }
                         if (k < 0) {
                                 cr->passed = 0;
                                 if (!cr->evidence)
@@ -352,6 +424,21 @@ static int verify_run(Run *r) {
                 }
         }
         return failed;
+}
+
+/* Every unit a step will change on the live bus, with its state before, into the manifest. */
+static int record_units(Run *r, BackupStore *store) {
+        int k;
+        for (size_t j = 0; j < r->n_jobs; j++)
+                for (size_t i = 0; i < r->jobs[j].playbook->n_steps; i++) {
+                        const Change *c = &r->jobs[j].steps[i].change;
+                        if (c->status != CHANGE_PENDING || !c->unit)
+                                continue;
+                        k = txn_add_unit(store, r->txn, c->unit->name, c->unit->unit_file_state, c->unit->active_state);
+                        if (k < 0)
+                                return k;
+                }
+        return 0;
 }
 
 int engine_apply(Run *r, const ApplyOptions *o) {
@@ -402,18 +489,33 @@ int engine_apply(Run *r, const ApplyOptions *o) {
                 return 0;
         }
 
+        if (!r->offline) {
+                /* Journal checks look only at what is logged from here on. Without a cursor (an
+                 * empty or unreadable journal) they fall back to this time. */
+                _cleanup_free_ char *journal_error = NULL;
+                r->since_usec = now_realtime_usec();
+                k = journal_tail_cursor(NULL, &r->journal_cursor, &journal_error);
+                if (k < 0)
+                        log_warning("Cannot read the journal's position (journal checks will go by time): %s",
+                                    journal_error ? journal_error : strerror(-k));
+        }
+
         if ((k = make_txn_info(r, o->command, &info, &pbs)) < 0)
                 return k;
+        info.journal_cursor = r->journal_cursor;
         k = txn_create(o->store, r->root, &info, paths, &r->txn);
         free_txn_playbooks(pbs, r->n_jobs);
         if (k < 0) {
                 set_error(&r->error, "cannot back up the files to change (nothing was changed): %s", strerror(-k));
                 return k;
         }
-        if ((k = txn_set_state(o->store, r->txn, TXN_APPLYING, NULL)) < 0) {
+        if ((k = record_units(r, o->store)) < 0 || (k = txn_set_state(o->store, r->txn, TXN_APPLYING, NULL)) < 0) {
                 set_error(&r->error, "cannot record transaction %s (nothing was changed): %s", r->txn->id, strerror(-k));
                 return k;
         }
+
+        /* Nothing has been applied yet: the plan's bookkeeping of due reloads starts over. */
+        r->ctx->units_dirty = false;
 
         for (size_t j = 0; j < r->n_jobs; j++) {
                 Job *job = &r->jobs[j];
@@ -434,6 +536,21 @@ int engine_apply(Run *r, const ApplyOptions *o) {
                         r->outcome = k < 0 ? RUN_ROLLBACK_FAILED : RUN_ROLLED_BACK;
                         return 1;
                 }
+        }
+
+        /* Unit files changed after the last unit step: systemd reads them now, so that what is
+         * verified (and what the next boot runs) is the new configuration. */
+        if (!r->offline && r->ctx->units_dirty) {
+                _cleanup_free_ char *reload_error = NULL;
+                k = systemd_bus_daemon_reload(r->bus, &reload_error);
+                if (k < 0) {
+                        set_error(&r->error, "daemon-reload failed: %s", reload_error ? reload_error : strerror(-k));
+                        (void) txn_set_state(o->store, r->txn, TXN_FAILED, r->error);
+                        k = rollback_run(r, o->store, r->n_jobs - 1, r->jobs[r->n_jobs - 1].playbook->n_steps);
+                        r->outcome = k < 0 ? RUN_ROLLBACK_FAILED : RUN_ROLLED_BACK;
+                        return 1;
+                }
+                r->ctx->units_dirty = false;
         }
 
         k = verify_run(r);

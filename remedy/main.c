@@ -21,6 +21,9 @@ bool arg_last;
 bool arg_no_rollback;
 unsigned arg_keep;
 bool arg_keep_set;
+BusScope arg_bus_scope = BUS_SCOPE_SYSTEM;
+char *arg_machine;
+uint64_t arg_job_timeout_usec = 120 * USEC_PER_SEC;
 
 static void help(void) {
         printf("remedy %s — repairs Kubernetes node boot failures, with dry-run diffs, backups and rollback\n\n"
@@ -32,13 +35,18 @@ static void help(void) {
                "                                        what apply would change, with diffs; writes nothing\n"
                "  apply NAME... [--set KEY=VALUE]... [--dry-run] [--no-rollback]\n"
                "                                        back up, change, verify; roll back on failure\n"
-               "  rollback [ID | --last] [--dry-run]    restore the files of a transaction\n"
+               "  rollback [ID | --last] [--dry-run]    restore the files of a transaction, then its units\n"
                "  backups list | show ID | verify ID | prune --keep=N\n\n"
                "Options:\n"
                "      --root=DIR         work on the node filesystem mounted at DIR (offline repair);\n"
                "                         nothing outside DIR is read or written\n"
                "      --playbooks=DIR    load playbooks from DIR (repeatable) instead of\n"
                "                         %s and %s\n"
+               "      --system           live: talk to the system's systemd (default)\n"
+               "      --user             live: talk to the calling user's systemd\n"
+               "      --machine=NAME     live: talk to the systemd of local container NAME and\n"
+               "                         work on its file system\n"
+               "      --job-timeout=TIME how long a start, stop or restart may take (default 2min)\n"
                "      --backup-dir=DIR   backup store (default: ROOT%s)\n"
                "      --set KEY=VALUE    set a playbook parameter (repeatable)\n"
                "      --exit-code        plan: exit 1 when changes are pending\n"
@@ -70,6 +78,10 @@ enum {
         OPT_JSON,
         OPT_NO_COLOR,
         OPT_VERSION,
+        OPT_SYSTEM,
+        OPT_USER,
+        OPT_MACHINE,
+        OPT_JOB_TIMEOUT,
 };
 
 static int parse_argv(int argc, char **argv, bool *ret_color_set) {
@@ -89,6 +101,10 @@ static int parse_argv(int argc, char **argv, bool *ret_color_set) {
                 { "quiet", no_argument, NULL, 'q' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, OPT_VERSION },
+                { "system", no_argument, NULL, OPT_SYSTEM },
+                { "user", no_argument, NULL, OPT_USER },
+                { "machine", required_argument, NULL, OPT_MACHINE },
+                { "job-timeout", required_argument, NULL, OPT_JOB_TIMEOUT },
                 {},
         };
         int c, verbosity = 0;
@@ -157,6 +173,26 @@ static int parse_argv(int argc, char **argv, bool *ret_color_set) {
                 case OPT_VERSION:
                         printf("remedy %s\n", REMEDY_VERSION);
                         return 0;
+                case OPT_SYSTEM:
+                        arg_bus_scope = BUS_SCOPE_SYSTEM;
+                        break;
+                case OPT_USER:
+                        arg_bus_scope = BUS_SCOPE_USER;
+                        break;
+                case OPT_MACHINE:
+                        if (!*optarg)
+                                return report_error(EXIT_BAD_INPUT, "--machine: name a container");
+                        free(arg_machine);
+                        arg_machine = strdup(optarg);
+                        if (!arg_machine)
+                                return report_error(EXIT_FAILED, "out of memory");
+                        arg_bus_scope = BUS_SCOPE_MACHINE;
+                        break;
+                case OPT_JOB_TIMEOUT:
+                        if (duration_parse(optarg, &arg_job_timeout_usec) < 0 || arg_job_timeout_usec == 0)
+                                return report_error(EXIT_BAD_INPUT,
+                                                    "--job-timeout: \"%s\" is not a time span such as 90s or 5min", optarg);
+                        break;
                 default:
                         return EXIT_BAD_INPUT;
                 }
@@ -203,6 +239,7 @@ int main(int argc, char **argv) {
 
 finish:
         free(arg_root);
+        free(arg_machine);
         free(arg_backup_dir);
         strv_free(arg_playbook_dirs);
         strv_free(arg_sets);

@@ -131,13 +131,17 @@ void report_run(const Run *r, const char *command, bool dry_run, FILE *out) {
                 }
                 for (size_t i = 0; !dry_run && i < job->playbook->n_checks; i++) {
                         const CheckResult *c = &job->checks[i];
-                        if (c->passed < 0)
+                        if (c->passed < 0 && !c->evidence)
                                 continue;
-                        fprintf(out, "  %s%-8s%sverify %s%s%s\n", c->passed ? ansi_green() : ansi_red(),
-                                c->passed ? "passed" : "FAILED", ansi_reset(), c->check->type->key,
-                                c->evidence ? ": " : "", strempty(c->evidence));
+                        fprintf(out, "  %s%-8s%sverify %s%s%s\n",
+                                c->passed < 0 ? ansi_grey() : c->passed ? ansi_green() : ansi_red(),
+                                c->passed < 0 ? "not run" : c->passed ? "passed" : "FAILED", ansi_reset(),
+                                c->check->type->key, c->evidence ? ": " : "", strempty(c->evidence));
                 }
         }
+        if (r->reload_at_end && (dry_run || r->outcome == RUN_APPLIED))
+                fprintf(out, "  %s%-8s%sdaemon-reload (unit files or drop-ins changed)\n", status_color(CHANGE_PENDING),
+                        change_status_name(CHANGE_PENDING, dry_run), ansi_reset());
 
         unsigned n_change, n_ok, n_skip, n_fail;
         run_count(r, &n_change, &n_ok, &n_skip, &n_fail);
@@ -212,6 +216,7 @@ json_object *report_run_json(const Run *r, const char *command, bool dry_run) {
         json_object_object_add(root, "command", json_object_new_string(command));
         json_object_object_add(root, "root", json_object_new_string(r->root->path));
         json_object_object_add(root, "dry_run", json_object_new_boolean(dry_run));
+        json_object_object_add(root, "daemon_reload_at_end", json_object_new_boolean(r->reload_at_end));
 
         for (size_t j = 0; j < r->n_jobs; j++) {
                 const Job *job = &r->jobs[j];
@@ -236,6 +241,15 @@ json_object *report_run_json(const Run *r, const char *command, bool dry_run) {
                                                json_object_new_string(change_status_name(s->change.status, dry_run)));
                         if (s->change.note)
                                 json_object_object_add(st, "note", json_object_new_string(s->change.note));
+                        if (s->change.unit) {
+                                json_object *u = json_object_new_object();
+                                json_object_object_add(u, "name", json_object_new_string(s->change.unit->name));
+                                json_object_object_add(u, "unit_file_state_before",
+                                                       json_object_new_string(s->change.unit->unit_file_state));
+                                json_object_object_add(u, "active_state_before",
+                                                       json_object_new_string(s->change.unit->active_state));
+                                json_object_object_add(st, "unit", u);
+                        }
                         if (s->error)
                                 json_object_object_add(st, "error", json_object_new_string(s->error));
                         for (size_t o = 0; o < s->change.n_ops; o++)

@@ -20,6 +20,30 @@ const char * const unit_search_path[] = {
         NULL,
 };
 
+int unit_name_mangle(const char *name, char **ret) {
+        char *n;
+        if (!strchr(name, '.') && !strchr(name, '/') && *name) {
+                if (asprintf(&n, "%s.service", name) < 0)
+                        return -ENOMEM;
+        } else if (!(n = strdup(name)))
+                return -ENOMEM;
+        if (!unit_name_is_valid(n)) {
+                free(n);
+                return -EINVAL;
+        }
+        *ret = n;
+        return 0;
+}
+
+bool path_is_unit_config(const char *path) {
+        for (const char * const *d = unit_search_path; *d; d++) {
+                const char *rest = startswith(path, *d);
+                if (rest && rest[0] == '/' && rest[1])
+                        return true;
+        }
+        return false;
+}
+
 #define WHITESPACE " \t\n\r"
 #define UNIT_NAME_CHARS "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ:-_.\\"
 #define UNIT_NAME_MAX 255

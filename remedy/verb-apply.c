@@ -17,6 +17,7 @@ static bool store_exists(const Root *root) {
 int verb_apply(int argc, char **argv) {
         _cleanup_(playbook_set_freep) PlaybookSet *set = NULL;
         _cleanup_(root_freep) Root *root = NULL;
+        _cleanup_(systemd_bus_freep) SystemdBus *bus = NULL;
         _cleanup_(run_freep) Run *run = NULL;
         _cleanup_(backup_store_freep) BackupStore *store = NULL;
         _cleanup_free_ char *command = NULL;
@@ -25,8 +26,8 @@ int verb_apply(int argc, char **argv) {
         if (arg_dry_run)
                 return verb_plan(argc, argv);
 
-        if ((r = cli_load_playbooks(&set)) != 0 || (r = cli_open_root(&root)) != 0 ||
-            (r = cli_build_run(argv + 1, set, root, &run)) != 0)
+        if ((r = cli_load_playbooks(&set)) != 0 || (r = cli_check_names(argv + 1)) != 0 ||
+            (r = cli_open_node(&root, &bus)) != 0 || (r = cli_build_run(argv + 1, set, root, bus, &run)) != 0)
                 return r;
         run->no_rollback = arg_no_rollback;
 

@@ -24,11 +24,12 @@ static void warn_unresolved(const Root *root) {
 int verb_plan(int argc, char **argv) {
         _cleanup_(playbook_set_freep) PlaybookSet *set = NULL;
         _cleanup_(root_freep) Root *root = NULL;
+        _cleanup_(systemd_bus_freep) SystemdBus *bus = NULL;
         _cleanup_(run_freep) Run *run = NULL;
         int r;
 
-        if ((r = cli_load_playbooks(&set)) != 0 || (r = cli_open_root(&root)) != 0 ||
-            (r = cli_build_run(argv + 1, set, root, &run)) != 0)
+        if ((r = cli_load_playbooks(&set)) != 0 || (r = cli_check_names(argv + 1)) != 0 ||
+            (r = cli_open_node(&root, &bus)) != 0 || (r = cli_build_run(argv + 1, set, root, bus, &run)) != 0)
                 return r;
 
         warn_unresolved(root);

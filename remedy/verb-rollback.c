@@ -11,6 +11,7 @@
 #include "remedy/diff.h"
 #include "remedy/log.h"
 #include "remedy/report.h"
+#include "remedy/unit-restore.h"
 
 typedef struct RollbackPrinter {
         Root *root;
@@ -84,8 +85,44 @@ static int print_item(const RestoreItem *item, void *userdata) {
         return 0;
 }
 
+typedef struct UnitPrinter {
+        json_object *items;   /* --json */
+        unsigned n_changes;
+} UnitPrinter;
+
+static int print_unit_item(const UnitRestoreItem *item, void *userdata) {
+        UnitPrinter *p = userdata;
+
+        if (!streq(item->action, "unchanged") && !streq(item->action, "daemon-reload"))
+                p->n_changes++;
+        if (p->items) {
+                json_object *o = json_object_new_object();
+                json_object_object_add(o, "action", json_object_new_string(item->action));
+                if (item->unit)
+                        json_object_object_add(o, "unit", json_object_new_string(item->unit));
+                if (item->before)
+                        json_object_object_add(o, "before", json_object_new_string(item->before));
+                if (item->now)
+                        json_object_object_add(o, "now", json_object_new_string(item->now));
+                json_object_array_add(p->items, o);
+                return 0;
+        }
+        if (!item->unit) {
+                printf("  %s%s%s (systemd reads the restored files)\n", ansi_yellow(), item->action, ansi_reset());
+                return 0;
+        }
+        if (streq(item->action, "unchanged")) {
+                printf("  %sok%s       %s (%s, as before)\n", ansi_green(), ansi_reset(), item->unit, item->now);
+                return 0;
+        }
+        printf("  %s%-9s%s%s (was %s, now %s)\n", ansi_yellow(), item->action, ansi_reset(), item->unit, item->before,
+               item->now);
+        return 0;
+}
+
 int verb_rollback(int argc, char **argv) {
         _cleanup_(root_freep) Root *root = NULL;
+        _cleanup_(systemd_bus_freep) SystemdBus *bus = NULL;
         _cleanup_(backup_store_freep) BackupStore *store = NULL;
         _cleanup_(manifest_freep) Manifest *m = NULL;
         _cleanup_free_ char *error = NULL;
@@ -94,7 +131,7 @@ int verb_rollback(int argc, char **argv) {
 
         if (argc > 2 || (id && arg_last))
                 return report_error(EXIT_BAD_INPUT, "rollback takes one transaction: ID or --last");
-        if ((r = cli_open_root(&root)) != 0 || (r = cli_open_store(root, false, &store)) != 0)
+        if ((r = cli_open_node(&root, &bus)) != 0 || (r = cli_open_store(root, false, &store)) != 0)
                 return r;
 
         /* --dry-run writes nothing, not even the lock file. */
@@ -136,6 +173,8 @@ int verb_rollback(int argc, char **argv) {
                 printf("%sRolling back%s %s (%s, %s)%s\n", ansi_bold(), ansi_reset(), m->id, strempty(m->command),
                        txn_state_to_string(m->state), arg_dry_run ? " — dry run" : "");
 
+        /* A transaction still "prepared" changed nothing, its units included. */
+        bool changed_units = m->state != TXN_PREPARED;
         r = txn_rollback(store, root, m, arg_dry_run, print_item, &p, &error);
         if (r < 0) {
                 if (p.items)
@@ -144,6 +183,22 @@ int verb_rollback(int argc, char **argv) {
                                     error ? error : strerror(-r));
         }
 
+        /* Live: systemd reads the restored files, then the units get their state back. Offline
+         * the restored links are the whole of it; the node's systemd reads them when it boots. */
+        UnitPrinter up = { .items = report_options.json ? json_object_new_array() : NULL };
+        if (bus && changed_units && manifest_needs_systemd(m)) {
+                r = units_restore(bus, m, arg_job_timeout_usec, arg_dry_run, print_unit_item, &up, &error);
+                if (r < 0) {
+                        if (p.items)
+                                json_object_put(p.items);
+                        if (up.items)
+                                json_object_put(up.items);
+                        return report_error(EXIT_FAILED, "rollback of %s: the files are restored, but not the units: %s",
+                                            m->id, error ? error : strerror(-r));
+                }
+        }
+        p.n_changes += up.n_changes;
+
         if (report_options.json) {
                 json_object *o = json_object_new_object();
                 json_object_object_add(o, "command", json_object_new_string("rollback"));
@@ -151,12 +206,13 @@ int verb_rollback(int argc, char **argv) {
                 json_object_object_add(o, "dry_run", json_object_new_boolean(arg_dry_run));
                 json_object_object_add(o, "state", json_object_new_string(txn_state_to_string(m->state)));
                 json_object_object_add(o, "items", p.items);
+                json_object_object_add(o, "units", up.items);
                 report_print_json(o, stdout);
         } else if (arg_dry_run)
                 printf("\nRollback would make %u change%s. Nothing was changed (dry run).\n", p.n_changes,
                        p.n_changes == 1 ? "" : "s");
         else
-                printf("\nRolled back %s: %u change%s; the files are as they were before it.\n", m->id, p.n_changes,
-                       p.n_changes == 1 ? "" : "s");
+                printf("\nRolled back %s: %u change%s; the files%s are as they were before it.\n", m->id, p.n_changes,
+                       p.n_changes == 1 ? "" : "s", m->n_units > 0 && bus ? " and units" : "");
         return 0;
 }

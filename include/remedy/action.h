@@ -69,11 +69,23 @@ typedef enum ChangeStatus {
         CHANGE_FAILED,
 } ChangeStatus;
 
+/*
+ * A unit whose state a change alters on the live bus. The engine records it in the transaction
+ * before applying, so that a rollback, after restoring the files, can put back its enablement,
+ * masking and active state.
+ */
+typedef struct UnitTouch {
+        char *name;
+        char *unit_file_state;   /* before: "enabled", "disabled", "masked", ...; "" when there was no unit file */
+        char *active_state;      /* before: "active", "inactive", "failed", "activating", ... */
+} UnitTouch;
+
 typedef struct Change {
         ChangeStatus status;
         char *note;          /* one line: why skipped, advice, what apply did beyond files */
         FileOp *ops;
         size_t n_ops;
+        UnitTouch *unit;     /* live unit steps: the unit and its state before */
         void *data;          /* action-private (e.g. unit states); freed with free_data */
         void (*free_data)(void *data);
 } Change;
@@ -105,6 +117,7 @@ extern const ActionType action_yaml_set;
 extern const ActionType action_toml_set;
 extern const ActionType action_kubelet_flags;
 extern const ActionType action_unit;
+extern const ActionType action_daemon_reload;
 
 /*
  * Conditions (`when:`) and verification checks (`verify:`) have the same shape: parsed at load,
@@ -131,10 +144,15 @@ int condition_eval(Context *c, const Condition *cond, char **ret_error);
 struct CheckType {
         const char *key;
         int (*parse)(ParseContext *pc, const YamlNode *args, void **ret_args);
-        /* >0 passed, 0 failed (with *ret_evidence saying what was seen), <0 error */
+        /* >0 passed, 0 failed (with *ret_evidence saying what was seen), <0 error; -EOPNOTSUPP
+         * (with *ret_evidence saying why) when the check cannot run here, e.g. offline: it is
+         * reported as not run, neither passed nor failed. */
         int (*run)(Context *c, const void *args, char **ret_evidence);
         void (*free_args)(void *args);
 };
 
 const CheckType *check_type_find(const char *key);
 extern const CheckType * const check_types[];
+
+extern const CheckType check_unit;      /* check-unit.c */
+extern const CheckType check_journal;   /* check-journal.c */

@@ -13,12 +13,14 @@
  */
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "remedy/action.h"
 #include "remedy/fileio.h"
 #include "remedy/playbook.h"
 
 typedef struct Overlay Overlay;
+typedef struct SystemdBus SystemdBus;
 
 struct Context {
         Root *root;
@@ -29,6 +31,15 @@ struct Context {
         const Step *step;             /* the step being planned, for error marks */
         char *error;                  /* set by helpers on bad node files / values */
         const char *data_dir;         /* shipped data files (kubelet flag lists) */
+
+        /* Live only (NULL/0 offline): */
+        SystemdBus *bus;              /* systemd's manager (borrowed from the run) */
+        uint64_t job_timeout_usec;    /* how long a start/stop/restart job may take */
+        /* Unit files or drop-ins changed since systemd last loaded them: a daemon-reload is due
+         * before the next unit job (set while planning and again while applying). */
+        bool units_dirty;
+        const char *journal_cursor;   /* where the transaction began in the journal (checks) */
+        uint64_t since_usec;          /* when it began (CLOCK_REALTIME µs) */
 };
 
 int context_new(Root *root, bool offline, Context **ret);

@@ -60,6 +60,13 @@ typedef struct Run {
         char *error;          /* bad input or the failure that made apply roll back */
         char *rollback_error; /* why the automatic rollback failed */
         bool no_rollback;     /* --no-rollback: keep the changes when verification fails */
+
+        /* Live: */
+        SystemdBus *bus;      /* borrowed; NULL offline */
+        uint64_t job_timeout_usec;
+        bool reload_at_end;   /* plan: unit files change after the last unit step: daemon-reload at the end */
+        char *journal_cursor; /* apply: the journal's newest entry when the transaction began */
+        uint64_t since_usec;
 } Run;
 
 int run_new(Root *root, bool offline, Run **ret);
@@ -91,3 +98,6 @@ int engine_apply(Run *r, const ApplyOptions *o);
 int file_op_check_before(Root *root, const FileOp *op);
 /* Carries a file operation out on the node. */
 int file_op_apply(Root *root, const FileOp *op);
+/* Checks and applies every file operation of a change in order; *ret_error says which path failed
+ * and why. */
+int change_apply_files(Root *root, const Change *c, char **ret_error);

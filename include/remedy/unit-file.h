@@ -37,6 +37,10 @@
 /* The system search path, highest priority first, NULL-terminated. */
 extern const char * const unit_search_path[];
 
+/* True for paths under the search path (units, drop-ins, .wants links): changing one takes a
+ * daemon-reload before systemd sees it. */
+bool path_is_unit_config(const char *path);
+
 /*
  * How unit-file.c reads the node: read() has ctx_read()'s contract (the NodeFile is borrowed and
  * holds the canonical path), glob() has ctx_glob()'s.
@@ -56,6 +60,9 @@ typedef enum UnitNameKind {
 /* The kind of a unit name, or -EINVAL when it is not a valid unit name. */
 int unit_name_kind(const char *name);
 bool unit_name_is_valid(const char *name);
+/* As systemctl does, a name without a type suffix is a service: "kubelet" -> "kubelet.service".
+ * -EINVAL when the result is not a valid unit name. */
+int unit_name_mangle(const char *name, char **ret);
 /* "foo@bar.service" -> "foo@.service". */
 int unit_name_template(const char *name, char **ret);
 /* "foo@.service" or "foo@x.service" + "bar" -> "foo@bar.service". */

@@ -7,9 +7,16 @@
  * up and rolled back like any other file; `state` cannot be reached without a running systemd and
  * is reported as skipped. They run in systemctl's order: unmask, enable or disable, mask.
  *
- * Live, the same step will go through the systemd bus (EnableUnitFiles, StartUnit, ...): plan
- * records in the Change's data what undo needs to put back (the unit file state and active state
- * before), so apply/undo can be added without changing the arguments or the plan.
+ * Live, the same links are planned the same way (they are what the diff shows and what the
+ * transaction archives), but apply asks systemd over the bus to make them (EnableUnitFiles, ...),
+ * then runs the job (StartUnit, ...) and waits for it. plan reads the unit's state from systemd
+ * (read-only calls) to say ok or change, and records it in the Change's UnitTouch: a rollback,
+ * after restoring the files, puts the unit file state and the active state back
+ * (unit-restore.c), so there is no per-step undo.
+ *
+ * A daemon-reload is due after unit files or drop-ins change (an earlier step, or this step's own
+ * enable/disable/mask) and when systemd says the unit's files changed on disk (NeedDaemonReload);
+ * it happens once, right before the job that needs it.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -18,7 +25,9 @@
 #include <string.h>
 
 #include "remedy/context.h"
+#include "remedy/engine.h"
 #include "remedy/strv.h"
+#include "remedy/systemd-bus.h"
 #include "remedy/unit-file.h"
 
 typedef enum UnitWantedState {
@@ -44,14 +53,24 @@ typedef struct UnitArgs {
         UnitWantedState state;
 } UnitArgs;
 
-/* What plan saw, for the live apply and undo (next issue) and for reports. */
+static const UnitJobType wanted_state_jobs[_UNIT_WANTED_MAX] = {
+        [UNIT_WANTED_STARTED] = UNIT_JOB_START,
+        [UNIT_WANTED_STOPPED] = UNIT_JOB_STOP,
+        [UNIT_WANTED_RESTARTED] = UNIT_JOB_RESTART,
+        [UNIT_WANTED_RELOADED] = UNIT_JOB_RELOAD,
+};
+
+/* What plan decided, for apply and for reports. */
 typedef struct UnitChangeData {
         char *name;                     /* full unit name ("kubelet.service") */
         bool file_state_known;          /* false when the unit file does not exist */
         UnitFileState file_state_before;
-        char *active_state_before;      /* ActiveState from the bus; NULL offline */
-        UnitWantedState state;          /* the job apply must run; NONE when none */
         bool offline;
+        /* Live: */
+        bool file_ops[_UNIT_FILE_OP_MAX];   /* the bus calls to make, in enum order */
+        bool run_job;
+        UnitJobType job;
+        bool reload_first;              /* systemd has stale unit files for this unit */
 } UnitChangeData;
 
 static void unit_change_data_free(void *p) {
@@ -59,7 +78,6 @@ static void unit_change_data_free(void *p) {
         if (!d)
                 return;
         free(d->name);
-        free(d->active_state_before);
         free(d);
 }
 
@@ -136,26 +154,10 @@ static int ctx_unit_glob(void *userdata, const char *pattern, char ***ret_paths)
         return ctx_glob(userdata, pattern, ret_paths);
 }
 
-/* As systemctl does, "kubelet" means "kubelet.service". */
-static int unit_name_mangle(Context *c, const char *name, char **ret) {
-        char *n;
-        if (!strchr(name, '.') && !strchr(name, '/') && *name) {
-                if (asprintf(&n, "%s.service", name) < 0)
-                        return -ENOMEM;
-        } else if (!(n = strdup(name)))
-                return -ENOMEM;
-        if (!unit_name_is_valid(n)) {
-                int r = ctx_error(c, -EINVAL, "\"%s\" is not a valid unit name", name);
-                free(n);
-                return r;
-        }
-        *ret = n;
-        return 0;
-}
-
 /* Turns the planned links into file operations and a note ("enable: A → B, C → D"). */
 static int apply_links(Context *c, Change *change, const char *verb, const UnitLinks *links, FILE *note) {
         bool first = true;
+        int changed = 0;
         for (size_t i = 0; i < links->n_items; i++) {
                 const UnitLink *l = &links->items[i];
                 int r = l->target ? ctx_want_symlink(c, change, l->path, l->target) : ctx_want_absent(c, change, l->path);
@@ -172,8 +174,9 @@ static int apply_links(Context *c, Change *change, const char *verb, const UnitL
                 else
                         fprintf(note, "removes %s", l->path);
                 first = false;
+                changed = 1;
         }
-        return 0;
+        return changed;
 }
 
 typedef int (*UnitPlanFn)(const UnitFS *fs, const char *name, UnitLinks *ret, char **ret_error);
@@ -189,6 +192,82 @@ static int plan_links(Context *c, Change *change, const char *verb, UnitPlanFn f
         return apply_links(c, change, verb, &links, note);
 }
 
+/* Whether the wanted state needs a job, given the unit's ActiveState now. */
+static bool job_needed(UnitWantedState wanted, const char *active_state) {
+        switch (wanted) {
+        case UNIT_WANTED_STARTED:
+                return !streq(active_state, "active") && !streq(active_state, "reloading");
+        case UNIT_WANTED_STOPPED:
+                return !streq(active_state, "inactive") && !streq(active_state, "failed");
+        case UNIT_WANTED_RESTARTED:
+        case UNIT_WANTED_RELOADED:
+                return true;
+        default:
+                return false;
+        }
+}
+
+static int unit_touch_new(const char *name, const UnitState *st, UnitTouch **ret) {
+        UnitTouch *t = calloc(1, sizeof(UnitTouch));
+        if (!t)
+                return -ENOMEM;
+        t->name = strdup(name);
+        t->unit_file_state = strdup(st->unit_file_state ? st->unit_file_state : "");
+        t->active_state = strdup(st->active_state ? st->active_state : "inactive");
+        if (!t->name || !t->unit_file_state || !t->active_state) {
+                free(t->name);
+                free(t->unit_file_state);
+                free(t->active_state);
+                free(t);
+                return -ENOMEM;
+        }
+        *ret = t;
+        return 0;
+}
+
+/* Live: what systemd says of the unit decides the job, and is what a rollback restores. */
+static int plan_live(Context *c, const UnitArgs *a, UnitChangeData *data, Change *change, bool links_changed,
+                     FILE *note) {
+        _cleanup_(unit_state_done) UnitState st = {};
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        if (!c->bus)
+                return ctx_error(c, -ENOTCONN, "%s: no connection to systemd", data->name);
+        r = systemd_bus_get_unit_state(c->bus, data->name, &st, &error);
+        if (r < 0)
+                return ctx_error(c, r, "%s: %s", data->name, error ? error : strerror(-r));
+
+        /* A unit file an earlier step writes is not loaded yet: it counts as stopped. */
+        bool not_loaded = streq(st.load_state, "not-found");
+        if (not_loaded && !data->file_state_known)
+                return ctx_error(c, -ENOENT, "%s: no such unit (systemd: not-found)", data->name);
+
+        const char *active = not_loaded ? "inactive" : st.active_state;
+        if (a->state != UNIT_WANTED_NONE && job_needed(a->state, active)) {
+                data->run_job = true;
+                data->job = wanted_state_jobs[a->state];
+        }
+        if (links_changed)
+                c->units_dirty = true;   /* systemctl reloads after enable/disable/mask too */
+        data->reload_first = data->run_job && (c->units_dirty || st.need_daemon_reload);
+
+        if (data->run_job) {
+                fprintf(note, "%s%s%s (now %s%s%s)", ftell(note) > 0 ? "; " : "",
+                        data->reload_first ? "daemon-reload, then " : "", unit_job_type_name(data->job), active,
+                        st.sub_state && *st.sub_state && !not_loaded ? "/" : "",
+                        not_loaded ? "" : strempty(st.sub_state));
+                c->units_dirty = false;
+        } else if (a->state != UNIT_WANTED_NONE)
+                fprintf(note, "%salready %s (%s/%s)", ftell(note) > 0 ? "; " : "", wanted_state_names[a->state],
+                        active, strempty(st.sub_state));
+
+        if (!data->run_job && !links_changed)
+                return 0;
+        change->status = CHANGE_PENDING;
+        return unit_touch_new(data->name, &st, &change->unit);
+}
+
 static int unit_plan(Context *c, const void *p, Change *change) {
         const UnitArgs *a = p;
         _cleanup_free_ char *rendered = NULL, *note_text = NULL, *error = NULL;
@@ -196,9 +275,6 @@ static int unit_plan(Context *c, const void *p, Change *change) {
         size_t note_size = 0;
         UnitChangeData *data;
         int r;
-
-        if (!c->offline)
-                return ctx_error(c, -EOPNOTSUPP, "unit steps need the live systemd bus (next issue)");
 
         if ((r = ctx_render(c, a->name, &rendered)) < 0)
                 return r;
@@ -208,9 +284,8 @@ static int unit_plan(Context *c, const void *p, Change *change) {
         change->data = data;
         change->free_data = unit_change_data_free;
         data->offline = c->offline;
-        data->state = a->state;
-        if ((r = unit_name_mangle(c, rendered, &data->name)) < 0)
-                return r;
+        if ((r = unit_name_mangle(rendered, &data->name)) < 0)
+                return r == -EINVAL ? ctx_error(c, r, "\"%s\" is not a valid unit name", rendered) : r;
 
         const UnitFS fs = { ctx_unit_read, ctx_unit_glob, c };
         r = unit_file_get_state(&fs, data->name, &data->file_state_before, &error);
@@ -221,16 +296,33 @@ static int unit_plan(Context *c, const void *p, Change *change) {
         note = open_memstream(&note_text, &note_size);
         if (!note)
                 return -ENOMEM;
-        if (a->masked == 0 && (r = plan_links(c, change, "unmask", unit_plan_unmask, data->name, note)) < 0)
-                return r;
-        if (a->enabled == 1 && (r = plan_links(c, change, "enable", unit_plan_enable, data->name, note)) < 0)
-                return r;
-        if (a->enabled == 0 && (r = plan_links(c, change, "disable", unit_plan_disable, data->name, note)) < 0)
-                return r;
-        if (a->masked == 1 && (r = plan_links(c, change, "mask", unit_plan_mask, data->name, note)) < 0)
-                return r;
+        /* systemctl's order: unmask, enable or disable, mask. */
+        static const struct {
+                UnitFileOp op;
+                UnitPlanFn fn;
+        } link_plans[] = {
+                { UNIT_FILE_OP_UNMASK, unit_plan_unmask },
+                { UNIT_FILE_OP_ENABLE, unit_plan_enable },
+                { UNIT_FILE_OP_DISABLE, unit_plan_disable },
+                { UNIT_FILE_OP_MASK, unit_plan_mask },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(link_plans); i++) {
+                UnitFileOp op = link_plans[i].op;
+                bool wanted = (op == UNIT_FILE_OP_UNMASK && a->masked == 0) || (op == UNIT_FILE_OP_ENABLE && a->enabled == 1) ||
+                              (op == UNIT_FILE_OP_DISABLE && a->enabled == 0) || (op == UNIT_FILE_OP_MASK && a->masked == 1);
+                if (!wanted)
+                        continue;
+                r = plan_links(c, change, unit_file_op_name(op), link_plans[i].fn, data->name, note);
+                if (r < 0)
+                        return r;
+                data->file_ops[op] = r > 0;
+        }
+        bool links_changed = change->n_ops > 0;
 
-        if (a->state != UNIT_WANTED_NONE) {
+        if (!c->offline) {
+                if ((r = plan_live(c, a, data, change, links_changed, note)) < 0)
+                        return r;
+        } else if (a->state != UNIT_WANTED_NONE) {
                 fprintf(note, "%soffline (--root): not %s", ftell(note) > 0 ? "; " : "", wanted_state_names[a->state]);
                 if (change->n_ops == 0)
                         change->status = CHANGE_SKIPPED;
@@ -242,7 +334,40 @@ static int unit_plan(Context *c, const void *p, Change *change) {
         note = NULL;
         if (note_size > 0 && (r = change_set_note(change, "%s", note_text)) < 0)
                 return r;
-        return change->n_ops > 0;
+        return change->status == CHANGE_PENDING || change->n_ops > 0;
+}
+
+static int unit_apply(Context *c, const void *p, Change *change) {
+        static const UnitFileOp order[] = { UNIT_FILE_OP_UNMASK, UNIT_FILE_OP_ENABLE, UNIT_FILE_OP_DISABLE, UNIT_FILE_OP_MASK };
+        const UnitChangeData *data = change->data;
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        /* Offline the links are the whole change. */
+        if (data->offline) {
+                r = change_apply_files(c->root, change, &error);
+                return r < 0 ? ctx_error(c, r, "%s", error ? error : strerror(-r)) : 0;
+        }
+
+        for (size_t i = 0; i < ELEMENTSOF(order); i++) {
+                if (!data->file_ops[order[i]])
+                        continue;
+                r = systemd_bus_unit_file_op(c->bus, order[i], data->name, NULL, &error);
+                if (r < 0)
+                        return ctx_error(c, r, "%s", error ? error : strerror(-r));
+                c->units_dirty = true;
+        }
+        if (!data->run_job)
+                return 0;
+        if (c->units_dirty || data->reload_first) {
+                if ((r = systemd_bus_daemon_reload(c->bus, &error)) < 0)
+                        return ctx_error(c, r, "daemon-reload: %s", error ? error : strerror(-r));
+                c->units_dirty = false;
+        }
+        r = systemd_bus_run_job(c->bus, data->job, data->name, c->job_timeout_usec, NULL, &error);
+        if (r < 0)
+                return ctx_error(c, r, "%s", error ? error : strerror(-r));
+        return 0;
 }
 
 const ActionType action_unit = {
@@ -250,5 +375,6 @@ const ActionType action_unit = {
         .summary = "a systemd unit enabled, disabled, masked or unmasked (and started, stopped, ... live)",
         .parse = unit_parse,
         .plan = unit_plan,
+        .apply = unit_apply,
         .free_args = unit_free,
 };

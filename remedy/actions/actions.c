@@ -10,6 +10,7 @@ const ActionType * const action_types[] = {
         &action_toml_set,
         &action_kubelet_flags,
         &action_unit,
+        &action_daemon_reload,
         NULL,
 };
 

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * verify: - journal: {unit, absent: REGEX}
+ *
+ * No line the unit logged since the transaction began, in its current run, matches REGEX:
+ * "containerd no longer says `no network config found`". The transaction's journal cursor bounds
+ * the search (and its start time, when the journal could not give a cursor), so the error lines
+ * that made the operator run remedy do not count against the fix. Lines are selected as
+ * `journalctl -u UNIT` selects them, and only those of the unit's current invocation: the old
+ * process may still log between the first file change and its restart (containerd's CNI watcher
+ * reacts to the new file as it is written; a crash-looping kubelet is restarted by systemd in the
+ * meantime), and those lines say nothing about the fixed configuration.
+ *
+ * A check like this proves something only after the unit has had time to log: put it after a
+ * `unit` check with a stable window, which also gives the restarted unit that time.
+ *
+ * Offline (--root) the check is not run.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "remedy/action.h"
+#include "remedy/context.h"
+#include "remedy/journal.h"
+#include "remedy/pattern.h"
+#include "remedy/systemd-bus.h"
+#include "remedy/unit-file.h"
+
+/* Bounds the work on a unit that logs without pause (a crash-looping kubelet writes a lot). */
+#define JOURNAL_CHECK_MAX_ENTRIES 200000
+
+typedef struct JournalCheck {
+        Template *unit;
+        Pattern absent;
+} JournalCheck;
+
+static void journal_check_free(void *args) {
+        JournalCheck *j = args;
+        if (!j)
+                return;
+        template_free(j->unit);
+        pattern_done(&j->absent);
+        free(j);
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(JournalCheck *, journal_check_free);
+
+static int journal_check_parse(ParseContext *pc, const YamlNode *args, void **ret) {
+        static const char * const keys[] = { "unit", "absent", NULL };
+        _cleanup_(journal_check_freep) JournalCheck *j = NULL;
+        int r;
+
+        if ((r = parse_check_keys(pc, args, "the journal check", keys)) < 0)
+                return r;
+        j = calloc(1, sizeof(JournalCheck));
+        if (!j)
+                return -ENOMEM;
+        if ((r = parse_template(pc, args, "unit", true, 0, "a unit name", &j->unit)) < 0)
+                return r;
+        if ((r = pattern_parse(pc, args, "absent", &j->absent)) < 0)
+                return r;
+        if (r == 0)
+                return parse_error(pc, args, "the journal check needs absent: (a regular expression)");
+        *ret = TAKE_PTR(j);
+        return 0;
+}
+
+static int evidence(char **ret, const char *fmt, ...) _printf_(2, 3);
+static int evidence(char **ret, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vasprintf(ret, fmt, ap);
+        va_end(ap);
+        if (k < 0) {
+                *ret = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+/* "2026-11-22 00:08:34 UTC": the journal's timestamps as an operator compares them. */
+static void format_time(uint64_t usec, char buf[static 32]) {
+        time_t t = (time_t) (usec / USEC_PER_SEC);
+        struct tm tm;
+        if (!gmtime_r(&t, &tm) || strftime(buf, 32, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+                snprintf(buf, 32, "@%llu", (unsigned long long) (usec / USEC_PER_SEC));
+}
+
+static int journal_check_run(Context *c, const void *args, char **ret_evidence) {
+        const JournalCheck *j = args;
+        _cleanup_(journal_hit_done) JournalHit hit = {};
+        _cleanup_free_ char *rendered = NULL, *unit = NULL, *error = NULL, *line = NULL;
+        char since[32], at[32];
+        unsigned n_read = 0;
+        int r;
+
+        *ret_evidence = NULL;
+        if ((r = ctx_render(c, j->unit, &rendered)) < 0)
+                return r;
+        if ((r = unit_name_mangle(rendered, &unit)) < 0)
+                return r == -EINVAL ? ctx_error(c, r, "\"%s\" is not a valid unit name", rendered) : r;
+        if (c->offline) {
+                r = evidence(ret_evidence, "%s: journal not checked offline (--root)", unit);
+                return r < 0 ? r : -EOPNOTSUPP;
+        }
+
+        /* The unit's current run, when systemd can say which it is. */
+        _cleanup_(unit_state_done) UnitState st = {};
+        _cleanup_free_ char *state_error = NULL;
+        if (c->bus && systemd_bus_get_unit_state(c->bus, unit, &st, &state_error) >= 0 && st.invocation_id &&
+            !*st.invocation_id)
+                unit_state_done(&st);
+
+        JournalSearch q = {
+                .unit = unit,
+                .invocation_id = st.invocation_id,
+                .after_cursor = c->journal_cursor,
+                .since_usec = c->since_usec,
+                .match = &j->absent.regex,
+                .max_entries = JOURNAL_CHECK_MAX_ENTRIES,
+        };
+        r = journal_search(NULL, &q, &hit, &n_read, &error);
+        if (r < 0)
+                return ctx_error(c, r, "journal of %s: %s", unit, error ? error : strerror(-r));
+
+        format_time(c->since_usec, since);
+        if (r == 0) {
+                r = evidence(ret_evidence, "none of the %u lines %s logged since %s%s matches /%s/", n_read, unit, since,
+                             q.invocation_id ? " in its current run" : "", j->absent.source);
+                return r < 0 ? r : 1;
+        }
+        if ((r = evidence_quote(hit.message ? hit.message : "", &line)) < 0)
+                return r;
+        format_time(hit.realtime_usec, at);
+        r = evidence(ret_evidence, "%s logged at %s (pid %u), after the change: '%s' matches /%s/, which should be absent",
+                     unit, at, hit.pid, line, j->absent.source);
+        return r < 0 ? r : 0;
+}
+
+const CheckType check_journal = {
+        .key = "journal",
+        .parse = journal_check_parse,
+        .run = journal_check_run,
+        .free_args = journal_check_free,
+};
