@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Seed 001 (cgroup driver mismatch): containerd runs runc with the cgroupfs driver
+# (SystemdCgroup = false) while the kubelet is configured for systemd; the kubelet exits at start
+# and crash-loops under Restart=always. cgroup-driver-systemd sets SystemdCgroup = true, restarts
+# containerd then the kubelet over the bus, and verifies both stay up. Judged through
+# `containerd config dump`, systemd and the journal; rollback restores the bytes and the crash loop.
+set -u
+. "$SOURCE_ROOT/tests/lab/lab.sh"
+. "$SOURCE_ROOT/tests/lab/scenario.sh"
+
+files=(/etc/containerd/config.toml /var/lib/kubelet/config.yaml)
+
+lab_setup || exit 1
+lab_cni_config || exit 1
+lab_containerd_systemd_cgroup false
+lab_kubelet_config_set cgroupDriver systemd
+lab_boot || exit 1
+
+lab_wait_journal kubelet.service "misconfiguration: kubelet cgroup driver" 20
+ok $? "the broken node: the kubelet says its cgroup driver differs from containerd's"
+crash_loops kubelet.service
+ok $? "the broken node: the kubelet crash-loops (NRestarts grows)"
+before=$(node_sha256 "${files[@]}")
+states_before=$(unit_states containerd.service kubelet.service | awk '{print $1, $2}')
+
+node_remedy plan cgroup-driver-systemd
+is "$RC" 0 "plan exits 0"
+contains "$OUT" "+            SystemdCgroup = true" "plan shows the containerd edit as a diff"
+is "$(node_sha256 "${files[@]}")" "$before" "plan changed no file"
+
+cursor=$(journal_cursor)
+node_remedy apply cgroup-driver-systemd
+is "$RC" 0 "apply exits 0"
+[ "$RC" -eq 0 ] || diag "$OUT" "$ERR"
+contains "$(lab_run containerd config dump)" "SystemdCgroup = true" "containerd config dump: runc uses the systemd cgroup driver"
+stays_up kubelet.service 4
+ok $? "the kubelet stays up after the fix (active, NRestarts and invocation unchanged)"
+is "$(lab_unit_prop containerd.service ActiveState)" active "containerd is active"
+containerd_up=$(lab_unit_prop containerd.service ActiveEnterTimestampMonotonic)
+kubelet_start=$(lab_unit_prop kubelet.service ExecMainStartTimestampMonotonic)
+ok "$( [ "$kubelet_start" -gt "$containerd_up" ]; echo $?)" "the running kubelet was started after containerd came back up"
+contains "$(journal_after "$cursor" kubelet.service)" "Started" "systemd started the kubelet after the change"
+
+node_remedy rollback --last
+is "$RC" 0 "rollback exits 0"
+is "$(node_sha256 "${files[@]}")" "$before" "rollback restored both files byte for byte, with mode and owner"
+contains "$(lab_run containerd config dump)" "SystemdCgroup = false" "containerd config dump: back to the cgroupfs driver"
+is "$(unit_states containerd.service kubelet.service | awk '{print $1, $2}')" "$states_before" "unit file states as before"
+crash_loops kubelet.service
+ok $? "after the rollback the kubelet crash-loops again: the node is as it was"
+
+lab_teardown
+is "$(lab_leftovers)" "" "no process or mount is left behind"
+done_testing
