@@ -155,7 +155,12 @@ void report_run(const Run *r, const char *command, bool dry_run, FILE *out) {
                         fprintf(out, "Nothing to do: %u ok, %u skipped.\n", n_ok, n_skip);
                         break;
                 case RUN_APPLIED:
-                        fprintf(out, "Applied: %u changed, %u ok, %u skipped. Backup: %s (undo with: remedy rollback %s)\n",
+                        if (r->error)
+                                /* --no-rollback with a failed check, or the record of success failed. */
+                                fprintf(out, "%sApplied, but%s: %s. ", ansi_red(), ansi_reset(), r->error);
+                        else
+                                fputs("Applied: ", out);
+                        fprintf(out, "%u changed, %u ok, %u skipped. Backup: %s (undo with: remedy rollback %s)\n",
                                 n_change, n_ok, n_skip, r->txn->id, r->txn->id);
                         break;
                 case RUN_ROLLED_BACK:
