@@ -68,19 +68,6 @@ static int journal_check_parse(ParseContext *pc, const YamlNode *args, void **re
         return 0;
 }
 
-static int evidence(char **ret, const char *fmt, ...) _printf_(2, 3);
-static int evidence(char **ret, const char *fmt, ...) {
-        va_list ap;
-        va_start(ap, fmt);
-        int k = vasprintf(ret, fmt, ap);
-        va_end(ap);
-        if (k < 0) {
-                *ret = NULL;
-                return -ENOMEM;
-        }
-        return 0;
-}
-
 /* "2026-11-22 00:08:34 UTC": the journal's timestamps as an operator compares them. */
 static void format_time(uint64_t usec, char buf[static 32]) {
         time_t t = (time_t) (usec / USEC_PER_SEC);
@@ -103,7 +90,7 @@ static int journal_check_run(Context *c, const void *args, char **ret_evidence) 
         if ((r = unit_name_mangle(rendered, &unit)) < 0)
                 return r == -EINVAL ? ctx_error(c, r, "\"%s\" is not a valid unit name", rendered) : r;
         if (c->offline) {
-                r = evidence(ret_evidence, "%s: journal not checked offline (--root)", unit);
+                r = evidence_printf(ret_evidence, "%s: journal not checked offline (--root)", unit);
                 return r < 0 ? r : -EOPNOTSUPP;
         }
 
@@ -128,14 +115,14 @@ static int journal_check_run(Context *c, const void *args, char **ret_evidence) 
 
         format_time(c->since_usec, since);
         if (r == 0) {
-                r = evidence(ret_evidence, "none of the %u lines %s logged since %s%s matches /%s/", n_read, unit, since,
+                r = evidence_printf(ret_evidence, "none of the %u lines %s logged since %s%s matches /%s/", n_read, unit, since,
                              q.invocation_id ? " in its current run" : "", j->absent.source);
                 return r < 0 ? r : 1;
         }
         if ((r = evidence_quote(hit.message ? hit.message : "", &line)) < 0)
                 return r;
         format_time(hit.realtime_usec, at);
-        r = evidence(ret_evidence, "%s logged at %s (pid %u), after the change: '%s' matches /%s/, which should be absent",
+        r = evidence_printf(ret_evidence, "%s logged at %s (pid %u), after the change: '%s' matches /%s/, which should be absent",
                      unit, at, hit.pid, line, j->absent.source);
         return r < 0 ? r : 0;
 }

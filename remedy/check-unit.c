@@ -19,6 +19,7 @@
 
 #include "remedy/action.h"
 #include "remedy/context.h"
+#include "remedy/pattern.h"
 #include "remedy/systemd-bus.h"
 #include "remedy/unit-file.h"
 
@@ -79,19 +80,6 @@ static void sleep_usec(uint64_t usec) {
                 ;
 }
 
-static int evidence(char **ret, const char *fmt, ...) _printf_(2, 3);
-static int evidence(char **ret, const char *fmt, ...) {
-        va_list ap;
-        va_start(ap, fmt);
-        int k = vasprintf(ret, fmt, ap);
-        va_end(ap);
-        if (k < 0) {
-                *ret = NULL;
-                return -ENOMEM;
-        }
-        return 0;
-}
-
 /* Watches the unit for the window: 1 when it stayed up, 0 (with evidence) when it did not. */
 static int watch_stable(Context *c, const UnitCheck *u, const char *name, const UnitState *first, char **ret_evidence) {
         uint64_t start = now_monotonic_usec(), elapsed = 0;
@@ -108,7 +96,7 @@ static int watch_stable(Context *c, const UnitCheck *u, const char *name, const 
 
                 bool restarted = now.n_restarts != first->n_restarts || !streq(now.invocation_id, first->invocation_id);
                 if (!streq(now.active_state, "active") || restarted) {
-                        r = evidence(ret_evidence, "%s did not stay up: after %.1fs it was %s (%s), NRestarts %u → %u%s", name,
+                        r = evidence_printf(ret_evidence, "%s did not stay up: after %.1fs it was %s (%s), NRestarts %u → %u%s", name,
                                      (double) elapsed / USEC_PER_SEC, now.active_state, now.sub_state, first->n_restarts,
                                      now.n_restarts, restarted ? " (it was restarted)" : "");
                         return r < 0 ? r : 0;
@@ -129,18 +117,18 @@ static int unit_check_run(Context *c, const void *args, char **ret_evidence) {
         if ((r = unit_name_mangle(rendered, &name)) < 0)
                 return r == -EINVAL ? ctx_error(c, r, "\"%s\" is not a valid unit name", rendered) : r;
         if (c->offline || !c->bus) {
-                r = evidence(ret_evidence, "%s: not checked offline (--root): it takes the node's running systemd", name);
+                r = evidence_printf(ret_evidence, "%s: not checked offline (--root): it takes the node's running systemd", name);
                 return r < 0 ? r : -EOPNOTSUPP;
         }
         if ((r = systemd_bus_get_unit_state(c->bus, name, &st, &error)) < 0)
                 return ctx_error(c, r, "%s: %s", name, error ? error : strerror(-r));
 
         if (!u->active) {
-                r = evidence(ret_evidence, "%s is %s (%s)", name, st.active_state, st.sub_state);
+                r = evidence_printf(ret_evidence, "%s is %s (%s)", name, st.active_state, st.sub_state);
                 return r < 0 ? r : is_stopped(st.active_state);
         }
         if (!streq(st.active_state, "active")) {
-                r = evidence(ret_evidence, "%s is %s (%s), not active; NRestarts %u", name, st.active_state, st.sub_state,
+                r = evidence_printf(ret_evidence, "%s is %s (%s), not active; NRestarts %u", name, st.active_state, st.sub_state,
                              st.n_restarts);
                 return r < 0 ? r : 0;
         }
@@ -148,10 +136,10 @@ static int unit_check_run(Context *c, const void *args, char **ret_evidence) {
                 return r;
 
         if (u->stable_usec > 0)
-                r = evidence(ret_evidence, "%s active (%s) and stable for %s: NRestarts %u unchanged, main PID %u", name,
+                r = evidence_printf(ret_evidence, "%s active (%s) and stable for %s: NRestarts %u unchanged, main PID %u", name,
                              st.sub_state, u->stable_text, st.n_restarts, st.main_pid);
         else
-                r = evidence(ret_evidence, "%s active (%s), main PID %u", name, st.sub_state, st.main_pid);
+                r = evidence_printf(ret_evidence, "%s active (%s), main PID %u", name, st.sub_state, st.main_pid);
         return r < 0 ? r : 1;
 }
 

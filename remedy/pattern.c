@@ -2,6 +2,7 @@
 #include "remedy/pattern.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,18 @@ int pattern_parse(ParseContext *pc, const YamlNode *args, const char *key, Patte
         }
         p->compiled = true;
         return 1;
+}
+
+int evidence_printf(char **ret, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vasprintf(ret, fmt, ap);
+        va_end(ap);
+        if (k < 0) {
+                *ret = NULL;
+                return -ENOMEM;
+        }
+        return 0;
 }
 
 int evidence_quote(const char *text, char **ret) {

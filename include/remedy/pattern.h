@@ -30,5 +30,8 @@ int pattern_parse(ParseContext *pc, const YamlNode *args, const char *key, Patte
  * at EVIDENCE_LINE_MAX), 0 when it does not match. */
 int pattern_find(const Pattern *p, const char *data, unsigned *ret_line, char **ret_text);
 
+/* Sets *ret to the formatted evidence: 0, or -ENOMEM with *ret NULL. */
+int evidence_printf(char **ret, const char *fmt, ...) _printf_(2, 3);
+
 /* A line of text as evidence quotes it: at most EVIDENCE_LINE_MAX bytes of its first line. */
 int evidence_quote(const char *text, char **ret);
