@@ -35,6 +35,12 @@ inv0=$(lab_unit_prop $worker InvocationID)
 # 1. mask + stop, and back
 node_remedy plan worker-mask --root=/
 contains "$OUT" "offline (--root): not stopped" "offline, the stop is not done"
+node_remedy --machine=.host plan worker-mask
+is "$RC" 0 "--machine=.host: plan exits 0 (machined gives the root, the machine's bus the state)"
+contains "$OUT" "stop (now active/running)" "--machine=.host: the state came over that bus"
+node_remedy --machine=no-such-node plan worker-mask
+is "$RC" 2 "--machine with an unknown name exits 2"
+contains "$ERR" "no-such-node" "and names the machine"
 node_remedy plan worker-mask
 is "$RC" 0 "plan exits 0"
 contains "$OUT" "mask: /etc/systemd/system/$worker → /dev/null" "plan shows the mask link"
