@@ -123,9 +123,11 @@ check_teardown swap
 
 # --- expired client certificate, bootstrap kubeconfig long gone -----------------------------
 lab_setup
-lab_kubelet_cert "$(date -u -d '-400 days' +%Y%m%d%H%M%SZ)" "$(date -u -d '-35 days' +%Y%m%d%H%M%SZ)"
+# One instant for both, so that the expected time cannot be a second off the certificate's.
+not_after=$(date -u -d '-35 days' +%s)
+lab_kubelet_cert "$(date -u -d '-400 days' +%Y%m%d%H%M%SZ)" "$(date -u -d "@$not_after" +%Y%m%d%H%M%SZ)"
 ok $? "cert-expired: an expired client certificate issued"
-expired=$(date -u -d '-35 days' '+%Y-%m-%d %H:%M:%S')
+expired=$(date -u -d "@$not_after" '+%Y-%m-%d %H:%M:%S')
 lab_boot
 ok $? "cert-expired: lab_boot"
 check_crash_loop cert-expired "part of the existing bootstrap client certificate in /etc/kubernetes/kubelet.conf is expired: $expired +0000 UTC"
