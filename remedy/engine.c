@@ -426,6 +426,21 @@ static int verify_run(Run *r) {
         return failed;
 }
 
+/*
+ * Marks the transaction failed (run->error says why) and rolls it back: the steps applied before
+ * job upto_job's step upto_step (upto_job == n_jobs: all of them). Returns 1, the apply's result.
+ */
+static int fail_and_roll_back(Run *r, BackupStore *store, size_t upto_job, size_t upto_step) {
+        if (upto_job >= r->n_jobs) {
+                upto_job = r->n_jobs - 1;
+                upto_step = r->jobs[upto_job].playbook->n_steps;
+        }
+        (void) txn_set_state(store, r->txn, TXN_FAILED, r->error);
+        int k = rollback_run(r, store, upto_job, upto_step);
+        r->outcome = k < 0 ? RUN_ROLLBACK_FAILED : RUN_ROLLED_BACK;
+        return 1;
+}
+
 /* Every unit a step will change on the live bus, with its state before, into the manifest. */
 static int record_units(Run *r, BackupStore *store) {
         int k;
@@ -531,10 +546,7 @@ int engine_apply(Run *r, const ApplyOptions *o) {
                         set_error(&s->error, "%s", strerror(-k));
                         set_error(&r->error, "step \"%s\" of %s failed: %s", s->step->name, job->playbook->name,
                                   s->error);
-                        (void) txn_set_state(o->store, r->txn, TXN_FAILED, r->error);
-                        k = rollback_run(r, o->store, j, i + 1);
-                        r->outcome = k < 0 ? RUN_ROLLBACK_FAILED : RUN_ROLLED_BACK;
-                        return 1;
+                        return fail_and_roll_back(r, o->store, j, i + 1);
                 }
         }
 
@@ -545,10 +557,7 @@ int engine_apply(Run *r, const ApplyOptions *o) {
                 k = systemd_bus_daemon_reload(r->bus, &reload_error);
                 if (k < 0) {
                         set_error(&r->error, "daemon-reload failed: %s", reload_error ? reload_error : strerror(-k));
-                        (void) txn_set_state(o->store, r->txn, TXN_FAILED, r->error);
-                        k = rollback_run(r, o->store, r->n_jobs - 1, r->jobs[r->n_jobs - 1].playbook->n_steps);
-                        r->outcome = k < 0 ? RUN_ROLLBACK_FAILED : RUN_ROLLED_BACK;
-                        return 1;
+                        return fail_and_roll_back(r, o->store, r->n_jobs, 0);
                 }
                 r->ctx->units_dirty = false;
         }
@@ -560,10 +569,7 @@ int engine_apply(Run *r, const ApplyOptions *o) {
         }
         if (k > 0 && !r->no_rollback) {
                 set_error(&r->error, "verification failed");
-                (void) txn_set_state(o->store, r->txn, TXN_FAILED, r->error);
-                k = rollback_run(r, o->store, r->n_jobs - 1, r->jobs[r->n_jobs - 1].playbook->n_steps);
-                r->outcome = k < 0 ? RUN_ROLLBACK_FAILED : RUN_ROLLED_BACK;
-                return 1;
+                return fail_and_roll_back(r, o->store, r->n_jobs, 0);
         }
 
         bool verify_failed = k > 0;

@@ -63,8 +63,7 @@ static const UnitJobType wanted_state_jobs[_UNIT_WANTED_MAX] = {
 /* What plan decided, for apply and for reports. */
 typedef struct UnitChangeData {
         char *name;                     /* full unit name ("kubelet.service") */
-        bool file_state_known;          /* false when the unit file does not exist */
-        UnitFileState file_state_before;
+        bool file_state_known;          /* false when no unit file exists (in the planned state) */
         bool offline;
         /* Live: */
         bool file_ops[_UNIT_FILE_OP_MAX];   /* the bus calls to make, in enum order */
@@ -288,7 +287,8 @@ static int unit_plan(Context *c, const void *p, Change *change) {
                 return r == -EINVAL ? ctx_error(c, r, "\"%s\" is not a valid unit name", rendered) : r;
 
         const UnitFS fs = { ctx_unit_read, ctx_unit_glob, c };
-        r = unit_file_get_state(&fs, data->name, &data->file_state_before, &error);
+        UnitFileState file_state;
+        r = unit_file_get_state(&fs, data->name, &file_state, &error);
         if (r < 0 && r != -ENOENT)
                 return error ? ctx_error(c, r, "%s: %s", data->name, error) : r;
         data->file_state_known = r >= 0;
