@@ -293,14 +293,14 @@ static const ConditionType condition_yaml = {
 
 static const ConditionType * const condition_types[] = {
         &condition_exists, &condition_absent, &condition_not, &condition_any, &condition_all, &condition_toml,
-        &condition_yaml, NULL,
+        &condition_yaml, &condition_unit, &condition_param, NULL,
 };
 
 int condition_parse(ParseContext *pc, const YamlNode *node, Condition **ret) {
         _cleanup_(condition_freep) Condition *cond = NULL;
 
         if (node->type != YAML_NODE_MAPPING || node->n_pairs != 1)
-                return parse_error(pc, node, "a condition is a mapping with one key: exists, absent, not, any, all, toml or yaml");
+                return parse_error(pc, node, "a condition is a mapping with one key: exists, absent, not, any, all, toml, yaml, unit or param");
 
         const YamlNode *key = node->pairs[0].key, *args = node->pairs[0].value;
         const ConditionType *type = NULL;
@@ -308,7 +308,7 @@ int condition_parse(ParseContext *pc, const YamlNode *node, Condition **ret) {
                 if (streq((*t)->key, key->scalar))
                         type = *t;
         if (!type)
-                return parse_error(pc, key, "unknown condition '%s' (expected exists, absent, not, any, all, toml or yaml)",
+                return parse_error(pc, key, "unknown condition '%s' (expected exists, absent, not, any, all, toml, yaml, unit or param)",
                                    key->scalar);
 
         cond = calloc(1, sizeof(Condition));

@@ -44,6 +44,7 @@ Playbook *playbook_free(Playbook *p) {
         free(p->name);
         free(p->summary);
         free(p->description);
+        free(p->advice);
         strv_free(p->references);
         free(p->path);
         yaml_document_free(p->document);
@@ -164,7 +165,7 @@ bool playbook_name_is_valid(const char *s) {
 
 static int playbook_parse(ParseContext *pc, const YamlNode *root, Playbook *p) {
         static const char * const keys[] = {
-                "name", "summary", "description", "references", "params", "steps", "verify", NULL,
+                "name", "summary", "description", "advice", "references", "params", "steps", "verify", NULL,
         };
         int r;
 
@@ -186,6 +187,8 @@ static int playbook_parse(ParseContext *pc, const YamlNode *root, Playbook *p) {
         if (p->summary && strpbrk(p->summary, "\r\n"))
                 return parse_error(pc, yaml_node_get(root, "summary"), "summary must be one line");
         if ((r = parse_string(pc, root, "description", false, &p->description)) < 0)
+                return r;
+        if ((r = parse_string(pc, root, "advice", false, &p->advice)) < 0)
                 return r;
         if ((r = parse_string_list(pc, root, "references", false, &p->references)) < 0)
                 return r;

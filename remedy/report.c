@@ -116,6 +116,8 @@ void report_run(const Run *r, const char *command, bool dry_run, FILE *out) {
                 const Job *job = &r->jobs[j];
                 fprintf(out, "%s%s%s: %s\n", ansi_bold(), job->playbook->name, ansi_reset(),
                         strempty(job->playbook->summary));
+                if (job->playbook->advice)
+                        fprintf(out, "  %sadvice:%s %s\n", ansi_yellow(), ansi_reset(), job->playbook->advice);
 
                 for (size_t i = 0; i < job->playbook->n_steps; i++) {
                         const StepResult *s = &job->steps[i];
@@ -230,6 +232,8 @@ json_object *report_run_json(const Run *r, const char *command, bool dry_run) {
 
                 json_object_object_add(pb, "name", json_object_new_string(job->playbook->name));
                 json_object_object_add(pb, "summary", json_object_new_string(strempty(job->playbook->summary)));
+                if (job->playbook->advice)
+                        json_object_object_add(pb, "advice", json_object_new_string(job->playbook->advice));
                 json_object_object_add(pb, "path", json_object_new_string(job->playbook->path));
                 json_object_object_add(pb, "sha256", json_object_new_string(job->playbook->sha256));
                 for (size_t i = 0; i < param_values_count(job->values); i++)

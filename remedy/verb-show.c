@@ -90,6 +90,8 @@ static void show_json(const Playbook *p) {
         json_object_object_add(o, "name", json_object_new_string(p->name));
         json_object_object_add(o, "summary", json_object_new_string(strempty(p->summary)));
         json_object_object_add(o, "description", json_object_new_string(strempty(p->description)));
+        if (p->advice)
+                json_object_object_add(o, "advice", json_object_new_string(p->advice));
         json_object_object_add(o, "path", json_object_new_string(p->path));
         json_object_object_add(o, "sha256", json_object_new_string(p->sha256));
         for (char **r = p->references; r && *r; r++)
@@ -140,6 +142,8 @@ static void show_text(const Playbook *p) {
         }
         for (char **r = p->references; r && *r; r++)
                 printf("  see: %s\n", *r);
+        if (p->advice)
+                printf("\n  %sadvice:%s %s\n", ansi_yellow(), ansi_reset(), p->advice);
 
         printf("\n%sParameters%s\n", ansi_bold(), ansi_reset());
         if (p->n_params == 0)

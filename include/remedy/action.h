@@ -141,6 +141,9 @@ int condition_parse(ParseContext *pc, const YamlNode *node, Condition **ret);
 Condition *condition_free(Condition *c);
 int condition_eval(Context *c, const Condition *cond, char **ret_error);
 
+extern const ConditionType condition_unit;    /* condition-node.c */
+extern const ConditionType condition_param;
+
 struct CheckType {
         const char *key;
         int (*parse)(ParseContext *pc, const YamlNode *args, void **ret_args);

@@ -131,6 +131,8 @@ typedef struct Playbook {
         char *name;
         char *summary;
         char *description;
+        char *advice;                 /* what the operator should do around it ("drain the node first"):
+                                       * shown by show, plan and apply */
         char **references;
         Param *params;
         size_t n_params;

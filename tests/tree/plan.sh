@@ -95,4 +95,12 @@ done
 
 is "$(snapshot "$node")" "$before" "tree unchanged after all plans"
 
+# A playbook's advice heads its part of the report, in text and JSON, and `show`.
+run --root="$node" --playbooks="$PLAYBOOKS" plan cgroup-driver-systemd
+contains "$OUT" "advice: drain the node first" "plan shows cgroup-driver-systemd's advice to drain the node"
+run --root="$node" --playbooks="$PLAYBOOKS" --json plan cgroup-driver-systemd
+is "$(jq -r '.playbooks[0].advice | startswith("drain the node first")' <<<"$OUT")" true "and in JSON"
+run --playbooks="$PLAYBOOKS" show cgroup-driver-systemd
+contains "$OUT" "advice: drain the node first" "show shows it"
+
 done_testing
