@@ -7,7 +7,10 @@
  *   unit: {name, enabled: BOOL}   the unit file state is (not) enabled, live from systemd, offline
  *                                 from the unit files as `systemctl --root is-enabled` reads them;
  *   param: {name, equals: VALUE}  the parameter's value equals VALUE, compared as its type
- *                                 compares ("0" and "0s" are the same duration).
+ *                                 compares ("0" and "0s" are the same duration);
+ *   changed: BOOL                 an earlier step of this playbook changes something: a restart
+ *                                 that only the changes call for (Ansible's handlers), so that
+ *                                 running a playbook on a node it already fixed restarts nothing.
  *
  * They let one playbook fit the node it finds: the wait-online service of the network manager
  * that actually runs, a drop-in line left out when its parameter is 0.
@@ -180,4 +183,29 @@ const ConditionType condition_param = {
         .parse = param_condition_parse,
         .eval = param_condition_eval,
         .free_args = param_condition_free,
+};
+
+static int changed_parse(ParseContext *pc, const YamlNode *args, void **ret) {
+        bool *want = malloc(sizeof(bool));
+        if (!want)
+                return -ENOMEM;
+        if (args->type != YAML_NODE_SCALAR || (!streq(args->scalar, "true") && !streq(args->scalar, "false"))) {
+                free(want);
+                return parse_error(pc, args, "changed: takes true or false");
+        }
+        *want = streq(args->scalar, "true");
+        *ret = want;
+        return 0;
+}
+
+static int changed_eval(Context *c, const void *args, char **ret_error) {
+        const bool *want = args;
+        return (c->changes > 0) == *want;
+}
+
+const ConditionType condition_changed = {
+        .key = "changed",
+        .parse = changed_parse,
+        .eval = changed_eval,
+        .free_args = free,
 };

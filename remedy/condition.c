@@ -33,28 +33,62 @@ static int eval_error_from_ctx(Context *c, int r, char **ret_error) {
 
 /* exists / absent */
 
-static int path_parse(ParseContext *pc, const YamlNode *args, void **ret) {
-        Template *t = NULL;
-        if (args->type != YAML_NODE_SCALAR || yaml_node_is_null(args))
-                return parse_error(pc, args, "expected a path (or a glob in its last component)");
-        int r = template_parse(pc, args, TEMPLATE_PATH | TEMPLATE_GLOB, "a path", &t);
-        if (r < 0)
-                return r;
-        *ret = t;
-        return 0;
-}
+typedef struct PathArgs {
+        Template *path;
+        char **except;        /* file names a glob's matches leave out */
+} PathArgs;
 
 static void path_free(void *args) {
-        template_free(args);
+        PathArgs *a = args;
+        if (!a)
+                return;
+        template_free(a->path);
+        strv_free(a->except);
+        free(a);
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(PathArgs *, path_free);
+
+/* PATH, or {path: PATH, except: [NAME, ...]}: "a CNI config other than our placeholder". */
+static int path_parse(ParseContext *pc, const YamlNode *args, void **ret) {
+        static const char * const keys[] = { "path", "except", NULL };
+        _cleanup_(path_freep) PathArgs *a = calloc(1, sizeof(PathArgs));
+        const YamlNode *path = args;
+        int r;
+
+        if (!a)
+                return -ENOMEM;
+        if (args->type == YAML_NODE_MAPPING) {
+                if ((r = parse_check_keys(pc, args, "a path condition", keys)) < 0 ||
+                    (r = parse_string_list(pc, args, "except", false, &a->except)) < 0)
+                        return r;
+                STRV_FOREACH(e, a->except)
+                        if (!**e || strchr(*e, '/'))
+                                return parse_error(pc, yaml_node_get(args, "except"),
+                                                   "except: takes file names, not paths: \"%s\"", *e);
+                path = yaml_node_get(args, "path");
+                if (!path)
+                        return parse_error(pc, args, "a path condition needs path:");
+        }
+        if (path->type != YAML_NODE_SCALAR || yaml_node_is_null(path))
+                return parse_error(pc, path, "expected a path (or a glob in its last component)");
+        if ((r = template_parse(pc, path, TEMPLATE_PATH | TEMPLATE_GLOB, "a path", &a->path)) < 0)
+                return r;
+        *ret = TAKE_PTR(a);
+        return 0;
 }
 
 static bool has_glob_chars(const char *s) {
         return strpbrk(s, "*?[") != NULL;
 }
 
-static int path_exists(Context *c, const Template *t, char **ret_error) {
+static bool excepted(const PathArgs *a, const char *path) {
+        const char *slash = strrchr(path, '/');
+        return strv_contains(a->except, slash ? slash + 1 : path);
+}
+
+static int path_exists(Context *c, const PathArgs *a, char **ret_error) {
         _cleanup_free_ char *path = NULL;
-        int r = ctx_render(c, t, &path);
+        int r = ctx_render(c, a->path, &path);
         if (r < 0)
                 return eval_error_from_ctx(c, r, ret_error);
 
@@ -63,8 +97,13 @@ static int path_exists(Context *c, const Template *t, char **ret_error) {
                 r = ctx_glob(c, path, &matches);
                 if (r < 0)
                         return eval_error_from_ctx(c, r, ret_error);
-                return strv_length(matches) > 0;
+                STRV_FOREACH(m, matches)
+                        if (!excepted(a, *m))
+                                return 1;
+                return 0;
         }
+        if (excepted(a, path))
+                return 0;
 
         const NodeFile *f;
         r = ctx_read(c, path, true, &f);
@@ -293,14 +332,15 @@ static const ConditionType condition_yaml = {
 
 static const ConditionType * const condition_types[] = {
         &condition_exists, &condition_absent, &condition_not, &condition_any, &condition_all, &condition_toml,
-        &condition_yaml, &condition_unit, &condition_param, NULL,
+        &condition_yaml, &condition_unit, &condition_param,
+        &condition_changed, NULL,
 };
 
 int condition_parse(ParseContext *pc, const YamlNode *node, Condition **ret) {
         _cleanup_(condition_freep) Condition *cond = NULL;
 
         if (node->type != YAML_NODE_MAPPING || node->n_pairs != 1)
-                return parse_error(pc, node, "a condition is a mapping with one key: exists, absent, not, any, all, toml, yaml, unit or param");
+                return parse_error(pc, node, "a condition is a mapping with one key: exists, absent, not, any, all, toml, yaml, unit, param or changed");
 
         const YamlNode *key = node->pairs[0].key, *args = node->pairs[0].value;
         const ConditionType *type = NULL;
@@ -308,7 +348,7 @@ int condition_parse(ParseContext *pc, const YamlNode *node, Condition **ret) {
                 if (streq((*t)->key, key->scalar))
                         type = *t;
         if (!type)
-                return parse_error(pc, key, "unknown condition '%s' (expected exists, absent, not, any, all, toml, yaml, unit or param)",
+                return parse_error(pc, key, "unknown condition '%s' (expected exists, absent, not, any, all, toml, yaml, unit, param or changed)",
                                    key->scalar);
 
         cond = calloc(1, sizeof(Condition));

@@ -135,6 +135,7 @@ int engine_plan(Run *r) {
                 Job *job = &r->jobs[j];
                 r->ctx->playbook = job->playbook;
                 r->ctx->values = job->values;
+                r->ctx->changes = 0;
 
                 for (size_t i = 0; i < job->playbook->n_steps; i++) {
                         StepResult *s = &job->steps[i];
@@ -171,6 +172,8 @@ int engine_plan(Run *r) {
                          * a daemon-reload due. */
                         if (!step->action->apply && change_touches_units(&s->change))
                                 r->ctx->units_dirty = true;
+                        if (s->change.status == CHANGE_PENDING)
+                                r->ctx->changes++;
                 }
         }
         r->reload_at_end = !r->offline && r->ctx->units_dirty;

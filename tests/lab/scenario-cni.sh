@@ -46,6 +46,13 @@ is "$(last_txn_state)" applied "the transaction is recorded as applied"
 units=$(jq -r '.units[] | "\(.name) \(.active_state)"' "$(ls -t "$LAB_ROOT"/var/lib/remedy/backups/*.json | head -1)")
 is "$units" "containerd.service active" "the manifest recorded containerd's state before the change"
 
+# A node already fixed: nothing to change, containerd not restarted (changed: true).
+inv_fixed=$(lab_unit_prop containerd.service InvocationID)
+node_remedy apply cni-placeholder
+is "$RC" 0 "a second apply exits 0"
+contains "$OUT" "Nothing to do" "and has nothing to do"
+is "$(lab_unit_prop containerd.service InvocationID)" "$inv_fixed" "containerd was not restarted again"
+
 # rollback
 cursor=$(journal_cursor)
 node_remedy rollback --last
@@ -58,6 +65,20 @@ lab_wait_journal containerd.service "no network config found" 10
 contains "$(journal_after "$cursor" containerd.service)" "no network config found in /etc/cni/net.d" \
         "after the rollback containerd again finds no network config: the node is as it was"
 is "$(last_txn_state)" rolled-back "the transaction is recorded as rolled back"
+
+# The real CNI arrives: the placeholder has done its job and goes, containerd reloads the real one.
+node_remedy apply cni-placeholder
+lab_cni_config
+cursor=$(journal_cursor)
+inv_real=$(lab_unit_prop containerd.service InvocationID)
+node_remedy apply cni-placeholder
+is "$RC" 0 "with a real config beside it, apply exits 0"
+[ "$RC" -eq 0 ] || diag "$OUT" "$ERR"
+ok "$( [ ! -e "$LAB_ROOT$conflist" ] && [ -f "$LAB_ROOT/etc/cni/net.d/10-lab-bridge.conflist" ]; echo $?)" \
+        "the placeholder is removed, the real config stays"
+ok "$( [ "$(lab_unit_prop containerd.service InvocationID)" != "$inv_real" ]; echo $?)" "containerd was restarted"
+wait_journal_after "$cursor" containerd.service "Start cni network conf syncer" 10
+lacks "$(journal_after "$cursor" containerd.service)" "no network config found" "containerd, restarted, finds a network config"
 
 lab_teardown
 is "$(lab_leftovers)" "" "no process or mount is left behind"
