@@ -118,6 +118,7 @@ extern const ActionType action_toml_set;
 extern const ActionType action_kubelet_flags;
 extern const ActionType action_unit;
 extern const ActionType action_daemon_reload;
+extern const ActionType action_kubeconfig_install;
 
 /*
  * Conditions (`when:`) and verification checks (`verify:`) have the same shape: parsed at load,

@@ -11,6 +11,7 @@ const ActionType * const action_types[] = {
         &action_kubelet_flags,
         &action_unit,
         &action_daemon_reload,
+        &action_kubeconfig_install,
         NULL,
 };
 

@@ -25,7 +25,8 @@
 #
 # Functions: lab_setup, lab_boot, lab_run CMD..., lab_teardown (idempotent; returns 1 and lists
 # what is left), lab_leftovers; before boot, edits under $LAB_ROOT or lab_cni_config,
-# lab_swap_on [SWAPS-LINE], lab_kubelet_cert NOT-BEFORE NOT-AFTER, lab_containerd_systemd_cgroup
+# lab_swap_on [SWAPS-LINE], lab_kubelet_cert NOT-BEFORE NOT-AFTER,
+# lab_node_kubeconfig OUT NOT-BEFORE NOT-AFTER [CN], lab_containerd_systemd_cgroup
 # true|false, lab_kubelet_config_set KEY VALUE; after boot, lab_wait_unit UNIT STATE SECS,
 # lab_wait_restarts UNIT N SECS, lab_wait_journal UNIT TEXT SECS, lab_unit_prop UNIT PROP,
 # lab_nrestarts UNIT, lab_journal UNIT.
@@ -275,6 +276,45 @@ EOF
         chmod 0600 "$r/var/lib/kubelet/pki/kubelet-client-$stamp.pem"
         ln -sfn "/var/lib/kubelet/pki/kubelet-client-$stamp.pem" \
                 "$r/var/lib/kubelet/pki/kubelet-client-current.pem"
+}
+
+# lab_node_kubeconfig OUT NOT-BEFORE NOT-AFTER [CN] (dates YYYYmmddHHMMSSZ, UTC): writes to the
+# host path OUT the kubeconfig an operator makes on the control plane for this node with
+# `kubeadm kubeconfig user --client-name=system:node:NODE --org system:nodes`: a new key and
+# client certificate signed by the lab's CA, all embedded, the lab cluster's server. CN defaults
+# to system:node:$LAB_NODE_NAME. Call after lab_setup.
+lab_node_kubeconfig() {
+        local out=$1 start=$2 end=$3 cn=${4:-system:node:$LAB_NODE_NAME} p=$LAB_DIR/pki d
+        [ -f "$p/ca.cnf" ] || { lab_log "lab_node_kubeconfig before lab_setup"; return 1; }
+        d=$(mktemp -d "$p/kubeconfig-XXXXXX") || return 1
+        openssl req -newkey rsa:2048 -nodes -keyout "$d/client.key" -out "$d/client.csr" \
+                -subj "/O=system:nodes/CN=$cn" >/dev/null 2>&1 || { lab_log "openssl: kubeconfig CSR"; return 1; }
+        openssl ca -batch -config "$p/ca.cnf" -in "$d/client.csr" -out "$d/client.crt" -notext \
+                -startdate "$start" -enddate "$end" >"$d/ca.log" 2>&1 ||
+                { lab_log "openssl ca failed:"; cat "$d/ca.log" >&2; return 1; }
+        # kubeadm's layout (cmd/kubeadm/app/util/kubeconfig: CreateWithCerts), cluster "kubernetes".
+        cat >"$out" <<EOF || return 1
+apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: $(base64 -w0 "$p/ca.crt")
+    server: https://192.0.2.10:6443
+  name: kubernetes
+contexts:
+- context:
+    cluster: kubernetes
+    user: $cn
+  name: $cn@kubernetes
+current-context: $cn@kubernetes
+kind: Config
+preferences: {}
+users:
+- name: $cn
+  user:
+    client-certificate-data: $(base64 -w0 "$d/client.crt")
+    client-key-data: $(base64 -w0 "$d/client.key")
+EOF
+        chmod 0600 "$out"
 }
 
 # containerd's own default configuration with the two edits every kubeadm install guide makes:

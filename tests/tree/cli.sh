@@ -12,9 +12,9 @@ contains "$OUT" "remedy " "--version"
 
 run --playbooks="$PLAYBOOKS" list
 is "$RC" 0 "list exits 0"
-for p in cgroup-driver-systemd cni-placeholder kubelet-strip-flags kubelet-wait-online; do contains "$OUT" "$p" "list shows $p"; done
+for p in cgroup-driver-systemd cni-placeholder kubelet-strip-flags kubelet-wait-online kubelet-rotate-kubeconfig; do contains "$OUT" "$p" "list shows $p"; done
 run --playbooks="$PLAYBOOKS" --json list
-is "$(jq -r '.playbooks | length' <<<"$OUT")" 4 "list --json has the four playbooks"
+is "$(jq -r '.playbooks | length' <<<"$OUT")" "$(ls "$PLAYBOOKS"/*.yaml | wc -l)" "list --json has every shipped playbook"
 
 run --playbooks="$PLAYBOOKS" show cni-placeholder
 is "$RC" 0 "show exits 0"
