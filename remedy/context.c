@@ -114,6 +114,7 @@ Context *context_free(Context *c) {
         free(c->overlay->entries);
         free(c->overlay);
         free(c->error);
+        strv_free(c->evidence);
         free(c);
         return NULL;
 }

@@ -342,3 +342,37 @@ int journal_search(const char *directory, const JournalSearch *q, JournalHit *re
         hit = (JournalHit) {};
         return 1;
 }
+
+int journal_last_invocation(const char *directory, const char *unit, unsigned max_entries, char **ret,
+                            char **ret_error) {
+        _cleanup_(sd_journal_closep) sd_journal *j = NULL;
+        int r;
+
+        *ret = NULL;
+        if ((r = journal_open(directory, &j, ret_error)) < 0)
+                return r;
+        /* Only the unit's own processes: systemd's messages about a run it has just started carry
+         * that new run's ID too. */
+        if ((r = add_match(j, "_SYSTEMD_UNIT=%s", unit)) < 0)
+                return journal_fail(ret_error, r, "cannot select %s in %s", unit, journal_describe(directory));
+        if ((r = sd_journal_seek_tail(j)) < 0)
+                return journal_fail(ret_error, r, "cannot seek to the end of %s", journal_describe(directory));
+        for (unsigned n = 0; max_entries == 0 || n < max_entries; n++) {
+                const char *value;
+                size_t size;
+
+                r = sd_journal_previous(j);
+                if (r < 0)
+                        return journal_fail(ret_error, r, "cannot read %s", journal_describe(directory));
+                if (r == 0)
+                        return 0;
+                r = get_field(j, "_SYSTEMD_INVOCATION_ID", &value, &size);
+                if (r < 0)
+                        return journal_fail(ret_error, r, "cannot read an entry of %s", journal_describe(directory));
+                if (r > 0) {
+                        *ret = strndup(value, size);
+                        return *ret ? 1 : -ENOMEM;
+                }
+        }
+        return 0;
+}

@@ -29,6 +29,8 @@ static void help(void) {
         printf("remedy %s — repairs Kubernetes node boot failures, with dry-run diffs, backups and rollback\n\n"
                "Usage: remedy [OPTIONS] COMMAND ...\n\n"
                "Commands:\n"
+               "  diagnose                              which known failures the node has, the evidence,\n"
+               "                                        and the playbook that fixes each (exit 1: found)\n"
                "  list                                  playbooks found: name and summary\n"
                "  show NAME                             the validated playbook: params, steps, verify\n"
                "  plan NAME... [--set KEY=VALUE]... [--exit-code]\n"
@@ -212,6 +214,7 @@ int main(int argc, char **argv) {
         } verbs[] = {
                 { "list", verb_list },         { "show", verb_show },         { "plan", verb_plan },
                 { "apply", verb_apply },       { "rollback", verb_rollback }, { "backups", verb_backups },
+                { "diagnose", verb_diagnose },
         };
         bool color_set = false;
         int r;

@@ -363,6 +363,26 @@ _printf_(2, 3) static int values_error(char **ret_error, const char *fmt, ...) {
         return -EINVAL;
 }
 
+int param_values_defaults(const Playbook *p, ParamValues **ret) {
+        _cleanup_(param_values_freep) ParamValues *v = calloc(1, sizeof(ParamValues));
+        if (!v)
+                return -ENOMEM;
+        v->names = calloc(p->n_params ?: 1, sizeof(char *));
+        v->values = calloc(p->n_params ?: 1, sizeof(char *));
+        if (!v->names || !v->values)
+                return -ENOMEM;
+        v->n = p->n_params;
+        for (size_t i = 0; i < p->n_params; i++) {
+                v->names[i] = strdup(p->params[i].name);
+                if (!v->names[i])
+                        return -ENOMEM;
+                if (p->params[i].default_value && !(v->values[i] = strdup(p->params[i].default_value)))
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(v);
+        return 0;
+}
+
 int param_values_new(const Playbook *p, char * const *assignments, ParamValues **ret, char **ret_error) {
         _cleanup_(param_values_freep) ParamValues *v = NULL;
         int r;

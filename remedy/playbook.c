@@ -40,6 +40,7 @@ Playbook *playbook_free(Playbook *p) {
         for (size_t i = 0; i < p->n_checks; i++)
                 check_done(&p->checks[i]);
         free(p->checks);
+        condition_free(p->match);
         params_free(p->params, p->n_params);
         free(p->name);
         free(p->summary);
@@ -165,7 +166,7 @@ bool playbook_name_is_valid(const char *s) {
 
 static int playbook_parse(ParseContext *pc, const YamlNode *root, Playbook *p) {
         static const char * const keys[] = {
-                "name", "summary", "description", "advice", "references", "params", "steps", "verify", NULL,
+                "name", "summary", "description", "advice", "references", "params", "match", "steps", "verify", NULL,
         };
         int r;
 
@@ -215,6 +216,13 @@ static int playbook_parse(ParseContext *pc, const YamlNode *root, Playbook *p) {
                 r = step_parse(pc, steps->items[i], &p->steps[i]);
                 if (r < 0)
                         return r;
+        }
+
+        const YamlNode *match = yaml_node_get(root, "match");
+        if (match && !yaml_node_is_null(match)) {
+                if ((r = condition_parse(pc, match, &p->match)) < 0)
+                        return r;
+                p->match_node = match;
         }
 
         const YamlNode *verify = yaml_node_get(root, "verify");

@@ -145,6 +145,7 @@ int condition_eval(Context *c, const Condition *cond, char **ret_error);
 extern const ConditionType condition_unit;    /* condition-node.c */
 extern const ConditionType condition_param;
 extern const ConditionType condition_changed;
+extern const ConditionType condition_journal; /* condition-journal.c */
 
 struct CheckType {
         const char *key;

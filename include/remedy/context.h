@@ -30,6 +30,7 @@ struct Context {
         const ParamValues *values;
         const Step *step;             /* the step being planned, for error marks */
         unsigned changes;             /* steps of the current playbook planned so far that change something */
+        char **evidence;              /* what conditions that look at logs saw (diagnose quotes it) */
         char *error;                  /* set by helpers on bad node files / values */
         const char *data_dir;         /* shipped data files (kubelet flag lists) */
 

@@ -140,6 +140,8 @@ typedef struct Playbook {
         size_t n_steps;
         Check *checks;                /* verify: */
         size_t n_checks;
+        Condition *match;             /* match: how diagnose recognises the failure; NULL: never */
+        const YamlNode *match_node;   /* as written, for evidence and `show` */
         char *path;                   /* the file it was loaded from */
         char sha256[SHA256_HEX_SIZE]; /* of the file's bytes */
         YamlDocument *document;       /* kept: steps point into it */
@@ -173,6 +175,9 @@ int duration_parse(const char *s, uint64_t *ret_usec);
  * -EINVAL and a one-line *ret_error naming the playbook file (and line of the declaration).
  */
 int param_values_new(const Playbook *p, char * const *assignments, ParamValues **ret, char **ret_error);
+/* The declared defaults only, required parameters left unset: what diagnose evaluates a
+ * playbook's match: with (a template naming an unset parameter fails to render). */
+int param_values_defaults(const Playbook *p, ParamValues **ret);
 ParamValues *param_values_free(ParamValues *v);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ParamValues *, param_values_free);
 const char *param_values_get(const ParamValues *v, const char *name);

@@ -22,6 +22,11 @@ ok $? "the broken node: the kubelet says its cgroup driver differs from containe
 crash_loops kubelet.service
 ok $? "the broken node: the kubelet crash-loops (NRestarts grows)"
 before=$(node_sha256 "${files[@]}")
+node_findings
+is "$FOUND" cgroup-driver-systemd "diagnose names cgroup-driver-systemd, and nothing else"
+# Which signal answers first depends on where the crash loop is: the kubelet's line, or the files.
+ok "$(grep -qE "misconfiguration: kubelet cgroup driver|the node's files match" <<<"$DIAG_OUT"; echo $?)" \
+        "with the kubelet's line or the configuration files as evidence"
 states_before=$(unit_states containerd.service kubelet.service | awk '{print $1, $2}')
 
 node_remedy plan cgroup-driver-systemd
@@ -37,6 +42,8 @@ contains "$(lab_run containerd config dump)" "SystemdCgroup = true" "containerd 
 stays_up kubelet.service 4
 ok $? "the kubelet stays up after the fix (active, NRestarts and invocation unchanged)"
 is "$(lab_unit_prop containerd.service ActiveState)" active "containerd is active"
+node_findings
+is "$FOUND" "" "after the fix diagnose finds nothing"
 containerd_up=$(lab_unit_prop containerd.service ActiveEnterTimestampMonotonic)
 kubelet_start=$(lab_unit_prop kubelet.service ExecMainStartTimestampMonotonic)
 ok "$( [ "$kubelet_start" -gt "$containerd_up" ]; echo $?)" "the running kubelet was started after containerd came back up"

@@ -17,6 +17,9 @@ ok $? "containerd is active"
 lab_wait_journal containerd.service "no network config found in /etc/cni/net.d" 10
 ok $? "the broken node: containerd logs the real 'no network config found in /etc/cni/net.d'"
 inv_before=$(lab_unit_prop containerd.service InvocationID)
+node_findings
+is "$FOUND" cni-placeholder "diagnose names cni-placeholder, and nothing else"
+contains "$DIAG_OUT" "no network config found in /etc/cni/net.d" "with containerd's line as evidence"
 
 # plan: read-only, shows the change, touches nothing.
 node_remedy plan cni-placeholder
@@ -39,6 +42,8 @@ ok "$( [ "$isnt_inv" != "$inv_before" ]; echo $?)" "containerd was restarted (ne
 is "$(lab_unit_prop containerd.service ActiveState)" active "containerd is active after the fix"
 stays_up containerd.service 2
 ok $? "containerd stays up"
+node_findings
+is "$FOUND" "" "after the fix diagnose finds nothing"
 after=$(journal_after "$cursor" containerd.service)
 contains "$after" "Start cni network conf syncer" "containerd's CRI plugin started again after the change"
 lacks "$after" "no network config found" "containerd's journal since the change has no 'no network config found'"

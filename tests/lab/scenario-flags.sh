@@ -25,6 +25,10 @@ ok $? "the broken node: the kubelet refuses --improve-speed"
 crash_loops kubelet.service
 ok $? "the broken node: the kubelet crash-loops"
 before=$(node_sha256 $flags $extra)
+node_findings
+is "$FOUND" kubelet-strip-flags "diagnose names kubelet-strip-flags, and nothing else"
+is "$DIAG_RC" 1 "diagnose exits 1: something was found"
+contains "$DIAG_OUT" "unknown flag: --improve-speed" "its evidence is the kubelet's log line"
 
 node_remedy plan kubelet-strip-flags
 is "$RC" 0 "plan exits 0"
@@ -42,6 +46,9 @@ is "$(cat "$LAB_ROOT$flags")" \
 is "$(cat "$LAB_ROOT$extra")" 'KUBELET_EXTRA_ARGS="--v=2"' "KUBELET_EXTRA_ARGS lost only --container-runtime"
 stays_up kubelet.service 4
 ok $? "the kubelet stays up after the fix"
+node_findings
+is "$FOUND" "" "after the fix diagnose finds nothing: the old error lines are of an earlier run"
+is "$DIAG_RC" 0 "diagnose exits 0"
 inv=$(lab_unit_prop kubelet.service InvocationID)
 lab_run journalctl --no-pager -o cat _SYSTEMD_INVOCATION_ID="$inv" >"$LAB_DIR/current-run"
 lacks "$(cat "$LAB_DIR/current-run")" "failed to parse kubelet flag" "the running kubelet's journal has no flag error"

@@ -29,6 +29,9 @@ ok $? "the broken node: the kubelet says its client certificate is expired"
 contains "$(lab_journal kubelet.service)" "in /etc/kubernetes/kubelet.conf is expired" "in the kubelet's own words"
 crash_loops kubelet.service
 ok $? "the broken node: the kubelet crash-loops"
+node_findings
+is "$FOUND" kubelet-rotate-kubeconfig "diagnose names kubelet-rotate-kubeconfig, and nothing else"
+contains "$DIAG_OUT" "--set kubeconfig=..." "its fix command asks for the new kubeconfig"
 pki_files() { (cd "$LAB_ROOT$pki" && ls -A | sed "s|^|$pki/|"); }
 # node_sha256 with symlinks as their targets: kubelet-client-current.pem points at an absolute node
 # path, which the host cannot follow.
@@ -60,6 +63,8 @@ is "$(stat -c '%a %u %g' "$LAB_ROOT$conf")" "600 0 0" "kubelet.conf is 0600 root
 is "$(ls -A "$LAB_ROOT$pki" | grep -c '^kubelet-client')" 0 "the expired kubelet-client* files are gone"
 stays_up kubelet.service 4
 ok $? "the kubelet stays up (systemd: active, NRestarts and invocation unchanged)"
+node_findings
+is "$FOUND" "" "after the fix diagnose finds nothing"
 inv=$(lab_unit_prop kubelet.service InvocationID)
 lab_run journalctl --no-pager -o cat _SYSTEMD_INVOCATION_ID="$inv" >"$LAB_DIR/current-run"
 lacks "$(cat "$LAB_DIR/current-run")" "is expired" "the running kubelet's journal has no expiry error"

@@ -16,6 +16,14 @@ node_remedy() {
 
 diag() { echo "# $*" >&2; }
 
+# node_findings: runs `remedy diagnose` in the node; sets FOUND to the playbooks it names
+# (space-separated, from --json), DIAG_RC to its exit status and DIAG_OUT to its text report.
+node_findings() {
+        DIAG_OUT=$(lab_run "$REMEDY" --no-color --playbooks="$PLAYBOOKS" diagnose 2>&1) && DIAG_RC=0 || DIAG_RC=$?
+        FOUND=$(lab_run "$REMEDY" --playbooks="$PLAYBOOKS" --json diagnose 2>/dev/null |
+                jq -r '[.findings[].playbook] | join(" ")')
+}
+
 # The node journal's newest entry, to read what is logged after it.
 journal_cursor() {
         lab_run journalctl -n 0 --show-cursor --no-pager | sed -n 's/^-- cursor: //p'

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * remedy diagnose: which of the known failures the node has. Every playbook with a `match:`
+ * condition is asked, against the node as it is (live: with systemd over the bus and the journal
+ * of each unit's current run; offline: the files and the node's journal under --root). A
+ * playbook whose match holds is a finding, with the evidence its journal conditions saw.
+ *
+ * Nothing is written. A healthy node has no findings.
+ */
+
+#include <stdbool.h>
+
+#include "remedy/fileio.h"
+#include "remedy/playbook.h"
+#include "remedy/systemd-bus.h"
+
+typedef struct Finding {
+        const Playbook *playbook;  /* borrowed from the PlaybookSet */
+        char **evidence;           /* lines the match saw ("kubelet.service logged at ...: ..."), may be empty */
+} Finding;
+
+typedef struct Diagnosis {
+        Finding *findings;
+        size_t n_findings;
+        size_t n_asked;            /* playbooks with a match: */
+} Diagnosis;
+
+void diagnosis_done(Diagnosis *d);
+
+/*
+ * Evaluates every playbook's match. bus is NULL offline. A node file a condition cannot parse is
+ * bad input: -EINVAL with *ret_error "FILE:LINE:COLUMN: reason".
+ */
+int diagnose_node(const PlaybookSet *set, Root *root, bool offline, SystemdBus *bus, Diagnosis *ret,
+                  char **ret_error);

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * when: / match: {journal: {unit, contains: REGEX}}
+ *
+ * True when the unit's current run logged a line matching REGEX: what `remedy diagnose` reads a
+ * failure from ("failed to parse kubelet flag: unknown flag"). Live, "current run" is the unit's
+ * newest run that has logged anything of its own (_SYSTEMD_INVOCATION_ID), so that once a fix has
+ * restarted the unit and it speaks, its old error lines no longer count; and a unit crash-looping
+ * under Restart= is judged by the last run that said why, not by the one systemd has just
+ * started again and that has not said anything yet (seen in the lab: the stand-in kubelet is
+ * "active" for the moment between its start and its exit). Offline (--root) the node's journal
+ * (ROOT/var/log/journal) is read as an OS tree, its newest lines only: there is no current run
+ * to ask for, and the last lines are what the node said before it went down.
+ *
+ * The matching line, with its time, goes to the Context's evidence for diagnose to quote.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "remedy/action.h"
+#include "remedy/context.h"
+#include "remedy/journal.h"
+#include "remedy/pattern.h"
+#include "remedy/strv.h"
+#include "remedy/unit-file.h"
+
+/* Bounds the reading: a crash-looping kubelet logs a lot; the newest lines are the ones that tell. */
+#define CONDITION_JOURNAL_MAX_ENTRIES 5000
+
+typedef struct JournalCondition {
+        Template *unit;
+        Pattern contains;
+} JournalCondition;
+
+static void journal_condition_free(void *p) {
+        JournalCondition *j = p;
+        if (!j)
+                return;
+        template_free(j->unit);
+        pattern_done(&j->contains);
+        free(j);
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(JournalCondition *, journal_condition_free);
+
+static int journal_condition_parse(ParseContext *pc, const YamlNode *args, void **ret) {
+        static const char * const keys[] = { "unit", "contains", NULL };
+        _cleanup_(journal_condition_freep) JournalCondition *j = calloc(1, sizeof(JournalCondition));
+        int r;
+
+        if (!j)
+                return -ENOMEM;
+        if ((r = parse_check_keys(pc, args, "the journal condition", keys)) < 0 ||
+            (r = parse_template(pc, args, "unit", true, 0, "a unit name", &j->unit)) < 0 ||
+            (r = pattern_parse(pc, args, "contains", &j->contains)) < 0)
+                return r;
+        if (r == 0)
+                return parse_error(pc, args, "the journal condition needs contains: (a regular expression)");
+        *ret = TAKE_PTR(j);
+        return 0;
+}
+
+static int journal_condition_eval(Context *c, const void *args, char **ret_error) {
+        const JournalCondition *j = args;
+        _cleanup_free_ char *rendered = NULL, *unit = NULL, *error = NULL, *line = NULL, *evidence = NULL;
+        _cleanup_(journal_hit_done) JournalHit hit = {};
+        int r;
+
+        if ((r = ctx_render(c, j->unit, &rendered)) < 0)
+                return r;
+        if ((r = unit_name_mangle(rendered, &unit)) < 0)
+                return r == -EINVAL ? ctx_error(c, r, "\"%s\" is not a valid unit name", rendered) : r;
+
+        JournalSearch q = {
+                .unit = unit,
+                .match = &j->contains.regex,
+                .max_entries = CONDITION_JOURNAL_MAX_ENTRIES,
+        };
+        _cleanup_free_ char *invocation = NULL;
+        if (!c->offline) {
+                r = journal_last_invocation(NULL, unit, CONDITION_JOURNAL_MAX_ENTRIES, &invocation, &error);
+                if (r < 0)
+                        return ctx_error(c, r, "journal of %s: %s", unit, error ? error : strerror(-r));
+                /* A unit that never logged anything has nothing to show. */
+                if (r == 0)
+                        return 0;
+                q.invocation_id = invocation;
+        }
+
+        r = journal_search(c->offline ? c->root->path : NULL, &q, &hit, NULL, &error);
+        if (r == -ENOENT && c->offline)
+                return 0;   /* a node disk without a persistent journal: nothing was logged there */
+        if (r < 0)
+                return ctx_error(c, r, "journal of %s: %s", unit, error ? error : strerror(-r));
+        if (r == 0)
+                return 0;
+
+        char at[32];
+        time_t t = (time_t) (hit.realtime_usec / USEC_PER_SEC);
+        struct tm tm;
+        if (!gmtime_r(&t, &tm) || strftime(at, sizeof at, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+                snprintf(at, sizeof at, "@%llu", (unsigned long long) t);
+        /* A long line (containerd's logfmt) is quoted from a little before the match, so that what
+         * matched is in the quote. */
+        const char *text = hit.message ? hit.message : "";
+        regmatch_t m;
+        bool cut = false;
+        if (regexec(&j->contains.regex, text, 1, &m, 0) == 0 && m.rm_so > EVIDENCE_LINE_MAX / 2) {
+                text += m.rm_so - EVIDENCE_LINE_MAX / 4;
+                cut = true;
+        }
+        _cleanup_free_ char *quoted = NULL;
+        if ((r = evidence_quote(text, &quoted)) < 0 || (r = evidence_printf(&line, "%s%s", cut ? "..." : "", quoted)) < 0)
+                return r;
+        if ((r = evidence_printf(&evidence, "%s logged at %s: %s", unit, at, line)) < 0 ||
+            (r = strv_extend(&c->evidence, evidence)) < 0)
+                return r;
+        return 1;
+}
+
+const ConditionType condition_journal = {
+        .key = "journal",
+        .parse = journal_condition_parse,
+        .eval = journal_condition_eval,
+        .free_args = journal_condition_free,
+};

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * remedy diagnose [--json]: which known failures the node has, with the evidence (the log line
+ * and its time) and the playbook that fixes each. Exit status 0: none found; 1: findings, so
+ * that scripts and monitors can use it as `plan --exit-code` is used; 2: bad input or systemd
+ * unreachable.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "remedy/diagnose.h"
+#include "remedy/report.h"
+#include "remedy/strv.h"
+
+/* "remedy apply NAME", with the --set its required parameters need. */
+static char *fix_command(const Playbook *p, const char *verb) {
+        char *s = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&s, &size);
+        if (!f)
+                return NULL;
+        fprintf(f, "remedy");
+        if (arg_root)
+                fprintf(f, " --root=%s", arg_root);
+        fprintf(f, " %s", verb);
+        fprintf(f, " %s", p->name);
+        for (size_t i = 0; i < p->n_params; i++)
+                if (!p->params[i].default_value)
+                        fprintf(f, " --set %s=...", p->params[i].name);
+        if (fclose(f) != 0) {
+                free(s);
+                return NULL;
+        }
+        return s;
+}
+
+static void print_text(const Diagnosis *d) {
+        if (d->n_findings == 0) {
+                printf("No known failure found (%zu playbook%s asked).\n", d->n_asked, d->n_asked == 1 ? "" : "s");
+                return;
+        }
+        printf("%s%zu finding%s%s (%zu playbook%s asked):\n", ansi_bold(), d->n_findings, d->n_findings == 1 ? "" : "s",
+               ansi_reset(), d->n_asked, d->n_asked == 1 ? "" : "s");
+        for (size_t i = 0; i < d->n_findings; i++) {
+                const Finding *f = &d->findings[i];
+                _cleanup_free_ char *plan = fix_command(f->playbook, "plan"), *apply = fix_command(f->playbook, "apply");
+                printf("\n  %s%s%s: %s\n", ansi_red(), f->playbook->name, ansi_reset(), strempty(f->playbook->summary));
+                STRV_FOREACH(e, f->evidence)
+                        printf("    %sevidence:%s %s\n", ansi_grey(), ansi_reset(), *e);
+                if (strv_length(f->evidence) == 0)
+                        printf("    %sevidence:%s the node's files match %s:%u\n", ansi_grey(), ansi_reset(),
+                               f->playbook->path, f->playbook->match->mark.line);
+                if (f->playbook->advice)
+                        printf("    %sadvice:%s %s\n", ansi_yellow(), ansi_reset(), f->playbook->advice);
+                printf("    preview: %s\n    fix:     %s\n", strempty(plan), strempty(apply));
+        }
+}
+
+static json_object *diagnosis_json(const Diagnosis *d, const Root *root) {
+        json_object *o = json_object_new_object(), *findings = json_object_new_array();
+        json_object_object_add(o, "command", json_object_new_string("diagnose"));
+        json_object_object_add(o, "root", json_object_new_string(root->path));
+        json_object_object_add(o, "live", json_object_new_boolean(arg_root == NULL));
+        json_object_object_add(o, "asked", json_object_new_int64((int64_t) d->n_asked));
+        for (size_t i = 0; i < d->n_findings; i++) {
+                const Finding *f = &d->findings[i];
+                json_object *j = json_object_new_object(), *ev = json_object_new_array();
+                _cleanup_free_ char *apply = fix_command(f->playbook, "apply");
+                json_object_object_add(j, "playbook", json_object_new_string(f->playbook->name));
+                json_object_object_add(j, "summary", json_object_new_string(strempty(f->playbook->summary)));
+                STRV_FOREACH(e, f->evidence)
+                        json_object_array_add(ev, json_object_new_string(*e));
+                json_object_object_add(j, "evidence", ev);
+                json_object_object_add(j, "fix", json_object_new_string(strempty(apply)));
+                json_object_array_add(findings, j);
+        }
+        json_object_object_add(o, "findings", findings);
+        return o;
+}
+
+int verb_diagnose(int argc, char **argv) {
+        _cleanup_(playbook_set_freep) PlaybookSet *set = NULL;
+        _cleanup_(root_freep) Root *root = NULL;
+        _cleanup_(systemd_bus_freep) SystemdBus *bus = NULL;
+        _cleanup_(diagnosis_done) Diagnosis d = {};
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        if (argc > 1)
+                return report_error(EXIT_BAD_INPUT, "diagnose takes no arguments");
+        if ((r = cli_load_playbooks(&set)) != 0 || (r = cli_open_node(&root, &bus)) != 0)
+                return r;
+
+        r = diagnose_node(set, root, arg_root != NULL, bus, &d, &error);
+        if (r < 0)
+                return report_error(r == -EINVAL ? EXIT_BAD_INPUT : EXIT_FAILED, "diagnose: %s",
+                                    error ? error : strerror(-r));
+
+        if (report_options.json)
+                report_print_json(diagnosis_json(&d, root), stdout);
+        else
+                print_text(&d);
+        return d.n_findings > 0 ? EXIT_FAILED : 0;
+}

@@ -1,0 +1,65 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# remedy diagnose offline (--root): the signals a node's files give without a journal. The
+# sample node is consistent (both cgroupfs) and has no placeholder: no findings, exit 0. Each
+# file-level fault is found, names its playbook and nothing else, exit 1; fixing it ends the
+# finding. Journal signals are tested live in the lab.
+. "$(dirname "$0")/lib.sh"
+
+diag() {   # diag NODE: sets OUT, RC and FOUND (the playbooks found, space-separated)
+        run --root="$1" --playbooks="$PLAYBOOKS" diagnose
+        FOUND=$("$REMEDY" --root="$1" --playbooks="$PLAYBOOKS" --json diagnose 2>/dev/null | jq -r '[.findings[].playbook] | join(" ")')
+}
+
+node=$(new_node broken-node)
+before=$(snapshot "$node")
+diag "$node"
+is "$RC" 0 "a consistent node: exit 0"
+is "$FOUND" "" "no findings"
+contains "$OUT" "No known failure found (5 playbooks asked)" "and says so"
+is "$(snapshot "$node")" "$before" "diagnose wrote nothing"
+
+# The kubelet on systemd, containerd's runc still on cgroupfs.
+sed -i 's/^cgroupDriver: cgroupfs/cgroupDriver: systemd/' "$node/var/lib/kubelet/config.yaml"
+diag "$node"
+is "$RC" 1 "cgroup driver mismatch: exit 1"
+is "$FOUND" "cgroup-driver-systemd" "found, and only it"
+contains "$OUT" "evidence: the node's files match" "the evidence says the files showed it"
+contains "$OUT" "fix:     remedy --root=$node apply cgroup-driver-systemd" "and gives the command that fixes it"
+contains "$OUT" "advice: drain the node first" "with the playbook's advice"
+run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store" apply cgroup-driver-systemd
+diag "$node"
+is "$FOUND" "" "after the fix: no findings"
+is "$RC" 0 "exit 0"
+
+# The other way round: containerd on systemd, the kubelet on cgroupfs.
+node=$(new_node broken-node)
+sed -i 's/SystemdCgroup = false/SystemdCgroup = true/' "$node/etc/containerd/config.toml"
+diag "$node"
+is "$FOUND" "cgroup-driver-systemd" "containerd systemd, kubelet cgroupfs: found"
+
+# A node still joining (no kubelet config yet) is not a fault.
+rm "$node/var/lib/kubelet/config.yaml"
+diag "$node"
+is "$FOUND" "" "a node without kubelet config (kubeadm join pending): no findings"
+
+# A placeholder that outlived its purpose.
+node=$(new_node broken-node-v3)
+rm -f "$node"/etc/cni/net.d/*
+run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store3" apply cni-placeholder
+diag "$node"
+is "$FOUND" "" "the placeholder alone, with no real config: not a finding"
+printf '{"name": "cbr0", "cniVersion": "0.3.1", "plugins": [{"type": "flannel"}]}\n' >"$node/etc/cni/net.d/10-flannel.conflist"
+diag "$node"
+is "$FOUND" "cni-placeholder" "the placeholder beside the real CNI's config: found"
+run --root="$node" --playbooks="$PLAYBOOKS" --json diagnose
+is "$(jq -r '.findings[0].fix' <<<"$OUT")" "remedy --root=$node apply cni-placeholder" "--json gives the fix command"
+
+# Bad input: a node file a match reads that does not parse.
+node=$(new_node broken-node)
+printf 'version = 2\n[plugins\n' >"$node/etc/containerd/config.toml"
+sed -i 's/^cgroupDriver: cgroupfs/cgroupDriver: systemd/' "$node/var/lib/kubelet/config.yaml"
+run --root="$node" --playbooks="$PLAYBOOKS" diagnose
+is "$RC" 2 "an unparseable containerd config: exit 2"
+contains "$ERR" "/etc/containerd/config.toml:" "naming the file and position"
+done_testing
