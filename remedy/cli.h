@@ -46,6 +46,7 @@ int verb_apply(int argc, char **argv);
 int verb_rollback(int argc, char **argv);
 int verb_backups(int argc, char **argv);
 int verb_diagnose(int argc, char **argv);
+int verb_fix(int argc, char **argv);
 
 /* Loads the playbook set from --playbooks or the default directories. Exit status or 0. */
 int cli_load_playbooks(PlaybookSet **ret);

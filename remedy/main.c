@@ -31,6 +31,7 @@ static void help(void) {
                "Commands:\n"
                "  diagnose                              which known failures the node has, the evidence,\n"
                "                                        and the playbook that fixes each (exit 1: found)\n"
+               "  fix [--dry-run] [--set KEY=VALUE]...  apply what diagnose finds, as one transaction\n"
                "  list                                  playbooks found: name and summary\n"
                "  show NAME                             the validated playbook: params, steps, verify\n"
                "  plan NAME... [--set KEY=VALUE]... [--exit-code]\n"
@@ -214,7 +215,7 @@ int main(int argc, char **argv) {
         } verbs[] = {
                 { "list", verb_list },         { "show", verb_show },         { "plan", verb_plan },
                 { "apply", verb_apply },       { "rollback", verb_rollback }, { "backups", verb_backups },
-                { "diagnose", verb_diagnose },
+                { "diagnose", verb_diagnose }, { "fix", verb_fix },
         };
         bool color_set = false;
         int r;

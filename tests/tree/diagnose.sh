@@ -55,6 +55,26 @@ is "$FOUND" "cni-placeholder" "the placeholder beside the real CNI's config: fou
 run --root="$node" --playbooks="$PLAYBOOKS" --json diagnose
 is "$(jq -r '.findings[0].fix' <<<"$OUT")" "remedy --root=$node apply cni-placeholder" "--json gives the fix command"
 
+# fix: what diagnose finds, planned then applied as one transaction, offline too.
+node=$(new_node broken-node)
+sed -i 's/^cgroupDriver: cgroupfs/cgroupDriver: systemd/' "$node/var/lib/kubelet/config.yaml"
+before=$(snapshot "$node")
+run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store-fix" fix --dry-run
+is "$RC" 0 "fix --dry-run exits 0"
+contains "$OUT" "cgroup-driver-systemd:" "and plans the playbook diagnose found"
+lacks "$OUT" "kubelet-strip-flags:" "and no other"
+is "$(snapshot "$node")" "$before" "fix --dry-run changed nothing"
+run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store-fix" fix
+is "$RC" 0 "fix exits 0"
+diag "$node"
+is "$FOUND" "" "after fix: no findings"
+run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store-fix" fix
+contains "$OUT" "nothing to fix" "a second fix has nothing to fix"
+run --root="$node" --backup-dir="$WORK/store-fix" rollback --last
+is "$(snapshot "$node")" "$before" "rollback of the fix restores the node"
+run --root="$node" --playbooks="$PLAYBOOKS" fix kubelet-strip-flags
+is "$RC" 2 "fix takes no playbook names"
+
 # Bad input: a node file a match reads that does not parse.
 node=$(new_node broken-node)
 printf 'version = 2\n[plugins\n' >"$node/etc/containerd/config.toml"

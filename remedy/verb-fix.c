@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * remedy fix [--dry-run] [--set KEY=VALUE]...: diagnose, then plan and apply the playbooks of
+ * every finding as one transaction, verify, and roll back on failure — `apply` of exactly what
+ * `diagnose` found. --dry-run is `plan` of the same: the whole plan with diffs, nothing changed.
+ *
+ * Order: playbooks that restart containerd come before those that only touch the kubelet, so
+ * that the kubelet's restarts meet the container runtime it will run with. A finding whose
+ * playbook needs a parameter without a default (kubelet-rotate-kubeconfig's kubeconfig) is fixed
+ * only when --set gives it; otherwise it is named with the command to run, and fix exits 1.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "remedy/diagnose.h"
+#include "remedy/report.h"
+#include "remedy/strv.h"
+
+static bool restarts_containerd(const Playbook *p) {
+        for (size_t i = 0; i < p->n_steps; i++) {
+                const YamlNode *n = p->steps[i].node;
+                const YamlNode *name = n ? yaml_node_get(n, "name") : NULL;
+                if (streq(p->steps[i].action->key, "unit") && name && name->type == YAML_NODE_SCALAR &&
+                    (streq(name->scalar, "containerd.service") || streq(name->scalar, "containerd")))
+                        return true;
+        }
+        return false;
+}
+
+/* The --set keys cover every parameter p requires. */
+static const char *missing_param(const Playbook *p) {
+        for (size_t i = 0; i < p->n_params; i++) {
+                if (p->params[i].default_value)
+                        continue;
+                bool given = false;
+                STRV_FOREACH(s, arg_sets) {
+                        size_t n = strcspn(*s, "=");
+                        if (strlen(p->params[i].name) == n && strncmp(*s, p->params[i].name, n) == 0)
+                                given = true;
+                }
+                if (!given)
+                        return p->params[i].name;
+        }
+        return NULL;
+}
+
+int verb_fix(int argc, char **argv) {
+        _cleanup_(playbook_set_freep) PlaybookSet *set = NULL;
+        _cleanup_(root_freep) Root *root = NULL;
+        _cleanup_(systemd_bus_freep) SystemdBus *bus = NULL;
+        _cleanup_(diagnosis_done) Diagnosis d = {};
+        _cleanup_strv_free_ char **verb_argv = NULL;
+        _cleanup_free_ char *error = NULL;
+        bool skipped = false;
+        int r;
+
+        if (argc > 1)
+                return report_error(EXIT_BAD_INPUT, "fix takes no playbook names: it fixes what diagnose finds "
+                                                    "(use apply NAME... for others)");
+        if ((r = cli_load_playbooks(&set)) != 0 || (r = cli_open_node(&root, &bus)) != 0)
+                return r;
+        r = diagnose_node(set, root, arg_root != NULL, bus, &d, &error);
+        if (r < 0)
+                return report_error(r == -EINVAL ? EXIT_BAD_INPUT : EXIT_FAILED, "diagnose: %s",
+                                    error ? error : strerror(-r));
+
+        if ((r = strv_extend(&verb_argv, arg_dry_run ? "plan" : "apply")) < 0)
+                return report_error(EXIT_FAILED, "out of memory");
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < d.n_findings; i++) {
+                        const Playbook *p = d.findings[i].playbook;
+                        if (restarts_containerd(p) != (pass == 0))
+                                continue;
+                        const char *missing = missing_param(p);
+                        if (missing) {
+                                if (!report_options.json)
+                                        fprintf(stderr, "remedy: %s found, but not fixed here: it needs --set %s=... "
+                                                        "(see remedy show %s)\n", p->name, missing, p->name);
+                                skipped = true;
+                                continue;
+                        }
+                        if ((r = strv_extend(&verb_argv, p->name)) < 0)
+                                return report_error(EXIT_FAILED, "out of memory");
+                }
+
+        if (strv_length(verb_argv) == 1) {
+                if (!report_options.json)
+                        printf(d.n_findings == 0 ? "No known failure found: nothing to fix.\n"
+                                                 : "Nothing that can be fixed without more parameters.\n");
+                else {
+                        json_object *o = json_object_new_object();
+                        json_object_object_add(o, "command", json_object_new_string("fix"));
+                        json_object_object_add(o, "findings", json_object_new_int64((int64_t) d.n_findings));
+                        json_object_object_add(o, "fixed", json_object_new_boolean(false));
+                        report_print_json(o, stdout);
+                }
+                return skipped ? EXIT_FAILED : 0;
+        }
+
+        /* The findings' --set values only: a key meant for a playbook that was not found is not
+         * an error here, unlike for apply. */
+        _cleanup_strv_free_ char **all_sets = TAKE_PTR(arg_sets);
+        STRV_FOREACH(s, all_sets) {
+                _cleanup_free_ char *key = strndup(*s, strcspn(*s, "="));
+                bool used = false;
+                if (!key)
+                        return report_error(EXIT_FAILED, "out of memory");
+                for (char **n = verb_argv + 1; *n; n++)
+                        if (playbook_find_param(playbook_set_find(set, *n), key))
+                                used = true;
+                if (used && strv_extend(&arg_sets, *s) < 0)
+                        return report_error(EXIT_FAILED, "out of memory");
+        }
+
+        r = arg_dry_run ? verb_plan((int) strv_length(verb_argv), verb_argv)
+                        : verb_apply((int) strv_length(verb_argv), verb_argv);
+        return r == 0 && skipped ? EXIT_FAILED : r;
+}
