@@ -3,12 +3,14 @@
  * when: / match: {journal: {unit, contains: REGEX}}
  *
  * True when the unit's current run logged a line matching REGEX: what `remedy diagnose` reads a
- * failure from ("failed to parse kubelet flag: unknown flag"). Live, "current run" is the unit's
- * newest run that has logged anything of its own (_SYSTEMD_INVOCATION_ID), so that once a fix has
- * restarted the unit and it speaks, its old error lines no longer count; and a unit crash-looping
- * under Restart= is judged by the last run that said why, not by the one systemd has just
- * started again and that has not said anything yet (seen in the lab: the stand-in kubelet is
- * "active" for the moment between its start and its exit). Offline (--root) the node's journal
+ * failure from ("failed to parse kubelet flag: unknown flag"). Live, the run judged is:
+ *   - the unit's current run (its InvocationID) once it has been active for SETTLED_USEC: after a
+ *     fix has restarted the unit, its old error lines no longer count;
+ *   - the current run too when it has ended (failed, or waiting to be restarted): it said why;
+ *   - otherwise, while the current run is starting or young, the newest earlier run that logged
+ *     anything of its own: a kubelet crash-looping under Restart= is briefly "active" between
+ *     each start and exit, and that run has not said why yet (seen in the lab, where a diagnose
+ *     run twice in a row gave two answers when the newest run alone was asked). Offline (--root) the node's journal
  * (ROOT/var/log/journal) is read as an OS tree, its newest lines only: there is no current run
  * to ask for, and the last lines are what the node said before it went down.
  *
@@ -25,7 +27,12 @@
 #include "remedy/journal.h"
 #include "remedy/pattern.h"
 #include "remedy/strv.h"
+#include "remedy/systemd-bus.h"
 #include "remedy/unit-file.h"
+
+/* How long a run must have been active to be judged by itself. A kubelet that fails at start-up
+ * does so within a second or two. */
+#define SETTLED_USEC (5 * USEC_PER_SEC)
 
 /* Bounds the reading: a crash-looping kubelet logs a lot; the newest lines are the ones that tell. */
 #define CONDITION_JOURNAL_MAX_ENTRIES 5000
@@ -62,6 +69,37 @@ static int journal_condition_parse(ParseContext *pc, const YamlNode *args, void 
         return 0;
 }
 
+/* The invocation ID of the run to judge (see above): 1 with *ret set, 0 when there is none. */
+static int judged_run(Context *c, const char *unit, char **ret, char **ret_error) {
+        _cleanup_(unit_state_done) UnitState st = {};
+        int r;
+
+        *ret = NULL;
+        if (c->bus) {
+                if ((r = systemd_bus_get_unit_state(c->bus, unit, &st, ret_error)) < 0)
+                        return r;
+                /* "activating (auto-restart)" is a run that has ended, waiting for RestartSec. */
+                bool running = (streq(st.active_state, "active") || streq(st.active_state, "activating") ||
+                                streq(st.active_state, "reloading")) && !streq(st.sub_state, "auto-restart");
+                bool settled = streq(st.active_state, "active") && st.active_enter_usec > 0 &&
+                               now_realtime_usec() - st.active_enter_usec >= SETTLED_USEC;
+                if (st.invocation_id && *st.invocation_id && (settled || !running)) {
+                        *ret = TAKE_PTR(st.invocation_id);
+                        return 1;
+                }
+                /* Starting or young: the newest earlier run that logged, else this one. */
+                r = journal_last_invocation(NULL, unit, st.invocation_id, CONDITION_JOURNAL_MAX_ENTRIES, ret, ret_error);
+                if (r != 0)
+                        return r;
+                if (st.invocation_id && *st.invocation_id) {
+                        *ret = TAKE_PTR(st.invocation_id);
+                        return 1;
+                }
+                return 0;
+        }
+        return journal_last_invocation(NULL, unit, NULL, CONDITION_JOURNAL_MAX_ENTRIES, ret, ret_error);
+}
+
 static int journal_condition_eval(Context *c, const void *args, char **ret_error) {
         const JournalCondition *j = args;
         _cleanup_free_ char *rendered = NULL, *unit = NULL, *error = NULL, *line = NULL, *evidence = NULL;
@@ -80,9 +118,8 @@ static int journal_condition_eval(Context *c, const void *args, char **ret_error
         };
         _cleanup_free_ char *invocation = NULL;
         if (!c->offline) {
-                r = journal_last_invocation(NULL, unit, CONDITION_JOURNAL_MAX_ENTRIES, &invocation, &error);
-                if (r < 0)
-                        return ctx_error(c, r, "journal of %s: %s", unit, error ? error : strerror(-r));
+                if ((r = judged_run(c, unit, &invocation, &error)) < 0)
+                        return ctx_error(c, r, "%s: %s", unit, error ? error : strerror(-r));
                 /* A unit that never logged anything has nothing to show. */
                 if (r == 0)
                         return 0;

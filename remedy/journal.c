@@ -343,8 +343,8 @@ int journal_search(const char *directory, const JournalSearch *q, JournalHit *re
         return 1;
 }
 
-int journal_last_invocation(const char *directory, const char *unit, unsigned max_entries, char **ret,
-                            char **ret_error) {
+int journal_last_invocation(const char *directory, const char *unit, const char *except_invocation,
+                            unsigned max_entries, char **ret, char **ret_error) {
         _cleanup_(sd_journal_closep) sd_journal *j = NULL;
         int r;
 
@@ -369,6 +369,9 @@ int journal_last_invocation(const char *directory, const char *unit, unsigned ma
                 r = get_field(j, "_SYSTEMD_INVOCATION_ID", &value, &size);
                 if (r < 0)
                         return journal_fail(ret_error, r, "cannot read an entry of %s", journal_describe(directory));
+                if (r > 0 && except_invocation && size == strlen(except_invocation) &&
+                    memcmp(value, except_invocation, size) == 0)
+                        continue;
                 if (r > 0) {
                         *ret = strndup(value, size);
                         return *ret ? 1 : -ENOMEM;

@@ -55,7 +55,8 @@ int journal_search(const char *directory, const JournalSearch *q, JournalHit *re
  * The invocation ID of the unit's newest run that logged a line of its own (_SYSTEMD_INVOCATION_ID
  * of the newest entry from the unit's processes, among the newest max_entries), so that a unit
  * crash-looping under Restart= can be judged by the last run that said why, not by the run that
- * has just been started and not yet spoken. 0 with *ret NULL when there is none.
+ * has just been started and not yet spoken. A run with the ID except_invocation (may be NULL) is
+ * passed over. 0 with *ret NULL when there is none.
  */
-int journal_last_invocation(const char *directory, const char *unit, unsigned max_entries, char **ret,
-                            char **ret_error);
+int journal_last_invocation(const char *directory, const char *unit, const char *except_invocation,
+                            unsigned max_entries, char **ret, char **ret_error);
