@@ -333,14 +333,14 @@ static const ConditionType condition_yaml = {
 static const ConditionType * const condition_types[] = {
         &condition_exists, &condition_absent, &condition_not, &condition_any, &condition_all, &condition_toml,
         &condition_yaml, &condition_unit, &condition_param,
-        &condition_changed, &condition_journal, NULL,
+        &condition_changed, &condition_journal, &condition_client_certificate, NULL,
 };
 
 int condition_parse(ParseContext *pc, const YamlNode *node, Condition **ret) {
         _cleanup_(condition_freep) Condition *cond = NULL;
 
         if (node->type != YAML_NODE_MAPPING || node->n_pairs != 1)
-                return parse_error(pc, node, "a condition is a mapping with one key: exists, absent, not, any, all, toml, yaml, unit, param, changed or journal");
+                return parse_error(pc, node, "a condition is a mapping with one key: exists, absent, not, any, all, toml, yaml, unit, param, changed, journal or client-certificate");
 
         const YamlNode *key = node->pairs[0].key, *args = node->pairs[0].value;
         const ConditionType *type = NULL;
@@ -348,7 +348,7 @@ int condition_parse(ParseContext *pc, const YamlNode *node, Condition **ret) {
                 if (streq((*t)->key, key->scalar))
                         type = *t;
         if (!type)
-                return parse_error(pc, key, "unknown condition '%s' (expected exists, absent, not, any, all, toml, yaml, unit, param, changed or journal)",
+                return parse_error(pc, key, "unknown condition '%s' (expected exists, absent, not, any, all, toml, yaml, unit, param, changed, journal or client-certificate)",
                                    key->scalar);
 
         cond = calloc(1, sizeof(Condition));

@@ -146,6 +146,7 @@ extern const ConditionType condition_unit;    /* condition-node.c */
 extern const ConditionType condition_param;
 extern const ConditionType condition_changed;
 extern const ConditionType condition_journal; /* condition-journal.c */
+extern const ConditionType condition_client_certificate; /* condition-certificate.c */
 
 struct CheckType {
         const char *key;

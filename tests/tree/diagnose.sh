@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # remedy diagnose offline (--root): the signals a node's files give without a journal. The
-# sample node is consistent (both cgroupfs) and has no placeholder: no findings, exit 0. Each
+# sample node's client certificate expired on 2026-01-01: that alone is found. With a certificate
+# valid now the node is consistent (both cgroupfs, no placeholder): no findings, exit 0. Each
 # file-level fault is found, names its playbook and nothing else, exit 1; fixing it ends the
 # finding. Journal signals are tested live in the lab.
 . "$(dirname "$0")/lib.sh"
@@ -11,7 +12,25 @@ diag() {   # diag NODE: sets OUT, RC and FOUND (the playbooks found, space-separ
         FOUND=$("$REMEDY" --root="$1" --playbooks="$PLAYBOOKS" --json diagnose 2>/dev/null | jq -r '[.findings[].playbook] | join(" ")')
 }
 
+# A client certificate valid now, for the node's kubelet-client-current.pem (made at test time, so
+# that it never expires in the repository).
+renew_cert() {
+        local pem=$1/var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
+                -subj "/O=system:nodes/CN=system:node:node01" -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null &&
+                cat "$WORK/cert.pem" "$WORK/key.pem" >"$pem"
+}
+
 node=$(new_node broken-node)
+diag "$node"
+is "$FOUND" kubelet-rotate-kubeconfig "the sample node: its expired client certificate is found, from the files alone"
+contains "$OUT" "expired on 2026-01-01 00:00:00 UTC" "the evidence gives the expiry date"
+contains "$OUT" "--set kubeconfig=..." "and the fix asks for the new kubeconfig"
+run --root="$node" --playbooks="$PLAYBOOKS" fix
+is "$RC" 1 "fix cannot fix it without the kubeconfig: exit 1"
+contains "$ERR" "needs --set kubeconfig=" "and says what it needs"
+
+renew_cert "$node"
 before=$(snapshot "$node")
 diag "$node"
 is "$RC" 0 "a consistent node: exit 0"
@@ -34,6 +53,7 @@ is "$RC" 0 "exit 0"
 
 # The other way round: containerd on systemd, the kubelet on cgroupfs.
 node=$(new_node broken-node)
+renew_cert "$node"
 sed -i 's/SystemdCgroup = false/SystemdCgroup = true/' "$node/etc/containerd/config.toml"
 diag "$node"
 is "$FOUND" "cgroup-driver-systemd" "containerd systemd, kubelet cgroupfs: found"
@@ -45,6 +65,7 @@ is "$FOUND" "" "a node without kubelet config (kubeadm join pending): no finding
 
 # A placeholder that outlived its purpose.
 node=$(new_node broken-node-v3)
+[ -e "$node/var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem" ] && renew_cert "$node"
 rm -f "$node"/etc/cni/net.d/*
 run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store3" apply cni-placeholder
 diag "$node"
@@ -57,6 +78,7 @@ is "$(jq -r '.findings[0].fix' <<<"$OUT")" "remedy --root=$node apply cni-placeh
 
 # fix: what diagnose finds, planned then applied as one transaction, offline too.
 node=$(new_node broken-node)
+renew_cert "$node"
 sed -i 's/^cgroupDriver: cgroupfs/cgroupDriver: systemd/' "$node/var/lib/kubelet/config.yaml"
 before=$(snapshot "$node")
 run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store-fix" fix --dry-run
