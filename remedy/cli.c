@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "remedy/diagnose.h"
 #include "remedy/report.h"
 #include "remedy/strv.h"
 
@@ -186,4 +187,18 @@ int cli_run_error(const Run *run, int error, const char *command) {
         if (run->error)
                 return report_error(status, "%s", run->error);
         return report_error(status, "%s failed: %s", command, strerror(-error));
+}
+
+int cli_diagnose(PlaybookSet **ret_set, Root **ret_root, SystemdBus **ret_bus, Diagnosis *ret) {
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        if ((r = cli_load_playbooks(ret_set)) != 0 || (r = cli_open_node(ret_root, ret_bus)) != 0)
+                return r;
+        r = diagnose_node(*ret_set, *ret_root, arg_root != NULL, *ret_bus, ret, &error);
+        if (r < 0)
+                /* -EINVAL: a node file a match reads does not parse. */
+                return report_error(r == -EINVAL ? EXIT_BAD_INPUT : EXIT_FAILED, "diagnose: %s",
+                                    error ? error : strerror(-r));
+        return 0;
 }

@@ -67,6 +67,10 @@ char **cli_sets_for(const Playbook *p);
 
 #include "remedy/engine.h"
 
+typedef struct Diagnosis Diagnosis;
+/* Loads the playbooks, opens the node and diagnoses it (diagnose, fix). Exit status or 0. */
+int cli_diagnose(PlaybookSet **ret_set, Root **ret_root, SystemdBus **ret_bus, Diagnosis *ret);
+
 /* Builds a run of the named playbooks with their --set values, against the node (bus may be
  * NULL offline). Exit status (2) or 0. */
 int cli_build_run(char * const *names, const PlaybookSet *set, Root *root, SystemdBus *bus, Run **ret);

@@ -363,22 +363,29 @@ _printf_(2, 3) static int values_error(char **ret_error, const char *fmt, ...) {
         return -EINVAL;
 }
 
-int param_values_defaults(const Playbook *p, ParamValues **ret) {
+/* Values named after p's parameters, none of them set yet. */
+static ParamValues *param_values_alloc(const Playbook *p) {
         _cleanup_(param_values_freep) ParamValues *v = calloc(1, sizeof(ParamValues));
         if (!v)
-                return -ENOMEM;
+                return NULL;
         v->names = calloc(p->n_params ?: 1, sizeof(char *));
         v->values = calloc(p->n_params ?: 1, sizeof(char *));
         if (!v->names || !v->values)
-                return -ENOMEM;
+                return NULL;
         v->n = p->n_params;
-        for (size_t i = 0; i < p->n_params; i++) {
-                v->names[i] = strdup(p->params[i].name);
-                if (!v->names[i])
-                        return -ENOMEM;
+        for (size_t i = 0; i < p->n_params; i++)
+                if (!(v->names[i] = strdup(p->params[i].name)))
+                        return NULL;
+        return TAKE_PTR(v);
+}
+
+int param_values_defaults(const Playbook *p, ParamValues **ret) {
+        _cleanup_(param_values_freep) ParamValues *v = param_values_alloc(p);
+        if (!v)
+                return -ENOMEM;
+        for (size_t i = 0; i < p->n_params; i++)
                 if (p->params[i].default_value && !(v->values[i] = strdup(p->params[i].default_value)))
                         return -ENOMEM;
-        }
         *ret = TAKE_PTR(v);
         return 0;
 }
@@ -388,19 +395,9 @@ int param_values_new(const Playbook *p, char * const *assignments, ParamValues *
         int r;
 
         *ret_error = NULL;
-        v = calloc(1, sizeof(ParamValues));
+        v = param_values_alloc(p);
         if (!v)
                 return -ENOMEM;
-        v->names = calloc(p->n_params ?: 1, sizeof(char *));
-        v->values = calloc(p->n_params ?: 1, sizeof(char *));
-        if (!v->names || !v->values)
-                return -ENOMEM;
-        v->n = p->n_params;
-        for (size_t i = 0; i < p->n_params; i++) {
-                v->names[i] = strdup(p->params[i].name);
-                if (!v->names[i])
-                        return -ENOMEM;
-        }
 
         /* Later assignments of the same key win, as with repeated command-line options. */
         STRV_FOREACH(a, assignments) {

@@ -84,18 +84,12 @@ int verb_diagnose(int argc, char **argv) {
         _cleanup_(root_freep) Root *root = NULL;
         _cleanup_(systemd_bus_freep) SystemdBus *bus = NULL;
         _cleanup_(diagnosis_done) Diagnosis d = {};
-        _cleanup_free_ char *error = NULL;
         int r;
 
         if (argc > 1)
                 return report_error(EXIT_BAD_INPUT, "diagnose takes no arguments");
-        if ((r = cli_load_playbooks(&set)) != 0 || (r = cli_open_node(&root, &bus)) != 0)
+        if ((r = cli_diagnose(&set, &root, &bus, &d)) != 0)
                 return r;
-
-        r = diagnose_node(set, root, arg_root != NULL, bus, &d, &error);
-        if (r < 0)
-                return report_error(r == -EINVAL ? EXIT_BAD_INPUT : EXIT_FAILED, "diagnose: %s",
-                                    error ? error : strerror(-r));
 
         if (report_options.json)
                 report_print_json(diagnosis_json(&d, root), stdout);

@@ -52,19 +52,14 @@ int verb_fix(int argc, char **argv) {
         _cleanup_(systemd_bus_freep) SystemdBus *bus = NULL;
         _cleanup_(diagnosis_done) Diagnosis d = {};
         _cleanup_strv_free_ char **verb_argv = NULL;
-        _cleanup_free_ char *error = NULL;
         bool skipped = false;
         int r;
 
         if (argc > 1)
                 return report_error(EXIT_BAD_INPUT, "fix takes no playbook names: it fixes what diagnose finds "
                                                     "(use apply NAME... for others)");
-        if ((r = cli_load_playbooks(&set)) != 0 || (r = cli_open_node(&root, &bus)) != 0)
+        if ((r = cli_diagnose(&set, &root, &bus, &d)) != 0)
                 return r;
-        r = diagnose_node(set, root, arg_root != NULL, bus, &d, &error);
-        if (r < 0)
-                return report_error(r == -EINVAL ? EXIT_BAD_INPUT : EXIT_FAILED, "diagnose: %s",
-                                    error ? error : strerror(-r));
 
         if ((r = strv_extend(&verb_argv, arg_dry_run ? "plan" : "apply")) < 0)
                 return report_error(EXIT_FAILED, "out of memory");
