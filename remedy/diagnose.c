@@ -4,15 +4,29 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "remedy/action.h"
 #include "remedy/context.h"
+#include "remedy/kubeconfig.h"
 #include "remedy/strv.h"
+
+static void client_certificate_free(ClientCertificate *c) {
+        if (!c)
+                return;
+        free(c->kubeconfig);
+        free(c->source);
+        free(c->subject);
+        free(c->not_after);
+        free(c);
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(ClientCertificate *, client_certificate_free);
 
 void diagnosis_done(Diagnosis *d) {
         for (size_t i = 0; i < d->n_findings; i++)
                 strv_free(d->findings[i].evidence);
         free(d->findings);
+        client_certificate_free(d->certificate);
         *d = (Diagnosis) {};
 }
 
@@ -53,6 +67,47 @@ static int ask_playbook(const Playbook *p, Root *root, bool offline, SystemdBus 
         return r > 0;
 }
 
+/*
+ * What the kubelet's client certificate says, for the report: its subject, its end and the days
+ * left. Informational: an expired or not-yet-valid one is a finding through
+ * kubelet-rotate-kubeconfig's match; an unreadable one is left out (0), not an error.
+ */
+static int read_client_certificate(Root *root, bool offline, ClientCertificate **ret) {
+        static const char kubeconfig[] = "/etc/kubernetes/kubelet.conf";
+        _cleanup_(context_freep) Context *c = NULL;
+        _cleanup_(kubeconfig_freep) Kubeconfig *kc = NULL;
+        _cleanup_(cert_info_freep) CertInfo *info = NULL;
+        _cleanup_(client_certificate_freep) ClientCertificate *cc = NULL;
+        _cleanup_free_ char *error = NULL;
+        const NodeFile *f;
+        int r;
+
+        *ret = NULL;
+        if ((r = context_new(root, offline, &c)) < 0)
+                return r;
+        if (ctx_read(c, kubeconfig, true, &f) < 0 || f->kind != FILE_REGULAR)
+                return 0;
+        if (kubeconfig_parse(kubeconfig, f->data, f->size, &kc, &error) < 0 ||
+            kubeconfig_load(kc, c, KUBECONFIG_CLIENT_CERT, &error) < 0 || !kc->client_cert.data)
+                return 0;
+        const char *source = kc->client_cert.path ? kc->client_cert.path : kubeconfig;
+        if (cert_info_from_pem(source, kc->client_cert.data, kc->client_cert.size, &info, &error) < 0)
+                return 0;
+
+        time_t now = time(NULL);
+        cc = calloc(1, sizeof(ClientCertificate));
+        if (!cc || !(cc->kubeconfig = strdup(kubeconfig)) || !(cc->source = strdup(source)) ||
+            !(cc->subject = strdup(strempty(info->subject))))
+                return -ENOMEM;
+        if ((r = format_utc(info->not_after, &cc->not_after)) < 0)
+                return r;
+        double left = cert_seconds_left(info, now) / 86400.0;
+        cc->days_left = (long) (left < 0 ? left - 0.5 : left + 0.5);
+        cc->valid_now = cert_validity(info, now) == CERT_VALID;
+        *ret = TAKE_PTR(cc);
+        return 1;
+}
+
 int diagnose_node(const PlaybookSet *set, Root *root, bool offline, SystemdBus *bus, Diagnosis *ret,
                   char **ret_error) {
         _cleanup_(diagnosis_done) Diagnosis d = {};
@@ -72,6 +127,8 @@ int diagnose_node(const PlaybookSet *set, Root *root, bool offline, SystemdBus *
                 if (r > 0 && (r = add_finding(&d, p, &evidence)) < 0)
                         return r;
         }
+        if ((r = read_client_certificate(root, offline, &d.certificate)) < 0)
+                return r;
         *ret = d;
         d = (Diagnosis) {};
         return 0;

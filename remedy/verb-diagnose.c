@@ -35,7 +35,18 @@ static char *fix_command(const Playbook *p, const char *verb) {
         return s;
 }
 
+static void print_certificate(const ClientCertificate *c) {
+        if (!c)
+                return;
+        printf("Kubelet client certificate: %s (%s), valid until %s", c->subject, c->source, c->not_after);
+        if (c->valid_now)
+                printf(", %ld day%s left\n", c->days_left, c->days_left == 1 ? "" : "s");
+        else
+                printf(" %s(not valid now)%s\n", ansi_red(), ansi_reset());
+}
+
 static void print_text(const Diagnosis *d) {
+        print_certificate(d->certificate);
         if (d->n_findings == 0) {
                 printf("No known failure found (%zu playbook%s asked).\n", d->n_asked, d->n_asked == 1 ? "" : "s");
                 return;
@@ -76,6 +87,16 @@ static json_object *diagnosis_json(const Diagnosis *d, const Root *root) {
                 json_object_array_add(findings, j);
         }
         json_object_object_add(o, "findings", findings);
+        if (d->certificate) {
+                json_object *c = json_object_new_object();
+                json_object_object_add(c, "kubeconfig", json_object_new_string(d->certificate->kubeconfig));
+                json_object_object_add(c, "source", json_object_new_string(d->certificate->source));
+                json_object_object_add(c, "subject", json_object_new_string(d->certificate->subject));
+                json_object_object_add(c, "not_after", json_object_new_string(d->certificate->not_after));
+                json_object_object_add(c, "days_left", json_object_new_int64(d->certificate->days_left));
+                json_object_object_add(c, "valid_now", json_object_new_boolean(d->certificate->valid_now));
+                json_object_object_add(o, "client_certificate", c);
+        }
         return o;
 }
 

@@ -21,10 +21,21 @@ typedef struct Finding {
         char **evidence;           /* lines the match saw ("kubelet.service logged at ...: ..."), may be empty */
 } Finding;
 
+/* The kubelet's client certificate, as /etc/kubernetes/kubelet.conf uses it. */
+typedef struct ClientCertificate {
+        char *kubeconfig;          /* "/etc/kubernetes/kubelet.conf" */
+        char *source;              /* the file it is in, or the kubeconfig when embedded */
+        char *subject;             /* "CN=system:node:node01,O=system:nodes" */
+        char *not_after;           /* "2027-11-22 00:00:00 UTC" */
+        long days_left;            /* negative once expired */
+        bool valid_now;
+} ClientCertificate;
+
 typedef struct Diagnosis {
         Finding *findings;
         size_t n_findings;
         size_t n_asked;            /* playbooks with a match: */
+        ClientCertificate *certificate;  /* NULL when there is none to read (a node still joining) */
 } Diagnosis;
 
 void diagnosis_done(Diagnosis *d);

@@ -30,7 +30,17 @@ run --root="$node" --playbooks="$PLAYBOOKS" fix
 is "$RC" 1 "fix cannot fix it without the kubeconfig: exit 1"
 contains "$ERR" "needs --set kubeconfig=" "and says what it needs"
 
+run --root="$node" --playbooks="$PLAYBOOKS" --json diagnose
+is "$(jq -r '.client_certificate | "\(.valid_now) \(.days_left < 0) \(.not_after)"' <<<"$OUT")" "false true 2026-01-01 00:00:00 UTC" \
+        "--json reports the client certificate: not valid, days left negative, its end"
+
 renew_cert "$node"
+run --root="$node" --playbooks="$PLAYBOOKS" --json diagnose
+is "$(jq -r '.client_certificate | "\(.valid_now) \(.days_left) \(.subject)"' <<<"$OUT")" \
+        "true 30 CN=system:node:node01,O=system:nodes" "a certificate valid for 30 days: 30 days left (openssl judged it so)"
+run --root="$node" --playbooks="$PLAYBOOKS" diagnose
+contains "$OUT" "Kubelet client certificate: CN=system:node:node01,O=system:nodes" "the text report names it"
+contains "$OUT" "30 days left" "and the days left"
 before=$(snapshot "$node")
 diag "$node"
 is "$RC" 0 "a consistent node: exit 0"
