@@ -79,16 +79,14 @@ static void format_time(uint64_t usec, char buf[static 32]) {
 static int journal_check_run(Context *c, const void *args, char **ret_evidence) {
         const JournalCheck *j = args;
         _cleanup_(journal_hit_done) JournalHit hit = {};
-        _cleanup_free_ char *rendered = NULL, *unit = NULL, *error = NULL, *line = NULL;
+        _cleanup_free_ char *unit = NULL, *error = NULL, *line = NULL;
         char since[32], at[32];
         unsigned n_read = 0;
         int r;
 
         *ret_evidence = NULL;
-        if ((r = ctx_render(c, j->unit, &rendered)) < 0)
+        if ((r = ctx_render_unit_name(c, j->unit, &unit)) < 0)
                 return r;
-        if ((r = unit_name_mangle(rendered, &unit)) < 0)
-                return r == -EINVAL ? ctx_error(c, r, "\"%s\" is not a valid unit name", rendered) : r;
         if (c->offline) {
                 r = evidence_printf(ret_evidence, "%s: journal not checked offline (--root)", unit);
                 return r < 0 ? r : -EOPNOTSUPP;

@@ -108,14 +108,12 @@ static int watch_stable(Context *c, const UnitCheck *u, const char *name, const 
 static int unit_check_run(Context *c, const void *args, char **ret_evidence) {
         const UnitCheck *u = args;
         _cleanup_(unit_state_done) UnitState st = {};
-        _cleanup_free_ char *rendered = NULL, *name = NULL, *error = NULL;
+        _cleanup_free_ char *name = NULL, *error = NULL;
         int r;
 
         *ret_evidence = NULL;
-        if ((r = ctx_render(c, u->name, &rendered)) < 0)
+        if ((r = ctx_render_unit_name(c, u->name, &name)) < 0)
                 return r;
-        if ((r = unit_name_mangle(rendered, &name)) < 0)
-                return r == -EINVAL ? ctx_error(c, r, "\"%s\" is not a valid unit name", rendered) : r;
         if (c->offline || !c->bus) {
                 r = evidence_printf(ret_evidence, "%s: not checked offline (--root): it takes the node's running systemd", name);
                 return r < 0 ? r : -EOPNOTSUPP;

@@ -102,14 +102,12 @@ static int judged_run(Context *c, const char *unit, char **ret, char **ret_error
 
 static int journal_condition_eval(Context *c, const void *args, char **ret_error) {
         const JournalCondition *j = args;
-        _cleanup_free_ char *rendered = NULL, *unit = NULL, *error = NULL, *line = NULL, *evidence = NULL;
+        _cleanup_free_ char *unit = NULL, *error = NULL, *line = NULL, *evidence = NULL;
         _cleanup_(journal_hit_done) JournalHit hit = {};
         int r;
 
-        if ((r = ctx_render(c, j->unit, &rendered)) < 0)
+        if ((r = ctx_render_unit_name(c, j->unit, &unit)) < 0)
                 return r;
-        if ((r = unit_name_mangle(rendered, &unit)) < 0)
-                return r == -EINVAL ? ctx_error(c, r, "\"%s\" is not a valid unit name", rendered) : r;
 
         JournalSearch q = {
                 .unit = unit,

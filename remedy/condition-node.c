@@ -63,18 +63,10 @@ static int unit_condition_parse(ParseContext *pc, const YamlNode *args, void **r
         return 0;
 }
 
-static int ctx_unit_read(void *userdata, const char *path, bool follow, const NodeFile **ret) {
-        return ctx_read(userdata, path, follow, ret);
-}
-
-static int ctx_unit_glob(void *userdata, const char *pattern, char ***ret_paths) {
-        return ctx_glob(userdata, pattern, ret_paths);
-}
-
 /* Enabled in the planned state of the unit files (offline, or a unit an earlier step writes). */
 static int unit_enabled_in_files(Context *c, const char *name, char **ret_error) {
         _cleanup_free_ char *error = NULL;
-        const UnitFS fs = { ctx_unit_read, ctx_unit_glob, c };
+        const UnitFS fs = ctx_unit_fs(c);
         UnitFileState state;
         int r = unit_file_get_state(&fs, name, &state, &error);
         if (r == -ENOENT)
@@ -89,14 +81,12 @@ static int unit_enabled_in_files(Context *c, const char *name, char **ret_error)
 
 static int unit_condition_eval(Context *c, const void *args, char **ret_error) {
         const UnitCondition *u = args;
-        _cleanup_free_ char *rendered = NULL, *name = NULL, *error = NULL;
+        _cleanup_free_ char *name = NULL, *error = NULL;
         _cleanup_(unit_state_done) UnitState st = {};
         int r, is;
 
-        if ((r = ctx_render(c, u->name, &rendered)) < 0)
+        if ((r = ctx_render_unit_name(c, u->name, &name)) < 0)
                 return r;
-        if ((r = unit_name_mangle(rendered, &name)) < 0)
-                return r == -EINVAL ? ctx_error(c, r, "\"%s\" is not a valid unit name", rendered) : r;
 
         if (c->offline || !c->bus)
                 is = unit_enabled_in_files(c, name, ret_error);

@@ -426,3 +426,24 @@ int ctx_want_absent(Context *c, Change *change, const char *path) {
                 return r;
         return 1;
 }
+
+int ctx_render_unit_name(Context *c, const Template *t, char **ret) {
+        _cleanup_free_ char *rendered = NULL;
+        int r = ctx_render(c, t, &rendered);
+        if (r < 0)
+                return r;
+        r = unit_name_mangle(rendered, ret);
+        return r == -EINVAL ? ctx_error(c, r, "\"%s\" is not a valid unit name", rendered) : r;
+}
+
+static int unit_fs_read(void *userdata, const char *path, bool follow, const NodeFile **ret) {
+        return ctx_read(userdata, path, follow, ret);
+}
+
+static int unit_fs_glob(void *userdata, const char *pattern, char ***ret_paths) {
+        return ctx_glob(userdata, pattern, ret_paths);
+}
+
+UnitFS ctx_unit_fs(Context *c) {
+        return (UnitFS) { unit_fs_read, unit_fs_glob, c };
+}

@@ -18,6 +18,7 @@
 #include "remedy/action.h"
 #include "remedy/fileio.h"
 #include "remedy/playbook.h"
+#include "remedy/unit-file.h"
 
 typedef struct Overlay Overlay;
 typedef struct SystemdBus SystemdBus;
@@ -57,6 +58,12 @@ int ctx_error(Context *c, int err, const char *fmt, ...) _printf_(3, 4);
 
 /* Renders a template with the current parameter values (errors through ctx_error). */
 int ctx_render(Context *c, const Template *t, char **ret);
+/* Renders a unit name and completes it as systemctl does ("kubelet" -> "kubelet.service"); an
+ * invalid name is a ctx_error. */
+int ctx_render_unit_name(Context *c, const Template *t, char **ret);
+
+/* The unit files as this Context sees them (the planned state), for unit-file.c. */
+UnitFS ctx_unit_fs(Context *c);
 
 /*
  * The planned state of a node path. The path is canonicalised inside the root, following a final

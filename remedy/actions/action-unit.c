@@ -145,14 +145,6 @@ fail:
         return r;
 }
 
-static int ctx_unit_read(void *userdata, const char *path, bool follow, const NodeFile **ret) {
-        return ctx_read(userdata, path, follow, ret);
-}
-
-static int ctx_unit_glob(void *userdata, const char *pattern, char ***ret_paths) {
-        return ctx_glob(userdata, pattern, ret_paths);
-}
-
 /* Turns the planned links into file operations and a note ("enable: A → B, C → D"). */
 static int apply_links(Context *c, Change *change, const char *verb, const UnitLinks *links, FILE *note) {
         bool first = true;
@@ -183,7 +175,7 @@ typedef int (*UnitPlanFn)(const UnitFS *fs, const char *name, UnitLinks *ret, ch
 static int plan_links(Context *c, Change *change, const char *verb, UnitPlanFn fn, const char *name, FILE *note) {
         _cleanup_(unit_links_done) UnitLinks links = {};
         _cleanup_free_ char *error = NULL;
-        const UnitFS fs = { ctx_unit_read, ctx_unit_glob, c };
+        const UnitFS fs = ctx_unit_fs(c);
 
         int r = fn(&fs, name, &links, &error);
         if (r < 0)
@@ -269,24 +261,23 @@ static int plan_live(Context *c, const UnitArgs *a, UnitChangeData *data, Change
 
 static int unit_plan(Context *c, const void *p, Change *change) {
         const UnitArgs *a = p;
-        _cleanup_free_ char *rendered = NULL, *note_text = NULL, *error = NULL;
+        _cleanup_free_ char *note_text = NULL, *error = NULL;
         _cleanup_fclose_ FILE *note = NULL;
         size_t note_size = 0;
         UnitChangeData *data;
         int r;
 
-        if ((r = ctx_render(c, a->name, &rendered)) < 0)
-                return r;
+
         data = calloc(1, sizeof(UnitChangeData));
         if (!data)
                 return -ENOMEM;
         change->data = data;
         change->free_data = unit_change_data_free;
         data->offline = c->offline;
-        if ((r = unit_name_mangle(rendered, &data->name)) < 0)
-                return r == -EINVAL ? ctx_error(c, r, "\"%s\" is not a valid unit name", rendered) : r;
+        if ((r = ctx_render_unit_name(c, a->name, &data->name)) < 0)
+                return r;
 
-        const UnitFS fs = { ctx_unit_read, ctx_unit_glob, c };
+        const UnitFS fs = ctx_unit_fs(c);
         UnitFileState file_state;
         r = unit_file_get_state(&fs, data->name, &file_state, &error);
         if (r < 0 && r != -ENOENT)
