@@ -26,6 +26,7 @@
 #include "remedy/action.h"
 #include "remedy/context.h"
 #include "remedy/journal.h"
+#include "remedy/kubeconfig.h"
 #include "remedy/pattern.h"
 #include "remedy/systemd-bus.h"
 #include "remedy/unit-file.h"
@@ -68,19 +69,11 @@ static int journal_check_parse(ParseContext *pc, const YamlNode *args, void **re
         return 0;
 }
 
-/* "2026-11-22 00:08:34 UTC": the journal's timestamps as an operator compares them. */
-static void format_time(uint64_t usec, char buf[static 32]) {
-        time_t t = (time_t) (usec / USEC_PER_SEC);
-        struct tm tm;
-        if (!gmtime_r(&t, &tm) || strftime(buf, 32, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-                snprintf(buf, 32, "@%llu", (unsigned long long) (usec / USEC_PER_SEC));
-}
-
 static int journal_check_run(Context *c, const void *args, char **ret_evidence) {
         const JournalCheck *j = args;
         _cleanup_(journal_hit_done) JournalHit hit = {};
         _cleanup_free_ char *unit = NULL, *error = NULL, *line = NULL;
-        char since[32], at[32];
+        _cleanup_free_ char *since = NULL, *at = NULL;
         unsigned n_read = 0;
         int r;
 
@@ -111,7 +104,8 @@ static int journal_check_run(Context *c, const void *args, char **ret_evidence) 
         if (r < 0)
                 return ctx_error(c, r, "journal of %s: %s", unit, error ? error : strerror(-r));
 
-        format_time(c->since_usec, since);
+        if ((r = format_utc((time_t) (c->since_usec / USEC_PER_SEC), &since)) < 0)
+                return r;
         if (r == 0) {
                 r = evidence_printf(ret_evidence, "none of the %u lines %s logged since %s%s matches /%s/", n_read, unit, since,
                              q.invocation_id ? " in its current run" : "", j->absent.source);
@@ -119,7 +113,8 @@ static int journal_check_run(Context *c, const void *args, char **ret_evidence) 
         }
         if ((r = evidence_quote(hit.message ? hit.message : "", &line)) < 0)
                 return r;
-        format_time(hit.realtime_usec, at);
+        if ((r = format_utc((time_t) (hit.realtime_usec / USEC_PER_SEC), &at)) < 0)
+                return r;
         r = evidence_printf(ret_evidence, "%s logged at %s (pid %u), after the change: '%s' matches /%s/, which should be absent",
                      unit, at, hit.pid, line, j->absent.source);
         return r < 0 ? r : 0;

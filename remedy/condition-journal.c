@@ -25,6 +25,7 @@
 #include "remedy/action.h"
 #include "remedy/context.h"
 #include "remedy/journal.h"
+#include "remedy/kubeconfig.h"
 #include "remedy/pattern.h"
 #include "remedy/strv.h"
 #include "remedy/systemd-bus.h"
@@ -132,11 +133,9 @@ static int journal_condition_eval(Context *c, const void *args, char **ret_error
         if (r == 0)
                 return 0;
 
-        char at[32];
-        time_t t = (time_t) (hit.realtime_usec / USEC_PER_SEC);
-        struct tm tm;
-        if (!gmtime_r(&t, &tm) || strftime(at, sizeof at, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-                snprintf(at, sizeof at, "@%llu", (unsigned long long) t);
+        _cleanup_free_ char *at = NULL;
+        if ((r = format_utc((time_t) (hit.realtime_usec / USEC_PER_SEC), &at)) < 0)
+                return r;
         /* A long line (containerd's logfmt) is quoted from a little before the match, so that what
          * matched is in the quote. */
         const char *text = hit.message ? hit.message : "";

@@ -103,7 +103,8 @@ CertValidity cert_validity(const CertInfo *i, time_t now);
 /* Seconds until notAfter (negative when expired): for "expires in N days". */
 double cert_seconds_left(const CertInfo *i, time_t now);
 
-/* "2026-10-18 00:34:24 UTC" (UTC, as kubeadm certs check-expiration and the kubelet print). */
+/* "2026-10-18 00:34:24 UTC" (UTC, as kubeadm certs check-expiration, the kubelet and journalctl
+ * --utc print): certificate dates and journal times in evidence. */
 int format_utc(time_t t, char **ret);
 
 /*
