@@ -9,6 +9,7 @@
 
 #include "remedy/log.h"
 #include "remedy/strv.h"
+#include "remedy/systemd-bus.h"
 
 /*
  * The overlay maps canonical node paths to the state the planned steps leave them in. Entries are
@@ -446,4 +447,13 @@ static int unit_fs_glob(void *userdata, const char *pattern, char ***ret_paths) 
 
 UnitFS ctx_unit_fs(Context *c) {
         return (UnitFS) { unit_fs_read, unit_fs_glob, c };
+}
+
+int ctx_daemon_reload(Context *c) {
+        _cleanup_free_ char *error = NULL;
+        int r = systemd_bus_daemon_reload(c->bus, &error);
+        if (r < 0)
+                return ctx_error(c, r, "daemon-reload failed: %s", error ? error : strerror(-r));
+        c->units_dirty = false;
+        return 0;
 }

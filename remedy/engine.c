@@ -555,14 +555,9 @@ int engine_apply(Run *r, const ApplyOptions *o) {
 
         /* Unit files changed after the last unit step: systemd reads them now, so that what is
          * verified (and what the next boot runs) is the new configuration. */
-        if (!r->offline && r->ctx->units_dirty) {
-                _cleanup_free_ char *reload_error = NULL;
-                k = systemd_bus_daemon_reload(r->bus, &reload_error);
-                if (k < 0) {
-                        set_error(&r->error, "daemon-reload failed: %s", reload_error ? reload_error : strerror(-k));
-                        return fail_and_roll_back(r, o->store, r->n_jobs, 0);
-                }
-                r->ctx->units_dirty = false;
+        if (!r->offline && r->ctx->units_dirty && (k = ctx_daemon_reload(r->ctx)) < 0) {
+                set_error(&r->error, "%s", r->ctx->error ? r->ctx->error : strerror(-k));
+                return fail_and_roll_back(r, o->store, r->n_jobs, 0);
         }
 
         k = verify_run(r);

@@ -62,6 +62,10 @@ int ctx_render(Context *c, const Template *t, char **ret);
  * invalid name is a ctx_error. */
 int ctx_render_unit_name(Context *c, const Template *t, char **ret);
 
+/* Live: systemd reads its unit files again (Manager.Reload); no reload is due after it. Errors
+ * through ctx_error ("daemon-reload failed: ..."). */
+int ctx_daemon_reload(Context *c);
+
 /* The unit files as this Context sees them (the planned state), for unit-file.c. */
 UnitFS ctx_unit_fs(Context *c);
 

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 
 #include "remedy/context.h"
-#include "remedy/systemd-bus.h"
 
 static int daemon_reload_parse(ParseContext *pc, const YamlNode *args, void **ret) {
         if (!args || args->type != YAML_NODE_MAPPING || args->n_pairs > 0)
@@ -32,12 +31,7 @@ static int daemon_reload_plan(Context *c, const void *args, Change *change) {
 }
 
 static int daemon_reload_apply(Context *c, const void *args, Change *change) {
-        _cleanup_free_ char *error = NULL;
-        int r = systemd_bus_daemon_reload(c->bus, &error);
-        if (r < 0)
-                return ctx_error(c, r, "daemon-reload: %s", error ? error : strerror(-r));
-        c->units_dirty = false;
-        return 0;
+        return ctx_daemon_reload(c);
 }
 
 static void daemon_reload_free(void *args) {

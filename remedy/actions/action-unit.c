@@ -350,11 +350,8 @@ static int unit_apply(Context *c, const void *p, Change *change) {
         }
         if (!data->run_job)
                 return 0;
-        if (c->units_dirty || data->reload_first) {
-                if ((r = systemd_bus_daemon_reload(c->bus, &error)) < 0)
-                        return ctx_error(c, r, "daemon-reload: %s", error ? error : strerror(-r));
-                c->units_dirty = false;
-        }
+        if ((c->units_dirty || data->reload_first) && (r = ctx_daemon_reload(c)) < 0)
+                return r;
         r = systemd_bus_run_job(c->bus, data->job, data->name, c->job_timeout_usec, NULL, &error);
         if (r < 0)
                 return ctx_error(c, r, "%s", error ? error : strerror(-r));
