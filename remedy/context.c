@@ -61,6 +61,26 @@ const char *file_kind_name(FileKind k) {
         return k < ELEMENTSOF(names) ? names[k] : "unknown";
 }
 
+int change_add_unit(Change *c, const char *name, const char *unit_file_state, const char *active_state) {
+        UnitTouch *units = reallocarray(c->units, c->n_units + 1, sizeof(UnitTouch));
+        if (!units)
+                return -ENOMEM;
+        c->units = units;
+        UnitTouch t = {
+                .name = strdup(name),
+                .unit_file_state = strdup(strempty(unit_file_state)),
+                .active_state = strdup(active_state ? active_state : "inactive"),
+        };
+        if (!t.name || !t.unit_file_state || !t.active_state) {
+                free(t.name);
+                free(t.unit_file_state);
+                free(t.active_state);
+                return -ENOMEM;
+        }
+        c->units[c->n_units++] = t;
+        return 0;
+}
+
 void change_done(Change *c) {
         for (size_t i = 0; i < c->n_ops; i++) {
                 node_file_free(c->ops[i].before);
@@ -68,12 +88,12 @@ void change_done(Change *c) {
         }
         free(c->ops);
         free(c->note);
-        if (c->unit) {
-                free(c->unit->name);
-                free(c->unit->unit_file_state);
-                free(c->unit->active_state);
-                free(c->unit);
+        for (size_t i = 0; i < c->n_units; i++) {
+                free(c->units[i].name);
+                free(c->units[i].unit_file_state);
+                free(c->units[i].active_state);
         }
+        free(c->units);
         if (c->data && c->free_data)
                 c->free_data(c->data);
         *c = (Change) {};

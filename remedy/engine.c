@@ -450,11 +450,14 @@ static int record_units(Run *r, BackupStore *store) {
         for (size_t j = 0; j < r->n_jobs; j++)
                 for (size_t i = 0; i < r->jobs[j].playbook->n_steps; i++) {
                         const Change *c = &r->jobs[j].steps[i].change;
-                        if (c->status != CHANGE_PENDING || !c->unit)
+                        if (c->status != CHANGE_PENDING)
                                 continue;
-                        k = txn_add_unit(store, r->txn, c->unit->name, c->unit->unit_file_state, c->unit->active_state);
-                        if (k < 0)
-                                return k;
+                        for (size_t u = 0; u < c->n_units; u++) {
+                                const UnitTouch *t = &c->units[u];
+                                k = txn_add_unit(store, r->txn, t->name, t->unit_file_state, t->active_state);
+                                if (k < 0)
+                                        return k;
+                        }
                 }
         return 0;
 }

@@ -250,14 +250,19 @@ json_object *report_run_json(const Run *r, const char *command, bool dry_run) {
                                                json_object_new_string(change_status_name(s->change.status, dry_run)));
                         if (s->change.note)
                                 json_object_object_add(st, "note", json_object_new_string(s->change.note));
-                        if (s->change.unit) {
-                                json_object *u = json_object_new_object();
-                                json_object_object_add(u, "name", json_object_new_string(s->change.unit->name));
-                                json_object_object_add(u, "unit_file_state_before",
-                                                       json_object_new_string(s->change.unit->unit_file_state));
-                                json_object_object_add(u, "active_state_before",
-                                                       json_object_new_string(s->change.unit->active_state));
-                                json_object_object_add(st, "unit", u);
+                        if (s->change.n_units > 0) {
+                                json_object *units = json_object_new_array();
+                                for (size_t k = 0; k < s->change.n_units; k++) {
+                                        const UnitTouch *t = &s->change.units[k];
+                                        json_object *u = json_object_new_object();
+                                        json_object_object_add(u, "name", json_object_new_string(t->name));
+                                        json_object_object_add(u, "unit_file_state_before",
+                                                               json_object_new_string(t->unit_file_state));
+                                        json_object_object_add(u, "active_state_before",
+                                                               json_object_new_string(t->active_state));
+                                        json_object_array_add(units, u);
+                                }
+                                json_object_object_add(st, "units", units);
                         }
                         if (s->error)
                                 json_object_object_add(st, "error", json_object_new_string(s->error));

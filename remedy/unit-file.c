@@ -20,21 +20,6 @@ const char * const unit_search_path[] = {
         NULL,
 };
 
-int unit_name_mangle(const char *name, char **ret) {
-        char *n;
-        if (!strchr(name, '.') && !strchr(name, '/') && *name) {
-                if (asprintf(&n, "%s.service", name) < 0)
-                        return -ENOMEM;
-        } else if (!(n = strdup(name)))
-                return -ENOMEM;
-        if (!unit_name_is_valid(n)) {
-                free(n);
-                return -EINVAL;
-        }
-        *ret = n;
-        return 0;
-}
-
 bool path_is_unit_config(const char *path) {
         for (const char * const *d = unit_search_path; *d; d++) {
                 const char *rest = startswith(path, *d);
@@ -45,14 +30,7 @@ bool path_is_unit_config(const char *path) {
 }
 
 #define WHITESPACE " \t\n\r"
-#define UNIT_NAME_CHARS "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ:-_.\\"
-#define UNIT_NAME_MAX 255
 #define ALIAS_DEPTH_MAX 8
-
-static const char * const unit_types[] = {
-        "service", "socket", "target", "device", "mount", "automount",
-        "swap", "timer", "path", "slice", "scope", NULL,
-};
 
 /* The unit types systemd lets have Alias= (unit_type_may_alias()). */
 static const char * const alias_types[] = { "service", "socket", "target", "device", "timer", "path", NULL };
@@ -77,72 +55,6 @@ static void *mfree(void *p) {
         return NULL;
 }
 
-static bool in_set(const char *s, const char * const *set) {
-        for (; *set; set++)
-                if (streq(s, *set))
-                        return true;
-        return false;
-}
-
-static bool in_charset(const char *s, size_t n, const char *chars) {
-        for (size_t i = 0; i < n; i++)
-                if (!s[i] || !strchr(chars, s[i]))
-                        return false;
-        return true;
-}
-
-int unit_name_kind(const char *name) {
-        size_t n = strlen(name);
-        const char *dot = strrchr(name, '.');
-
-        if (n == 0 || n > UNIT_NAME_MAX || !dot || dot == name || !in_set(dot + 1, unit_types))
-                return -EINVAL;
-
-        const char *at = memchr(name, '@', dot - name);
-        if (!at)
-                return in_charset(name, dot - name, UNIT_NAME_CHARS) ? UNIT_NAME_PLAIN : -EINVAL;
-        if (at == name || !in_charset(name, at - name, UNIT_NAME_CHARS))
-                return -EINVAL;
-        if (at + 1 == dot)
-                return UNIT_NAME_TEMPLATE;
-        return in_charset(at + 1, dot - at - 1, "@" UNIT_NAME_CHARS) ? UNIT_NAME_INSTANCE : -EINVAL;
-}
-
-bool unit_name_is_valid(const char *name) {
-        return unit_name_kind(name) >= 0;
-}
-
-int unit_name_replace_instance(const char *name, const char *instance, char **ret) {
-        int k = unit_name_kind(name);
-        if (k < 0 || k == UNIT_NAME_PLAIN || !*instance || !in_charset(instance, strlen(instance), "@" UNIT_NAME_CHARS))
-                return -EINVAL;
-        const char *at = strchr(name, '@');
-        if (asprintf(ret, "%.*s@%s%s", (int) (at - name), name, instance, unit_suffix(name)) < 0)
-                return -ENOMEM;
-        return unit_name_is_valid(*ret) ? 0 : -EINVAL;
-}
-
-int unit_name_template(const char *name, char **ret) {
-        if (unit_name_kind(name) != UNIT_NAME_INSTANCE)
-                return -EINVAL;
-        const char *at = strchr(name, '@');
-        if (asprintf(ret, "%.*s@%s", (int) (at - name), name, unit_suffix(name)) < 0)
-                return -ENOMEM;
-        return 0;
-}
-
-int unit_name_split(const char *name, char **ret_prefix, char **ret_instance) {
-        const char *dot = unit_suffix(name), *at = strchr(name, '@');
-        if (!dot)
-                return -EINVAL;
-        if (!at || at > dot)
-                at = dot;
-        *ret_prefix = strndup(name, at - name);
-        *ret_instance = at < dot ? strndup(at + 1, dot - at - 1) : strdup("");
-        if (!*ret_prefix || !*ret_instance)
-                return -ENOMEM;
-        return 0;
-}
 
 int unit_install_printf(const char *unit_name, const char *default_instance, const char *format, char **ret) {
         _cleanup_free_ char *prefix = NULL, *instance = NULL, *out = NULL;

@@ -14,6 +14,23 @@
 #include "remedy/macro.h"
 #include "remedy/unit-file.h"
 
+#define UNIT_NAME_CHARS "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ:-_.\\"
+
+static inline bool in_set(const char *s, const char * const *set) {
+        for (; *set; set++)
+                if (streq(s, *set))
+                        return true;
+        return false;
+}
+
+/* The first n bytes of s are all in chars (and none is NUL). */
+static inline bool in_charset(const char *s, size_t n, const char *chars) {
+        for (size_t i = 0; i < n; i++)
+                if (!s[i] || !strchr(chars, s[i]))
+                        return false;
+        return true;
+}
+
 /* Sets *ret_error to the formatted line unless ret_error is NULL or already set; 0 or -ENOMEM. */
 _printf_(2, 3) int unit_set_error(char **ret_error, const char *fmt, ...);
 

@@ -375,6 +375,34 @@ static void test_names(void) {
         free(s);
 }
 
+/* The names systemd gives swap units for fstab sources, judged by systemd-escape. */
+static void test_name_from_path(void) {
+        static const char * const paths[] = {
+                "/swap.img", "/dev/sda2", "/dev/disk/by-uuid/0f4e2c1a-7d0b-4b6e-9a55-2f1c0d9e8b77",
+                "/dev/disk/by-label/my\\x20swap", "/var/lib/swap file", "//dev//./zram0/", "/.swapfile",
+                "/dev/mapper/vg0-swap_1", "/", "/srv/sw\xc3\xa4p",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
+                _cleanup_free_ char *ours = NULL, *theirs = NULL;
+                char *argv[] = { (char *) "systemd-escape", (char *) "--path", (char *) "--suffix=swap", (char *) paths[i], NULL };
+                int r = unit_name_from_path(paths[i], ".swap", &ours);
+                if (run_capture(argv, &theirs, NULL) != 0 || !theirs) {
+                        ok(false, "systemd-escape --path %s", paths[i]);
+                        continue;
+                }
+                theirs[strcspn(theirs, "\n")] = 0;
+                ok(r == 0 && streq(ours, theirs), "%s -> %s (systemd-escape: %s)", paths[i], ours ? ours : "(error)", theirs);
+        }
+        char *s = NULL;
+        is_int(unit_name_from_path("swap.img", ".swap", &s), -EINVAL, "a relative path is refused");
+        is_int(unit_name_from_path("/a/../b", ".swap", &s), -EINVAL, "a path with .. is refused");
+        char long_path[300];
+        memset(long_path, 'a', sizeof(long_path) - 1);
+        long_path[0] = '/';
+        long_path[sizeof(long_path) - 1] = 0;
+        is_int(unit_name_from_path(long_path, ".swap", &s), -ENAMETOOLONG, "a name past 255 bytes is refused");
+}
+
 /* ---- against systemctl ---- */
 
 static void test_enable_disable(bool merged_usr) {
@@ -678,6 +706,7 @@ int main(void) {
                 ok(false, "systemctl is needed: it is the judge of these tests");
                 return tap_done();
         }
+        test_name_from_path();
         test_enable_disable(false);
         test_enable_disable(true);
         test_mask();

@@ -85,12 +85,15 @@ typedef struct Change {
         char *note;          /* one line: why skipped, advice, what apply did beyond files */
         FileOp *ops;
         size_t n_ops;
-        UnitTouch *unit;     /* live unit steps: the unit and its state before */
+        UnitTouch *units;    /* live unit steps: the units and their state before */
+        size_t n_units;
         void *data;          /* action-private (e.g. unit states); freed with free_data */
         void (*free_data)(void *data);
 } Change;
 
 void change_done(Change *c);   /* frees the contents, not c */
+/* Records a unit this change alters on the live bus, with its state before (copied). */
+int change_add_unit(Change *c, const char *name, const char *unit_file_state, const char *active_state);
 /* Sets the note (printf-style); returns 0 or -ENOMEM. */
 int change_set_note(Change *c, const char *fmt, ...) _printf_(2, 3);
 

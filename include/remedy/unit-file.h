@@ -63,6 +63,10 @@ bool unit_name_is_valid(const char *name);
 /* As systemctl does, a name without a type suffix is a service: "kubelet" -> "kubelet.service".
  * -EINVAL when the result is not a valid unit name. */
 int unit_name_mangle(const char *name, char **ret);
+/* The unit systemd names after a path, as `systemd-escape --path --suffix=swap` prints it:
+ * "/dev/disk/by-uuid/ab-cd", ".swap" -> "dev-disk-by\x2duuid-ab\x2dcd.swap". -EINVAL for a
+ * relative path or one with "..", -ENAMETOOLONG past 255 bytes. */
+int unit_name_from_path(const char *path, const char *suffix, char **ret);
 /* "foo@bar.service" -> "foo@.service". */
 int unit_name_template(const char *name, char **ret);
 /* "foo@.service" or "foo@x.service" + "bar" -> "foo@bar.service". */

@@ -198,24 +198,6 @@ static bool job_needed(UnitWantedState wanted, const char *active_state) {
         }
 }
 
-static int unit_touch_new(const char *name, const UnitState *st, UnitTouch **ret) {
-        UnitTouch *t = calloc(1, sizeof(UnitTouch));
-        if (!t)
-                return -ENOMEM;
-        t->name = strdup(name);
-        t->unit_file_state = strdup(st->unit_file_state ? st->unit_file_state : "");
-        t->active_state = strdup(st->active_state ? st->active_state : "inactive");
-        if (!t->name || !t->unit_file_state || !t->active_state) {
-                free(t->name);
-                free(t->unit_file_state);
-                free(t->active_state);
-                free(t);
-                return -ENOMEM;
-        }
-        *ret = t;
-        return 0;
-}
-
 /* Live: what systemd says of the unit decides the job, and is what a rollback restores. */
 static int plan_live(Context *c, const UnitArgs *a, UnitChangeData *data, Change *change, bool links_changed,
                      FILE *note) {
@@ -256,7 +238,7 @@ static int plan_live(Context *c, const UnitArgs *a, UnitChangeData *data, Change
         if (!data->run_job && !links_changed)
                 return 0;
         change->status = CHANGE_PENDING;
-        return unit_touch_new(data->name, &st, &change->unit);
+        return change_add_unit(change, data->name, st.unit_file_state, st.active_state);
 }
 
 static int unit_plan(Context *c, const void *p, Change *change) {
