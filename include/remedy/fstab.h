@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * Swap in /etc/fstab: which lines are swap entries (parsed by util-linux's libmount, line by line
+ * so that each entry keeps its line number and bytes), the unit systemd-fstab-generator makes of
+ * each, and the file with those lines commented out and every other byte as it was.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct FstabSwap {
+        unsigned line;       /* 1-based */
+        size_t start, end;   /* the line's bytes, without its newline */
+        char *source;        /* as libmount reads it: "UUID=0f4e...", "/swap.img" */
+        char *node;          /* the device node or file systemd names the unit after */
+        char *unit;          /* "swap.img.swap", "dev-disk-by\x2duuid-0f4e....swap" */
+        bool noauto;         /* not turned on at boot (nor by swapon -a) */
+} FstabSwap;
+
+void fstab_swaps_free(FstabSwap *s, size_t n);
+
+/*
+ * The swap entries of an fstab, in order. Comment lines are skipped, as systemd and swapon do.
+ * A line libmount cannot parse, or a source systemd could not name a unit after, is bad input:
+ * -EINVAL with *ret_error "LINE: reason".
+ */
+int fstab_swaps(const char *data, size_t size, FstabSwap **ret, size_t *ret_n, char **ret_error);
+
+/* data with each of the n entries' lines prefixed by "#"; nothing else changes. */
+int fstab_comment_out(const char *data, size_t size, const FstabSwap *s, size_t n, char **ret, size_t *ret_size);
+
+/*
+ * systemd-fstab-generator's fstab_node_to_udev_node(): LABEL=, UUID=, PARTUUID= and PARTLABEL=
+ * name links under /dev/disk/by-*, their value encoded as udev encodes it; a path is itself.
+ */
+int fstab_source_to_node(const char *tag, const char *value, char **ret);

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+#include "remedy/fstab.h"
+
+#include <errno.h>
+#include <libmount.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "remedy/macro.h"
+#include "remedy/unit-file.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct libmnt_table *, mnt_unref_table);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct libmnt_iter *, mnt_free_iter);
+
+void fstab_swaps_free(FstabSwap *s, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(s[i].source);
+                free(s[i].node);
+                free(s[i].unit);
+        }
+        free(s);
+}
+
+/* udev's encode_devnode_name(): bytes outside the whitelist (and valid UTF-8 sequences) become
+ * \xNN, so that a label with a space is /dev/disk/by-label/my\x20swap. */
+static void encode_devnode_name(const char *s, FILE *out) {
+        static const char allowed[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#+-.:=@_";
+        const unsigned char *p = (const unsigned char *) s;
+        while (*p) {
+                size_t seq = 0;
+                if (*p >= 0xc2 && *p <= 0xdf)
+                        seq = 2;
+                else if (*p >= 0xe0 && *p <= 0xef)
+                        seq = 3;
+                else if (*p >= 0xf0 && *p <= 0xf4)
+                        seq = 4;
+                bool valid = seq > 0;
+                for (size_t i = 1; valid && i < seq; i++)
+                        valid = (p[i] & 0xc0) == 0x80;
+                if (valid) {
+                        fwrite(p, 1, seq, out);
+                        p += seq;
+                } else if (*p != '\\' && strchr(allowed, *p)) {
+                        fputc(*p++, out);
+                } else
+                        fprintf(out, "\\x%02x", *p++);
+        }
+}
+
+int fstab_source_to_node(const char *tag, const char *value, char **ret) {
+        static const struct {
+                const char *tag, *dir;
+        } links[] = {
+                { "LABEL", "/dev/disk/by-label/" },
+                { "UUID", "/dev/disk/by-uuid/" },
+                { "PARTUUID", "/dev/disk/by-partuuid/" },
+                { "PARTLABEL", "/dev/disk/by-partlabel/" },
+        };
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+
+        if (!tag)
+                return (*ret = strdup(value)) ? 0 : -ENOMEM;
+        for (size_t i = 0; i < ELEMENTSOF(links); i++) {
+                if (strcasecmp(tag, links[i].tag) != 0)
+                        continue;
+                FILE *out = open_memstream(&text, &size);
+                if (!out)
+                        return -ENOMEM;
+                fputs(links[i].dir, out);
+                encode_devnode_name(value, out);
+                if (fclose(out) != 0)
+                        return -ENOMEM;
+                *ret = TAKE_PTR(text);
+                return 0;
+        }
+        return -EOPNOTSUPP;   /* a tag systemd does not turn into a link (ID=, ...) */
+}
+
+typedef struct ParseError {
+        bool failed;
+} ParseError;
+
+static int on_parse_error(struct libmnt_table *tb, const char *filename, int line) {
+        ParseError *e = mnt_table_get_userdata(tb);
+        e->failed = true;
+        return 1;   /* stop: one line is parsed at a time, and a bad one is bad input */
+}
+
+/* One fstab line, parsed by libmount as if it were the whole file. 0 with *ret NULL for a line
+ * that holds no entry (libmount skips comments and blank lines). */
+static int parse_line(const char *line, size_t n, struct libmnt_table **ret) {
+        _cleanup_(mnt_unref_tablep) struct libmnt_table *tb = mnt_new_table();
+        ParseError e = {};
+        if (!tb)
+                return -ENOMEM;
+        mnt_table_set_userdata(tb, &e);
+        mnt_table_set_parser_errcb(tb, on_parse_error);
+        FILE *f = fmemopen((void *) line, n, "r");
+        if (!f)
+                return -errno;
+        int r = mnt_table_parse_stream(tb, f, "fstab");
+        fclose(f);
+        if (r < 0 || e.failed)
+                return -EINVAL;
+        *ret = mnt_table_get_nents(tb) > 0 ? TAKE_PTR(tb) : NULL;
+        return 0;
+}
+
+static int swap_entry(struct libmnt_fs *fs, FstabSwap *s, char **ret_error) {
+        const char *tag = NULL, *value = NULL;
+        int r;
+
+        if (mnt_fs_get_tag(fs, &tag, &value) != 0) {
+                tag = NULL;
+                value = mnt_fs_get_srcpath(fs);
+        }
+        if (!value || !*value)
+                return asprintf(ret_error, "%u: a swap entry without a source", s->line) < 0 ? -ENOMEM : -EINVAL;
+        s->source = strdup(mnt_fs_get_source(fs));
+        if (!s->source)
+                return -ENOMEM;
+        r = fstab_source_to_node(tag, value, &s->node);
+        if (r == -EOPNOTSUPP)
+                return asprintf(ret_error, "%u: %s: systemd names no swap unit after a %s= source", s->line, s->source,
+                                tag) < 0 ? -ENOMEM : -EINVAL;
+        if (r < 0)
+                return r;
+        r = unit_name_from_path(s->node, ".swap", &s->unit);
+        if (r == -EINVAL || r == -ENAMETOOLONG)
+                return asprintf(ret_error, "%u: %s: not a path systemd can name a swap unit after", s->line, s->source) < 0
+                               ? -ENOMEM : -EINVAL;
+        if (r < 0)
+                return r;
+        const char *opts = mnt_fs_get_options(fs);
+        /* Not mnt_match_options(): its "noauto" pattern means "auto is absent". */
+        s->noauto = opts && mnt_optstr_get_option(opts, "noauto", NULL, NULL) == 0;
+        return 0;
+}
+
+int fstab_swaps(const char *data, size_t size, FstabSwap **ret, size_t *ret_n, char **ret_error) {
+        FstabSwap *swaps = NULL;
+        size_t n = 0;
+        unsigned line = 0;
+        int r = 0;
+
+        *ret_error = NULL;
+        for (size_t pos = 0; pos < size; line++) {
+                const char *nl = memchr(data + pos, '\n', size - pos);
+                size_t end = nl ? (size_t) (nl - data) : size;
+                _cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
+                struct libmnt_fs *fs = NULL;
+
+                if (memchr(data + pos, 0, end - pos)) {
+                        r = asprintf(ret_error, "%u: a NUL byte", line + 1) < 0 ? -ENOMEM : -EINVAL;
+                        goto fail;
+                }
+                r = parse_line(data + pos, end - pos, &tb);
+                if (r == -EINVAL) {
+                        r = asprintf(ret_error, "%u: libmount cannot parse this line", line + 1) < 0 ? -ENOMEM : -EINVAL;
+                        goto fail;
+                }
+                if (r < 0)
+                        goto fail;
+                if (tb && mnt_table_first_fs(tb, &fs) == 0 && streq(mnt_fs_get_fstype(fs), "swap")) {
+                        FstabSwap *grown = reallocarray(swaps, n + 1, sizeof(FstabSwap));
+                        if (!grown) {
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                        swaps = grown;
+                        swaps[n] = (FstabSwap) { .line = line + 1, .start = pos, .end = end };
+                        n++;
+                        if ((r = swap_entry(fs, &swaps[n - 1], ret_error)) < 0)
+                                goto fail;
+                }
+                pos = nl ? end + 1 : size;
+        }
+        *ret = swaps;
+        *ret_n = n;
+        return 0;
+fail:
+        fstab_swaps_free(swaps, n);
+        return r;
+}
+
+int fstab_comment_out(const char *data, size_t size, const FstabSwap *s, size_t n, char **ret, size_t *ret_size) {
+        char *out = malloc(size + n + 1);
+        size_t o = 0, pos = 0;
+        if (!out)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                memcpy(out + o, data + pos, s[i].start - pos);
+                o += s[i].start - pos;
+                out[o++] = '#';
+                pos = s[i].start;
+        }
+        memcpy(out + o, data + pos, size - pos);
+        o += size - pos;
+        out[o] = 0;
+        *ret = out;
+        *ret_size = o;
+        return 0;
+}
