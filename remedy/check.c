@@ -113,6 +113,7 @@ const CheckType * const check_types[] = {
         &check_file,
         &check_unit,
         &check_journal,
+        &check_swap,
         NULL,
 };
 

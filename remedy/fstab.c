@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "remedy/macro.h"
+#include "remedy/strv.h"
 #include "remedy/unit-file.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct libmnt_table *, mnt_unref_table);
@@ -201,5 +202,46 @@ int fstab_comment_out(const char *data, size_t size, const FstabSwap *s, size_t 
         out[o] = 0;
         *ret = out;
         *ret_size = o;
+        return 0;
+}
+
+/* seq_file's mangle_path() writes space, tab, newline and backslash as \ooo. */
+static char *unescape_octal(const char *s, size_t n) {
+        char *out = malloc(n + 1), *o = out;
+        if (!out)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' &&
+                    s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
+                        *o++ = (char) (((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) | (s[i + 3] - '0'));
+                        i += 3;
+                } else
+                        *o++ = s[i];
+        }
+        *o = 0;
+        return out;
+}
+
+int proc_swaps_parse(const char *data, char ***ret_paths) {
+        _cleanup_strv_free_ char **paths = NULL;
+        const char *p = data;
+
+        if (!startswith(p, "Filename"))
+                return -EBADMSG;
+        p += strcspn(p, "\n");
+        while (*p) {
+                p += strspn(p, "\n");
+                size_t n = strcspn(p, " \t\n");
+                if (n == 0) {
+                        if (*p && *p != '\n')
+                                return -EBADMSG;
+                        continue;
+                }
+                char *path = unescape_octal(p, n);
+                if (!path || strv_consume(&paths, path) < 0)
+                        return -ENOMEM;
+                p += strcspn(p, "\n");
+        }
+        *ret_paths = TAKE_PTR(paths);
         return 0;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <systemd/sd-bus.h>
 
+#include "remedy/strv.h"
 #include "systemd-bus-internal.h"
 
 /* The bus error's message is the most precise text there is ("Unit foo.service not found."). */
@@ -428,6 +429,42 @@ int systemd_bus_daemon_reload(SystemdBus *b, char **ret_error) {
         if (r < 0)
                 return systemd_bus_fail(ret_error, r, &error, "daemon-reload on %s failed", systemd_bus_describe(b));
         return 0;
+}
+
+int systemd_bus_list_units(SystemdBus *b, const char *pattern, char ***ret_names, char **ret_error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_strv_free_ char **names = NULL;
+        const char *name;
+        int r;
+
+        if (!b || !pattern || !ret_names)
+                return -EINVAL;
+        r = sd_bus_message_new_method_call(b->bus, &call, SYSTEMD_SERVICE, SYSTEMD_PATH, MANAGER_INTERFACE,
+                                           "ListUnitsByPatterns");
+        if (r < 0)
+                return r;
+        /* No state filter: every loaded unit, as `systemctl list-units --all PATTERN`. */
+        if ((r = sd_bus_message_append_strv(call, NULL)) < 0 ||
+            (r = sd_bus_message_append(call, "as", 1, pattern)) < 0)
+                return r;
+        r = sd_bus_call(b->bus, call, BUS_CALL_TIMEOUT_USEC, &error, &reply);
+        if (r < 0)
+                return systemd_bus_fail(ret_error, r, &error, "listing %s on %s failed", pattern, systemd_bus_describe(b));
+        r = sd_bus_message_enter_container(reply, 'a', "(ssssssouso)");
+        if (r < 0)
+                goto bad_reply;
+        while ((r = sd_bus_message_read(reply, "(ssssssouso)", &name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                                        NULL)) > 0)
+                if (strv_extend(&names, name) < 0)
+                        return -ENOMEM;
+        if (r < 0 || (r = sd_bus_message_exit_container(reply)) < 0)
+                goto bad_reply;
+        strv_sort(names);
+        *ret_names = TAKE_PTR(names);
+        return 0;
+bad_reply:
+        return systemd_bus_fail(ret_error, r, NULL, "listing %s on %s: unexpected reply", pattern, systemd_bus_describe(b));
 }
 
 /* machined knows the container's leader (its PID 1 as seen from the host); the container's file

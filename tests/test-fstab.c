@@ -197,7 +197,29 @@ static void test_details(void) {
         }
 }
 
+static void test_proc_swaps(void) {
+        char **paths = NULL;
+        /* The kernel's format (mm/swapfile.c swap_show), a path with a space escaped by seq_file. */
+        const char *text = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+                           "/dev/sda2                               partition\t8388604\t\t0\t\t-2\n"
+                           "/var/lib/swap\\040file                     file\t\t1048572\t\t0\t\t-3\n"
+                           "/dev/zram0                              partition\t2097136\t\t0\t\t100\n";
+        ok(proc_swaps_parse(text, &paths) == 0 && strv_length(paths) == 3, "/proc/swaps: three areas");
+        ok(paths && streq(paths[0], "/dev/sda2") && streq(paths[1], "/var/lib/swap file") && streq(paths[2], "/dev/zram0"),
+           "their paths, the kernel's \\040 undone");
+        strv_free(paths);
+        paths = NULL;
+        ok(proc_swaps_parse("Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n", &paths) == 0 && !paths,
+           "the header alone: no swap");
+        is_int(proc_swaps_parse("NAME TYPE SIZE\n", &paths), -EBADMSG, "another format is refused");
+        char *real = read_file("/proc/swaps", NULL);
+        ok(proc_swaps_parse(real, &paths) == 0, "this machine's /proc/swaps parses");
+        free(real);
+        strv_free(paths);
+}
+
 int main(void) {
+        test_proc_swaps();
         if (access(FSTAB_GENERATOR, X_OK) != 0 || !program_exists("findmnt") || !program_exists("unshare") || geteuid() != 0) {
                 ok(false, "systemd-fstab-generator, findmnt and unshare (as root) are the judges of these tests");
                 return tap_done();

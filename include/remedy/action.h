@@ -122,6 +122,7 @@ extern const ActionType action_kubelet_flags;
 extern const ActionType action_unit;
 extern const ActionType action_daemon_reload;
 extern const ActionType action_kubeconfig_install;
+extern const ActionType action_swap_off;
 
 /*
  * Conditions (`when:`) and verification checks (`verify:`) have the same shape: parsed at load,
@@ -150,6 +151,7 @@ extern const ConditionType condition_param;
 extern const ConditionType condition_changed;
 extern const ConditionType condition_journal; /* condition-journal.c */
 extern const ConditionType condition_client_certificate; /* condition-certificate.c */
+extern const ConditionType condition_swap;   /* condition-swap.c */
 
 struct CheckType {
         const char *key;
@@ -166,3 +168,4 @@ extern const CheckType * const check_types[];
 
 extern const CheckType check_unit;      /* check-unit.c */
 extern const CheckType check_journal;   /* check-journal.c */
+extern const CheckType check_swap;      /* condition-swap.c */

@@ -36,3 +36,10 @@ int fstab_comment_out(const char *data, size_t size, const FstabSwap *s, size_t 
  * name links under /dev/disk/by-*, their value encoded as udev encodes it; a path is itself.
  */
 int fstab_source_to_node(const char *tag, const char *value, char **ret);
+
+/*
+ * The swap areas the kernel has on, from the text of /proc/swaps: the first column of each line
+ * after the header, with the kernel's octal escapes (\040) undone. -EBADMSG for text that is not
+ * in that format.
+ */
+int proc_swaps_parse(const char *data, char ***ret_paths);

@@ -12,6 +12,7 @@
  *                                 UnmaskUnitFiles (persistent, not runtime);
  *   systemd_bus_run_job()         StartUnit / StopUnit / RestartUnit / ReloadUnit with mode
  *                                 "replace", waiting for the job's JobRemoved signal;
+ *   systemd_bus_list_units()      ListUnitsByPatterns: the loaded units matching a glob;
  *   systemd_bus_daemon_reload()   Manager.Reload, waiting for its reply.
  *
  * Errors: negative errno, and where ret_error is given an allocated one-line message in plain
@@ -105,6 +106,10 @@ const char *unit_job_type_name(UnitJobType t);  /* "start", ... */
  */
 int systemd_bus_run_job(SystemdBus *b, UnitJobType type, const char *name, uint64_t timeout_usec,
                         char **ret_result, char **ret_error);
+
+/* The loaded units whose names match a glob ("*.swap"), in any state, sorted: ListUnitsByPatterns,
+ * as `systemctl list-units --all PATTERN` shows them. */
+int systemd_bus_list_units(SystemdBus *b, const char *pattern, char ***ret_names, char **ret_error);
 
 /* Manager.Reload (daemon-reload), waiting for the reply (systemd answers once reloaded). */
 int systemd_bus_daemon_reload(SystemdBus *b, char **ret_error);

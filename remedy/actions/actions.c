@@ -12,6 +12,7 @@ const ActionType * const action_types[] = {
         &action_unit,
         &action_daemon_reload,
         &action_kubeconfig_install,
+        &action_swap_off,
         NULL,
 };
 

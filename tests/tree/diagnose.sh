@@ -21,20 +21,46 @@ renew_cert() {
                 cat "$WORK/cert.pem" "$WORK/key.pem" >"$pem"
 }
 
+# The sample nodes keep Ubuntu's /swap.img in their fstab (seed 001); nodes made for the other
+# faults drop it, as an operator who had run swap-off would have.
+no_swap() {
+        sed -i 's|^/swap.img|#/swap.img|' "$1/etc/fstab"
+}
+
 node=$(new_node broken-node)
 diag "$node"
-is "$FOUND" kubelet-rotate-kubeconfig "the sample node: its expired client certificate is found, from the files alone"
+is "$FOUND" "kubelet-rotate-kubeconfig swap-off" "the sample node: its expired client certificate and its swap are found, from the files alone"
+contains "$OUT" "swap on at boot: /etc/fstab:3: /swap.img (swap.img.swap)" "the swap evidence names the fstab line and its unit"
 contains "$OUT" "expired on 2026-01-01 00:00:00 UTC" "the evidence gives the expiry date"
 contains "$OUT" "--set kubeconfig=..." "and the fix asks for the new kubeconfig"
-run --root="$node" --playbooks="$PLAYBOOKS" fix
+run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store-swap" fix
 is "$RC" 1 "fix cannot fix it without the kubeconfig: exit 1"
 contains "$ERR" "needs --set kubeconfig=" "and says what it needs"
+contains "$OUT" "comments out /etc/fstab:3 (/swap.img); masks swap.img.swap" "but fixes what it can: swap off"
+run --root="$node" --backup-dir="$WORK/store-swap" rollback --last
+is "$RC" 0 "rolled back"
 
 run --root="$node" --playbooks="$PLAYBOOKS" --json diagnose
 is "$(jq -r '.client_certificate | "\(.valid_now) \(.days_left < 0) \(.not_after)"' <<<"$OUT")" "false true 2026-01-01 00:00:00 UTC" \
         "--json reports the client certificate: not valid, days left negative, its end"
 
 renew_cert "$node"
+fstab_before=$(sha256sum <"$node/etc/fstab")
+run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store-swap" apply swap-off
+is "$RC" 0 "swap-off applies offline"
+is "$(grep -c '^#/swap.img none swap sw 0 0$' "$node/etc/fstab")" 1 "the fstab's swap line is commented out"
+is "$(readlink "$node/etc/systemd/system/swap.img.swap")" /dev/null "and its unit masked"
+is "$(sed 's|^#/swap.img|/swap.img|' "$node/etc/fstab" | sha256sum)" "$fstab_before" "every other byte of the fstab as it was"
+contains "$OUT" "not run" "the kubelet check is not run offline"
+diag "$node"
+lacks "$FOUND" "swap-off" "swap-off is no longer found"
+run --root="$node" --backup-dir="$WORK/store-swap" rollback --last
+is "$(sha256sum <"$node/etc/fstab")" "$fstab_before" "rollback restores the fstab byte for byte"
+[ ! -e "$node/etc/systemd/system/swap.img.swap" ] && [ ! -L "$node/etc/systemd/system/swap.img.swap" ]
+ok $? "and removes the mask"
+diag "$node"
+is "$FOUND" "swap-off" "and swap is found again"
+run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store-swap" apply swap-off
 run --root="$node" --playbooks="$PLAYBOOKS" --json diagnose
 is "$(jq -r '.client_certificate | "\(.valid_now) \(.days_left) \(.subject)"' <<<"$OUT")" \
         "true 30 CN=system:node:node01,O=system:nodes" "a certificate valid for 30 days: 30 days left (openssl judged it so)"
@@ -45,7 +71,7 @@ before=$(snapshot "$node")
 diag "$node"
 is "$RC" 0 "a consistent node: exit 0"
 is "$FOUND" "" "no findings"
-contains "$OUT" "No known failure found (5 playbooks asked)" "and says so"
+contains "$OUT" "No known failure found (6 playbooks asked)" "and says so"
 is "$(snapshot "$node")" "$before" "diagnose wrote nothing"
 
 # The kubelet on systemd, containerd's runc still on cgroupfs.
@@ -64,6 +90,7 @@ is "$RC" 0 "exit 0"
 # The other way round: containerd on systemd, the kubelet on cgroupfs.
 node=$(new_node broken-node)
 renew_cert "$node"
+no_swap "$node"
 sed -i 's/SystemdCgroup = false/SystemdCgroup = true/' "$node/etc/containerd/config.toml"
 diag "$node"
 is "$FOUND" "cgroup-driver-systemd" "containerd systemd, kubelet cgroupfs: found"
@@ -76,6 +103,7 @@ is "$FOUND" "" "a node without kubelet config (kubeadm join pending): no finding
 # A placeholder that outlived its purpose.
 node=$(new_node broken-node-v3)
 [ -e "$node/var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem" ] && renew_cert "$node"
+no_swap "$node"
 rm -f "$node"/etc/cni/net.d/*
 run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store3" apply cni-placeholder
 diag "$node"
@@ -89,6 +117,7 @@ is "$(jq -r '.findings[0].fix' <<<"$OUT")" "remedy --root=$node apply cni-placeh
 # fix: what diagnose finds, planned then applied as one transaction, offline too.
 node=$(new_node broken-node)
 renew_cert "$node"
+no_swap "$node"
 sed -i 's/^cgroupDriver: cgroupfs/cgroupDriver: systemd/' "$node/var/lib/kubelet/config.yaml"
 before=$(snapshot "$node")
 run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store-fix" fix --dry-run

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+#include "remedy/swap-state.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "remedy/context.h"
+#include "remedy/strv.h"
+#include "remedy/unit-file.h"
+
+void swap_state_done(SwapState *s) {
+        free(s->fstab);
+        fstab_swaps_free(s->entries, s->n_entries);
+        strv_free(s->at_boot);
+        strv_free(s->active);
+        *s = (SwapState) {};
+}
+
+/* The kernel's list. /proc is not part of the node's files: it is read from this machine, which
+ * live is the node. */
+static int read_proc_swaps(Context *c, char ***ret) {
+        _cleanup_free_ char *data = NULL;
+        size_t size = 0;
+        FILE *f = fopen("/proc/swaps", "re");
+        if (!f) {
+                if (errno == ENOENT) {   /* a kernel without swap support */
+                        *ret = NULL;
+                        return 0;
+                }
+                return ctx_error(c, -errno, "/proc/swaps: %s", strerror(errno));
+        }
+        FILE *out = open_memstream(&data, &size);
+        if (!out) {
+                fclose(f);
+                return -ENOMEM;
+        }
+        char buf[4096];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+                fwrite(buf, 1, n, out);
+        fclose(f);
+        if (fclose(out) != 0)
+                return -ENOMEM;
+        int r = proc_swaps_parse(data, ret);
+        return r == -EBADMSG ? ctx_error(c, r, "/proc/swaps: not in the kernel's format") : r;
+}
+
+int swap_state_read(Context *c, const char *fstab_path, SwapState *ret) {
+        _cleanup_(swap_state_done) SwapState s = {};
+        _cleanup_free_ char *error = NULL;
+        const NodeFile *f;
+        int r;
+
+        if (!(s.fstab = strdup(fstab_path)))
+                return -ENOMEM;
+        if ((r = ctx_read(c, fstab_path, true, &f)) < 0)
+                return r;
+        if (f->kind == FILE_REGULAR) {
+                r = fstab_swaps(f->data, f->size, &s.entries, &s.n_entries, &error);
+                if (r == -EINVAL)
+                        return ctx_error(c, r, "%s:%s", fstab_path, error);
+                if (r < 0)
+                        return r;
+        } else if (f->kind != FILE_ABSENT)
+                return ctx_error(c, -EINVAL, "%s: is a %s, not an fstab", fstab_path, file_kind_name(f->kind));
+
+        const UnitFS fs = ctx_unit_fs(c);
+        for (size_t i = 0; i < s.n_entries; i++) {
+                const FstabSwap *e = &s.entries[i];
+                UnitFileState state;
+                _cleanup_free_ char *unit_error = NULL, *line = NULL;
+                if (e->noauto)
+                        continue;
+                r = unit_file_get_state(&fs, e->unit, &state, &unit_error);
+                if (r >= 0 && (state == UNIT_FILE_MASKED || state == UNIT_FILE_MASKED_RUNTIME))
+                        continue;
+                if (asprintf(&line, "%s:%u: %s (%s)", fstab_path, e->line, e->source, e->unit) < 0 ||
+                    strv_consume(&s.at_boot, TAKE_PTR(line)) < 0)
+                        return -ENOMEM;
+        }
+        if (!c->offline && (r = read_proc_swaps(c, &s.active)) < 0)
+                return r;
+        *ret = s;
+        s = (SwapState) {};
+        return 0;
+}
+
+int swap_state_describe(const SwapState *s, char ***ret_lines) {
+        _cleanup_strv_free_ char **lines = NULL;
+        char *line;
+        STRV_FOREACH(p, s->active)
+                if (asprintf(&line, "swap on now: %s (/proc/swaps)", *p) < 0 || strv_consume(&lines, line) < 0)
+                        return -ENOMEM;
+        STRV_FOREACH(p, s->at_boot)
+                if (asprintf(&line, "swap on at boot: %s", *p) < 0 || strv_consume(&lines, line) < 0)
+                        return -ENOMEM;
+        *ret_lines = TAKE_PTR(lines);
+        return 0;
+}
