@@ -123,6 +123,7 @@ extern const ActionType action_unit;
 extern const ActionType action_daemon_reload;
 extern const ActionType action_kubeconfig_install;
 extern const ActionType action_swap_off;
+extern const ActionType action_containerd_default_config;
 
 /*
  * Conditions (`when:`) and verification checks (`verify:`) have the same shape: parsed at load,

@@ -13,6 +13,7 @@ const ActionType * const action_types[] = {
         &action_daemon_reload,
         &action_kubeconfig_install,
         &action_swap_off,
+        &action_containerd_default_config,
         NULL,
 };
 

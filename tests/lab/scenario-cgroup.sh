@@ -58,5 +58,46 @@ crash_loops kubelet.service
 ok $? "after the rollback the kubelet crash-loops again: the node is as it was"
 
 lab_teardown
+
+# A node with no config.toml at all (containerd on its compiled-in defaults: runc on cgroupfs).
+lab_setup || exit 1
+lab_cni_config || exit 1
+rm "$LAB_ROOT/etc/containerd/config.toml"
+lab_kubelet_config_set cgroupDriver systemd
+lab_boot || exit 1
+lab_wait_journal kubelet.service "misconfiguration: kubelet cgroup driver" 20
+ok $? "no config.toml: the kubelet says its cgroup driver differs from containerd's"
+node_findings
+is "$FOUND" cgroup-driver-systemd "diagnose names cgroup-driver-systemd"
+node_remedy plan cgroup-driver-systemd
+contains "$OUT" "creates /etc/containerd/config.toml from \"/usr/bin/containerd config default\"" \
+        "plan creates config.toml from containerd's own defaults"
+[ ! -e "$LAB_ROOT/etc/containerd/config.toml" ]
+ok $? "plan wrote nothing"
+node_remedy apply cgroup-driver-systemd
+is "$RC" 0 "apply exits 0"
+[ "$RC" -eq 0 ] || diag "$OUT" "$ERR"
+lab_run containerd config default | sed 's/SystemdCgroup = false/SystemdCgroup = true/' >"$LAB_DIR/expected.toml"
+is "$(cat "$LAB_ROOT/etc/containerd/config.toml")" "$(cat "$LAB_DIR/expected.toml")" \
+        "config.toml is containerd's default config with SystemdCgroup = true, and nothing else changed"
+contains "$(lab_run containerd config dump)" "SystemdCgroup = true" "containerd config dump: the systemd cgroup driver"
+stays_up kubelet.service 3
+ok $? "the kubelet stays up"
+node_remedy rollback --last
+is "$RC" 0 "rollback exits 0"
+[ ! -e "$LAB_ROOT/etc/containerd/config.toml" ]
+ok $? "rollback removes the config.toml it created"
+crash_loops kubelet.service
+ok $? "and the kubelet crash-loops again"
+lab_teardown
+
+node=$(mktemp -d "$WORK/offline-XXXXXX")
+cp -a "$SOURCE_ROOT/tests/fixtures/nodes/broken-node/." "$node/"
+rm "$node/etc/containerd/config.toml"
+sed -i 's/^cgroupDriver: cgroupfs/cgroupDriver: systemd/' "$node/var/lib/kubelet/config.yaml"
+run --root="$node" --playbooks="$SOURCE_ROOT/playbooks" plan cgroup-driver-systemd
+is "$RC" 2 "offline, no config.toml: refused (remedy does not run the node's containerd binary)"
+contains "$ERR" "containerd config default > /etc/containerd/config.toml" "saying what to run on the node instead"
+
 is "$(lab_leftovers)" "" "no process or mount is left behind"
 done_testing

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * containerd-default-config: {path}       (path: containerd's main config, /etc/containerd/config.toml)
+ *
+ * A node installed from containerd's release tarball or a distribution package may have no
+ * config.toml at all: containerd then runs on its compiled-in defaults, runc on the cgroupfs
+ * driver, and there is no file to set SystemdCgroup in. This writes the file containerd itself
+ * prints as its defaults (`containerd config default`, its own version's layout: version 2 for
+ * 1.x, 3 for 2.x), so that the steps after it edit a complete configuration. A file that exists
+ * is left alone.
+ *
+ * Live only: offline the node's containerd binary would have to run on the rescue system, which
+ * remedy does not do with a binary from the disk it repairs. The plan says so rather than guess
+ * at another version's defaults.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "remedy/context.h"
+#include "remedy/exec-util.h"
+#include "remedy/toml-edit.h"
+
+#define CONTAINERD_TIMEOUT_MS 10000
+#define CONTAINERD_OUTPUT_MAX (1024 * 1024)
+
+typedef struct DefaultConfigArgs {
+        Template *path;
+} DefaultConfigArgs;
+
+static void default_config_free(void *p) {
+        DefaultConfigArgs *a = p;
+        if (!a)
+                return;
+        template_free(a->path);
+        free(a);
+}
+
+static int default_config_parse(ParseContext *pc, const YamlNode *args, void **ret) {
+        static const char * const keys[] = { "path", NULL };
+        DefaultConfigArgs *a = calloc(1, sizeof(DefaultConfigArgs));
+        int r;
+
+        if (!a)
+                return -ENOMEM;
+        if ((r = parse_check_keys(pc, args, "containerd-default-config", keys)) < 0 ||
+            (r = parse_template(pc, args, "path", true, TEMPLATE_PATH, "a path", &a->path)) < 0) {
+                default_config_free(a);
+                return r;
+        }
+        *ret = a;
+        return 0;
+}
+
+/* The containerd the node runs: the unit's binary lives in one of these (kubeadm's docs install
+ * the release tarball under /usr/local/bin; packages use /usr/bin). Live only, so the node is this
+ * machine; the binary is not read, only run. */
+static int find_containerd(const char **ret) {
+        static const char * const candidates[] = { "/usr/local/bin/containerd", "/usr/bin/containerd", NULL };
+        for (const char * const *p = candidates; *p; p++)
+                if (access(*p, X_OK) == 0) {
+                        *ret = *p;
+                        return 0;
+                }
+        return -ENOENT;
+}
+
+static int default_config_plan(Context *c, const void *p, Change *change) {
+        const DefaultConfigArgs *a = p;
+        _cleanup_free_ char *path = NULL, *out = NULL, *error = NULL;
+        const NodeFile *f;
+        const char *binary;
+        size_t size = 0;
+        int status = 0, r;
+
+        if ((r = ctx_render(c, a->path, &path)) < 0 || (r = ctx_read(c, path, true, &f)) < 0)
+                return r;
+        if (f->kind != FILE_ABSENT)
+                return 0;
+        if (c->offline)
+                return ctx_error(c, -EOPNOTSUPP,
+                                 "%s: missing, and offline (--root) remedy does not run the node's containerd to get its "
+                                 "defaults: on the node, run `containerd config default > %s`, or apply this live", path,
+                                 path);
+        if (!root_is_host(c->root))   /* --machine: the binary here is not the container's */
+                return ctx_error(c, -EOPNOTSUPP, "%s: missing; with --machine remedy does not run the container's "
+                                 "containerd: run `containerd config default > %s` in it", path, path);
+        if ((r = find_containerd(&binary)) == -ENOENT)
+                return ctx_error(c, r, "%s: missing, and no containerd binary in /usr/local/bin or /usr/bin to print its "
+                                 "defaults", path);
+        if (r < 0)
+                return r;
+        char *argv[] = { (char *) binary, (char *) "config", (char *) "default", NULL };
+        r = exec_capture(argv, CONTAINERD_TIMEOUT_MS, CONTAINERD_OUTPUT_MAX, &out, &size, &status);
+        if (r < 0)
+                return ctx_error(c, r, "cannot run \"%s config default\": %s", binary, strerror(-r));
+        if (status != 0)
+                return ctx_error(c, -EIO, "\"%s config default\" exited with status %d", binary, status);
+        if ((r = toml_edit_check(out, size, &error)) < 0)
+                return ctx_error(c, r, "\"%s config default\" printed no valid TOML: %s", binary, error ? error : "");
+        if ((r = ctx_want_file(c, change, path, out, size, 0644, 0, 0)) < 0)
+                return r;
+        (void) change_set_note(change, "creates %s from \"%s config default\"", path, binary);
+        return r;
+}
+
+const ActionType action_containerd_default_config = {
+        .key = "containerd-default-config",
+        .summary = "containerd's main config exists: when missing, written from `containerd config default` (live)",
+        .parse = default_config_parse,
+        .plan = default_config_plan,
+        .free_args = default_config_free,
+};
