@@ -114,6 +114,7 @@ const CheckType * const check_types[] = {
         &check_unit,
         &check_journal,
         &check_swap,
+        &check_cni_plugins,
         NULL,
 };
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "remedy/containerd-node.h"
 #include "remedy/diagnose.h"
 #include "remedy/report.h"
 #include "remedy/strv.h"
@@ -175,6 +176,11 @@ int cli_build_run(char * const *names, const PlaybookSet *set, Root *root, Syste
                         return report_error(EXIT_FAILED, "out of memory");
                 if ((r = param_values_new(p, sets, &values, &error)) < 0)
                         return report_error(EXIT_BAD_INPUT, "%s", error ? error : strerror(-r));
+                NodeFactSource facts = { .root = root, .offline = arg_root != NULL };
+                if ((r = param_values_fill_facts(p, values, node_fact_param, &facts, &error)) < 0) {
+                        param_values_free(values);
+                        return report_error(EXIT_BAD_INPUT, "%s", error ? error : strerror(-r));
+                }
                 if ((r = run_add_job(run, p, values)) < 0)
                         return report_error(EXIT_FAILED, "out of memory");
         }

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "remedy/action.h"
+#include "remedy/containerd-node.h"
 #include "remedy/context.h"
 #include "remedy/kubeconfig.h"
 #include "remedy/strv.h"
@@ -49,6 +50,11 @@ static int ask_playbook(const Playbook *p, Root *root, bool offline, SystemdBus 
 
         if ((r = param_values_defaults(p, &values)) < 0 || (r = context_new(root, offline, &c)) < 0)
                 return r;
+        NodeFactSource facts = { .root = root, .offline = offline };
+        if ((r = param_values_fill_facts(p, values, node_fact_param, &facts, &error)) < 0) {
+                *ret_error = TAKE_PTR(error);
+                return r;
+        }
         c->bus = bus;
         c->playbook = p;
         c->values = values;

@@ -12,6 +12,8 @@
 
 #include "remedy/fileio.h"
 #include "remedy/playbook.h"
+
+#include "remedy/containerd-node.h"
 #include "remedy/strv.h"
 
 static const char * const param_type_names[_PARAM_TYPE_MAX] = {
@@ -221,6 +223,7 @@ void params_free(Param *params, size_t n) {
                 free(params[i].default_value);
                 strv_free(params[i].choices);
                 free(params[i].description);
+                free(params[i].from);
         }
         free(params);
 }
@@ -235,7 +238,7 @@ static bool param_name_is_valid(const char *s) {
 }
 
 static int param_parse_one(ParseContext *pc, const YamlNode *key, const YamlNode *decl, Param *p) {
-        static const char * const keys[] = { "type", "default", "description", "choices", NULL };
+        static const char * const keys[] = { "type", "default", "description", "choices", "from", NULL };
         _cleanup_free_ char *type = NULL;
         int r;
 
@@ -263,6 +266,16 @@ static int param_parse_one(ParseContext *pc, const YamlNode *key, const YamlNode
         r = parse_string(pc, decl, "description", false, &p->description);
         if (r < 0)
                 return r;
+
+        r = parse_string(pc, decl, "from", false, &p->from);
+        if (r < 0)
+                return r;
+        if (p->from && !node_fact_is_known(p->from))
+                return parse_error(pc, yaml_node_get(decl, "from"), "unknown node fact '%s' (expected one of: %s)",
+                                   p->from, "containerd.cni.conf_dir, containerd.cni.bin_dir");
+        if (p->from && p->type != PARAM_PATH)
+                return parse_error(pc, yaml_node_get(decl, "from"), "from: gives a path; parameter '%s' is a %s",
+                                   p->name, type);
 
         r = parse_string_list(pc, decl, "choices", false, &p->choices);
         if (r < 0)
@@ -336,6 +349,7 @@ struct ParamValues {
         size_t n;
         char **names;    /* in declaration order */
         char **values;
+        bool *given;     /* set by an assignment (--set), not a default */
 };
 
 ParamValues *param_values_free(ParamValues *v) {
@@ -347,6 +361,7 @@ ParamValues *param_values_free(ParamValues *v) {
         }
         free(v->names);
         free(v->values);
+        free(v->given);
         free(v);
         return NULL;
 }
@@ -370,7 +385,8 @@ static ParamValues *param_values_alloc(const Playbook *p) {
                 return NULL;
         v->names = calloc(p->n_params ?: 1, sizeof(char *));
         v->values = calloc(p->n_params ?: 1, sizeof(char *));
-        if (!v->names || !v->values)
+        v->given = calloc(p->n_params ?: 1, sizeof(bool));
+        if (!v->names || !v->values || !v->given)
                 return NULL;
         v->n = p->n_params;
         for (size_t i = 0; i < p->n_params; i++)
@@ -425,6 +441,7 @@ int param_values_new(const Playbook *p, char * const *assignments, ParamValues *
                         return -ENOMEM;
                 free(v->values[i]);
                 v->values[i] = value;
+                v->given[i] = true;
         }
 
         for (size_t i = 0; i < p->n_params; i++) {
@@ -463,4 +480,28 @@ const char *param_values_name(const ParamValues *v, size_t i) {
 
 const char *param_values_value(const ParamValues *v, size_t i) {
         return v && i < v->n ? v->values[i] : NULL;
+}
+
+int param_values_fill_facts(const Playbook *p, ParamValues *v, ParamFactFn fn, void *userdata, char **ret_error) {
+        *ret_error = NULL;
+        for (size_t i = 0; i < p->n_params && i < v->n; i++) {
+                const Param *param = &p->params[i];
+                _cleanup_free_ char *value = NULL, *error = NULL, *reason = NULL;
+                if (!param->from || v->given[i])
+                        continue;
+                int r = fn(userdata, param->from, &value, &error);
+                if (r == -ENODATA)
+                        continue;   /* the node does not say: the declared default stands */
+                if (r < 0)
+                        return error ? values_error(ret_error, "%s", error) : r;
+                r = param_check_value(param, value, &reason);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        return values_error(ret_error, "parameter '%s' of playbook '%s' from %s: '%s' is %s", param->name,
+                                            p->name, param->from, value, reason);
+                free(v->values[i]);
+                v->values[i] = TAKE_PTR(value);
+        }
+        return 0;
 }

@@ -104,6 +104,8 @@ static void show_json(const Playbook *p) {
                 json_object_object_add(j, "type", json_object_new_string(param_type_name(pa->type)));
                 json_object_object_add(j, "default", pa->default_value ? json_object_new_string(pa->default_value) : NULL);
                 json_object_object_add(j, "required", json_object_new_boolean(!pa->default_value));
+                if (pa->from)
+                        json_object_object_add(j, "from", json_object_new_string(pa->from));
                 if (pa->description)
                         json_object_object_add(j, "description", json_object_new_string(pa->description));
                 json_object_array_add(params, j);
@@ -150,8 +152,10 @@ static void show_text(const Playbook *p) {
                 printf("  (none)\n");
         for (size_t i = 0; i < p->n_params; i++) {
                 const Param *pa = &p->params[i];
-                printf("  %-20s %-8s %s%s%s", pa->name, param_type_name(pa->type), pa->default_value ? "default: " : "",
-                       pa->default_value ? pa->default_value : "required", "");
+                printf("  %-20s %-8s %s%s", pa->name, param_type_name(pa->type), pa->default_value ? "default: " : "",
+                       pa->default_value ? pa->default_value : "required");
+                if (pa->from)
+                        printf(" (or the node's %s)", pa->from);
                 if (pa->choices) {
                         printf(" (one of:");
                         for (char **c = pa->choices; *c; c++)

@@ -170,3 +170,4 @@ extern const CheckType * const check_types[];
 extern const CheckType check_unit;      /* check-unit.c */
 extern const CheckType check_journal;   /* check-journal.c */
 extern const CheckType check_swap;      /* condition-swap.c */
+extern const CheckType check_cni_plugins; /* check-cni.c */

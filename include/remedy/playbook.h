@@ -41,6 +41,7 @@ typedef struct Param {
         char *default_value;   /* NULL: the parameter is required */
         char **choices;        /* enum */
         char *description;
+        char *from;            /* a node fact the value comes from unless --set ("containerd.cni.conf_dir") */
         Mark mark;
 } Param;
 
@@ -178,6 +179,13 @@ int param_values_new(const Playbook *p, char * const *assignments, ParamValues *
 /* The declared defaults only, required parameters left unset: what diagnose evaluates a
  * playbook's match: with (a template naming an unset parameter fails to render). */
 int param_values_defaults(const Playbook *p, ParamValues **ret);
+/*
+ * Parameters declared with `from: FACT` and not given with --set take the node's value of FACT
+ * (fn returns it; -ENODATA keeps the default). A fact the node cannot give (its file does not
+ * parse) or a value of the wrong type is -EINVAL with *ret_error.
+ */
+typedef int (*ParamFactFn)(void *userdata, const char *fact, char **ret, char **ret_error);
+int param_values_fill_facts(const Playbook *p, ParamValues *v, ParamFactFn fn, void *userdata, char **ret_error);
 ParamValues *param_values_free(ParamValues *v);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ParamValues *, param_values_free);
 const char *param_values_get(const ParamValues *v, const char *name);

@@ -17,8 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "remedy/containerd-node.h"
 #include "remedy/context.h"
 #include "remedy/exec-util.h"
 #include "remedy/toml-edit.h"
@@ -54,19 +54,6 @@ static int default_config_parse(ParseContext *pc, const YamlNode *args, void **r
         return 0;
 }
 
-/* The containerd the node runs: the unit's binary lives in one of these (kubeadm's docs install
- * the release tarball under /usr/local/bin; packages use /usr/bin). Live only, so the node is this
- * machine; the binary is not read, only run. */
-static int find_containerd(const char **ret) {
-        static const char * const candidates[] = { "/usr/local/bin/containerd", "/usr/bin/containerd", NULL };
-        for (const char * const *p = candidates; *p; p++)
-                if (access(*p, X_OK) == 0) {
-                        *ret = *p;
-                        return 0;
-                }
-        return -ENOENT;
-}
-
 static int default_config_plan(Context *c, const void *p, Change *change) {
         const DefaultConfigArgs *a = p;
         _cleanup_free_ char *path = NULL, *out = NULL, *error = NULL;
@@ -87,7 +74,7 @@ static int default_config_plan(Context *c, const void *p, Change *change) {
         if (!root_is_host(c->root))   /* --machine: the binary here is not the container's */
                 return ctx_error(c, -EOPNOTSUPP, "%s: missing; with --machine remedy does not run the container's "
                                  "containerd: run `containerd config default > %s` in it", path, path);
-        if ((r = find_containerd(&binary)) == -ENOENT)
+        if ((r = containerd_binary(&binary)) == -ENOENT)
                 return ctx_error(c, r, "%s: missing, and no containerd binary in /usr/local/bin or /usr/bin to print its "
                                  "defaults", path);
         if (r < 0)

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * containerd on the node being repaired: its binary (live), its effective configuration, and the
+ * facts playbook parameters can take their value from (`from: containerd.cni.conf_dir`).
+ *
+ * Live, the node's own `containerd config dump` decides the values (the real consumer, with its
+ * own version's merge rules); the files are read too, merged by the rules of that version, to
+ * say which file set each value. Offline the files alone are read, by the rules their version
+ * implies. A missing config.toml is containerd's compiled-in defaults (`config dump` refuses it,
+ * the daemon does not).
+ */
+
+#include <stdbool.h>
+
+#include "remedy/containerd-config.h"
+#include "remedy/fileio.h"
+
+#define CONTAINERD_CONFIG_PATH "/etc/containerd/config.toml"
+
+/* Live: the containerd binary of this machine (/usr/local/bin, as kubeadm's docs install the
+ * release tarball, then /usr/bin); -ENOENT when there is none. */
+int containerd_binary(const char **ret);
+
+/* path: the main config (CONTAINERD_CONFIG_PATH). Errors: -EINVAL for a file containerd would
+ * refuse, with *ret_error "FILE:LINE:COLUMN: reason"; others with a one-line reason. */
+int containerd_node_config(Root *root, bool offline, const char *path, ContainerdConfig *ret, char **ret_error);
+
+/* The facts a parameter can name in `from:`: "containerd.cni.conf_dir", "containerd.cni.bin_dir"
+ * (the first bin dir). NULL-terminated. */
+extern const char * const node_facts[];
+bool node_fact_is_known(const char *name);
+int node_fact_get(Root *root, bool offline, const char *name, char **ret, char **ret_error);
+
+/* For param_values_fill_facts(): userdata is a NodeFactSource. */
+typedef struct NodeFactSource {
+        Root *root;
+        bool offline;
+} NodeFactSource;
+int node_fact_param(void *userdata, const char *fact, char **ret, char **ret_error);

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+#include "remedy/containerd-node.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "remedy/macro.h"
+#include "remedy/strv.h"
+
+const char * const node_facts[] = { "containerd.cni.conf_dir", "containerd.cni.bin_dir", NULL };
+
+int containerd_binary(const char **ret) {
+        static const char * const candidates[] = { "/usr/local/bin/containerd", "/usr/bin/containerd", NULL };
+        for (const char * const *p = candidates; *p; p++)
+                if (access(*p, X_OK) == 0) {
+                        *ret = *p;
+                        return 0;
+                }
+        return -ENOENT;
+}
+
+static int main_file_exists(Root *root, const char *path) {
+        _cleanup_free_ char *canonical = NULL;
+        int r = root_canonicalize(root, path, true, &canonical);
+        if (r == -ENOENT)
+                return 0;
+        return r < 0 ? r : 1;
+}
+
+int containerd_node_config(Root *root, bool offline, const char *path, ContainerdConfig *ret, char **ret_error) {
+        ContainerdConfig dump = {}, files = {};
+        const char *binary;
+        int r;
+
+        *ret_error = NULL;
+        if (offline || !root_is_host(root))
+                return containerd_config_load(root, path, CONTAINERD_RULES_AUTO, ret, ret_error);
+        if ((r = main_file_exists(root, path)) < 0)
+                return asprintf(ret_error, "%s: %s", path, strerror(-r)) < 0 ? -ENOMEM : r;
+        if (r == 0 || containerd_binary(&binary) < 0)
+                return containerd_config_load(root, path, CONTAINERD_RULES_AUTO, ret, ret_error);
+
+        if ((r = containerd_config_dump(binary, path, &dump, ret_error)) < 0)
+                return r;
+        /* The dump says version 3 for containerd 2.x, 2 for 1.x: the rules to read the files by. */
+        r = containerd_config_load(root, path, dump.version >= 3 ? CONTAINERD_RULES_2 : CONTAINERD_RULES_1, &files,
+                                   ret_error);
+        if (r < 0) {
+                containerd_config_done(&dump);
+                return r;
+        }
+        /* containerd's own answer wins; the files only say where a value came from, and only
+         * where they agree with it. */
+        dump.files = TAKE_PTR(files.files);
+        if (dump.systemd_cgroup == files.systemd_cgroup)
+                dump.systemd_cgroup_file = TAKE_PTR(files.systemd_cgroup_file);
+        if (streq_ptr(dump.cni_conf_dir, files.cni_conf_dir))
+                dump.cni_conf_dir_file = TAKE_PTR(files.cni_conf_dir_file);
+        containerd_config_done(&files);
+        *ret = dump;
+        return 0;
+}
+
+bool node_fact_is_known(const char *name) {
+        for (const char * const *f = node_facts; *f; f++)
+                if (streq(*f, name))
+                        return true;
+        return false;
+}
+
+int node_fact_get(Root *root, bool offline, const char *name, char **ret, char **ret_error) {
+        ContainerdConfig c = {};
+        int r;
+
+        if (!node_fact_is_known(name))
+                return -EINVAL;
+        if ((r = containerd_node_config(root, offline, CONTAINERD_CONFIG_PATH, &c, ret_error)) < 0)
+                return r;
+        const char *v = streq(name, "containerd.cni.conf_dir") ? c.cni_conf_dir : c.cni_bin_dirs ? c.cni_bin_dirs[0] : NULL;
+        r = v ? ((*ret = strdup(v)) ? 0 : -ENOMEM) : -ENODATA;
+        containerd_config_done(&c);
+        return r;
+}
+
+int node_fact_param(void *userdata, const char *fact, char **ret, char **ret_error) {
+        const NodeFactSource *s = userdata;
+        return node_fact_get(s->root, s->offline, fact, ret, ret_error);
+}
