@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The kubelet's effective command line and configuration, worked out from the node's files the
+ * way systemd and the kubelet would: for `remedy diagnose`, which shows every flag with the file
+ * and line it came from and whether this kubelet accepts it, and tells when a --config-dir
+ * drop-in overrides a key of the main config file.
+ *
+ *     UnitFS fs = ctx_unit_fs(c);
+ *     _cleanup_(kubelet_cmdline_done) KubeletCommandLine cl = {};
+ *     r = kubelet_cmdline_resolve(&fs, "kubelet.service", known, &cl, &error);
+ *     for (size_t i = 0; i < cl.n_args; i++)  ... cl.args[i].flag, .value, .source, .accepted
+ *     _cleanup_(kubelet_setting_done) KubeletSetting s = {};
+ *     r = kubelet_cmdline_setting(&cl, &fs, "cgroupDriver", &s, &error);
+ *
+ * Every file is read through the UnitFS (ctx_read()/ctx_glob(): paths resolved inside the root,
+ * in the planned state), so the unit files, the environment files and the kubelet's config are
+ * all seen the same way.
+ *
+ * systemd's part (systemd.service(5) "Command lines", systemd.exec(5) Environment=,
+ * EnvironmentFile=): the fragment and its drop-ins (NAME.d/, dash-prefix and type-level service.d/
+ * directories in every search directory, *.conf sorted by file name, the first directory holding
+ * a name masking the rest); ExecStart= with its prefixes (- @ : + ! !!), quoting, C escapes,
+ * specifiers %n %N %p %i %j %%, and the empty assignment that resets the list; a service other
+ * than Type=oneshot with more than one ExecStart= is refused as systemd refuses it.
+ * Environment= (quoted, several per line, empty resets) and EnvironmentFile= (leading '-' for
+ * optional, globs; each file overrides the earlier ones and all of Environment=). Then the
+ * expansion: a whole word $VAR becomes the variable's value split at whitespace (quotes in it are
+ * removed), nothing when unset; ${VAR} is replaced inside the word; $$ is a '$'. The manager's
+ * own variables (PATH, ...) are not known here and count as unset.
+ *
+ * The kubelet's part: argv read as pflag reads it (--name=value, --name value unless boolean,
+ * '_' in names read as '-', -v 2 shorthands, anything after "--" and any stray word is an argument
+ * the kubelet refuses), --config, --config-dir and --kubeconfig, and the config merge of
+ * cmd/kubelet/app/server.go: *.conf files below --config-dir (recursively, in lexical order) are
+ * applied over --config as JSON merge patches (mappings merged key by key, lists and scalars
+ * replaced, null deletes), and a command-line flag overrides both.
+ *
+ * Errors: negative errno; for problems with the node's files *ret_error is set to one line
+ * ("/etc/systemd/system/kubelet.service.d/20-x.conf:4: Service has more than one ExecStart=
+ * setting, which is only allowed for Type=oneshot services").
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "remedy/kubelet-flags.h"
+#include "remedy/macro.h"
+#include "remedy/unit-file.h"
+
+/* One variable of the service's environment, as the unit files set it. */
+typedef struct KubeletEnvVar {
+        char *name;
+        char *value;
+        char *source;        /* "FILE:LINE" of the assignment that won */
+} KubeletEnvVar;
+
+/* One flag (or a stray word) of argv[1..], as pflag reads it. */
+typedef struct KubeletArg {
+        char *word;          /* the argv word ("--config=/x", or "--config" when the value follows) */
+        char *flag;          /* name without dashes, '_' read as '-'; NULL for a stray word */
+        char *value;         /* NULL when none was given */
+        char *source;        /* "FILE:LINE": of ExecStart= for literal words, of the variable's assignment */
+        char *variable;      /* the variable the word came from, NULL for literal words */
+        size_t index;        /* in argv */
+        size_t n_words;      /* 2 for "--flag value" */
+        int accepted;        /* 1 or 0 by the flag set (a stray word: 0); -1 without a flag set */
+} KubeletArg;
+
+typedef struct KubeletCommandLine {
+        char **unit_files;         /* canonical paths systemd reads, fragment first, drop-ins in order */
+        char *exec_source;         /* "FILE:LINE" of the effective ExecStart= */
+        char *executable;          /* the path systemd runs */
+        char **argv;               /* expanded; argv[0] included */
+        KubeletArg *args;          /* argv[1..] */
+        size_t n_args;
+        KubeletEnvVar *env;        /* Environment= then EnvironmentFile=, later ones overriding */
+        size_t n_env;
+        char **env_files_missing;  /* optional EnvironmentFile= paths that are not there */
+        char **unset_variables;    /* referenced on the command line but not set, sorted */
+        bool no_env_expand;        /* ExecStart=: prefix: no expansion at all */
+        char *config_path;         /* --config (the last one), NULL when absent */
+        char *config_dir;          /* --config-dir, NULL when absent */
+        char *kubeconfig_path;     /* --kubeconfig, NULL when absent */
+        /* KUBELET_CONFIG_DROPIN_DIR_ALPHA is set: kubelet 1.28 and 1.29 refuse --config-dir without it. */
+        bool config_dir_alpha_env;
+} KubeletCommandLine;
+
+void kubelet_cmdline_done(KubeletCommandLine *c);
+
+/*
+ * Works out the command line of unit ("kubelet.service"). known (may be NULL) decides which flags
+ * are boolean and sets accepted. A unit that is missing or masked (-ENOENT, -ERFKILL), a unit
+ * systemd would refuse to load (-ENOEXEC: bad ExecStart=, more than one for a simple service, no
+ * ExecStart=; also several for Type=oneshot, where remedy does not pick one), a missing
+ * non-optional EnvironmentFile= (-ENOENT: the start fails) and a specifier remedy does not know
+ * (-EOPNOTSUPP) are errors with *ret_error. Sources name the line a setting starts on.
+ */
+int kubelet_cmdline_resolve(const UnitFS *fs, const char *unit, const KubeletFlagSet *known,
+                            KubeletCommandLine *ret, char **ret_error);
+
+/* The last argument for flag (name without dashes), or NULL. */
+const KubeletArg *kubelet_cmdline_find(const KubeletCommandLine *c, const char *flag);
+
+/* The effective value of a config setting and where it was set. */
+typedef struct KubeletSetting {
+        bool set;            /* false: no file or flag sets it, the kubelet's default applies */
+        char *value;         /* a scalar as written ("systemd", "false"); NULL for a mapping or list */
+        char *source;        /* "FILE:LINE" of the key, or of the flag's word */
+        char *flag;          /* the flag that set it ("cgroup-driver"), NULL when a file did */
+        char **overridden;   /* "FILE:LINE" of earlier settings this one overrides, in order */
+} KubeletSetting;
+
+void kubelet_setting_done(KubeletSetting *s);
+
+/*
+ * The value of key (a top-level key "cgroupDriver", or a dotted path "authentication.x509.
+ * clientCAFile") after merging the drop-ins of config_dir (may be NULL) over config_path (may be
+ * NULL: defaults). A missing config file or directory, a file that is not YAML, and a drop-in
+ * without apiVersion and kind fail (-ENOENT, -EBADMSG) with *ret_error, as the kubelet would.
+ */
+int kubelet_config_effective_value(const UnitFS *fs, const char *config_path, const char *config_dir,
+                                   const char *key, KubeletSetting *ret, char **ret_error);
+
+/* The same with the command line's --config and --config-dir, and its flags over both
+ * (--cgroup-driver over cgroupDriver, --fail-swap-on over failSwapOn, ...). */
+int kubelet_cmdline_setting(const KubeletCommandLine *c, const UnitFS *fs, const char *key, KubeletSetting *ret,
+                            char **ret_error);
+
+/* The config key a flag overrides ("cgroup-driver" -> "cgroupDriver"), or NULL for flags that
+ * have no config field or are not in the table. */
+const char *kubelet_flag_config_key(const char *flag);

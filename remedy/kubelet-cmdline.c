@@ -1,0 +1,513 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kubelet's command line as systemd would start it: the unit's fragment and drop-ins read as
+ * systemd 252 reads them (src/shared/dropin.c, src/core/load-fragment.c config_parse_exec(),
+ * config_parse_environ(), config_parse_unit_env_file()), the environment files loaded as at
+ * exec time (src/core/execute.c exec_context_load_environment(), src/basic/env-file.c), the
+ * words expanded as src/basic/env-util.c replace_env_argv() does, and argv read as pflag reads it.
+ * The config merge is in kubelet-config-dir.c.
+ */
+#include "remedy/kubelet-cmdline.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kubelet-cmdline-internal.h"
+#include "remedy/strv.h"
+#include "unit-install.h"
+
+#define WHITESPACE " \t\n\r"
+
+/* ---- the [Service] settings of the fragment and drop-ins ---- */
+
+typedef struct ExecCommand {
+        char *path;
+        char **argv;
+        char *source;
+        bool no_env_expand;
+} ExecCommand;
+
+typedef struct Service {
+        const char *unit;
+        ExecCommand *exec;
+        size_t n_exec;
+        KubeletEnvVar *environment;
+        size_t n_environment;
+        KubeletEnvFileRef *env_files;
+        size_t n_env_files;
+        bool oneshot;
+} Service;
+
+static void exec_commands_free(ExecCommand *e, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(e[i].path);
+                strv_free(e[i].argv);
+                free(e[i].source);
+        }
+        free(e);
+}
+
+static void env_vars_free(KubeletEnvVar *v, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(v[i].name);
+                free(v[i].value);
+                free(v[i].source);
+        }
+        free(v);
+}
+
+static void env_file_refs_free(KubeletEnvFileRef *f, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(f[i].path);
+                free(f[i].source);
+        }
+        free(f);
+}
+
+static void service_done(Service *s) {
+        exec_commands_free(s->exec, s->n_exec);
+        env_vars_free(s->environment, s->n_environment);
+        env_file_refs_free(s->env_files, s->n_env_files);
+        *s = (Service) { .unit = s->unit };
+}
+
+/* strv_env_replace_consume(): the variable keeps its place, the value and source are replaced. */
+int kubelet_env_set(KubeletEnvVar **env, size_t *n, const char *name, size_t name_len, const char *value,
+                   const char *source) {
+        _cleanup_free_ char *v = strdup(value), *src = strdup(source), *nm = strndup(name, name_len);
+        if (!v || !src || !nm)
+                return -ENOMEM;
+        for (size_t i = 0; i < *n; i++)
+                if (streq((*env)[i].name, nm)) {
+                        free((*env)[i].value);
+                        free((*env)[i].source);
+                        (*env)[i].value = TAKE_PTR(v);
+                        (*env)[i].source = TAKE_PTR(src);
+                        return 0;
+                }
+        KubeletEnvVar *e = realloc(*env, (*n + 1) * sizeof(KubeletEnvVar));
+        if (!e)
+                return -ENOMEM;
+        *env = e;
+        e[(*n)++] = (KubeletEnvVar) { TAKE_PTR(nm), TAKE_PTR(v), TAKE_PTR(src) };
+        return 0;
+}
+
+bool kubelet_env_name_valid(const char *s, size_t n) {
+        if (n == 0 || (s[0] >= '0' && s[0] <= '9'))
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!s[i] || !strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_", s[i]))
+                        return false;
+        return true;
+}
+
+
+/* unit_full_printf(), for the specifiers unit-file.c knows. */
+static int expand_specifiers(const Service *s, const char *source, const char *word, char **ret, char **ret_error) {
+        if (!strchr(word, '%'))
+                return (*ret = strdup(word)) ? 0 : -ENOMEM;
+        int r = unit_install_printf(s->unit, NULL, word, ret);
+        if (r < 0 && r != -ENOMEM)
+                return fail(ret_error, -EOPNOTSUPP, "%s: cannot resolve the specifiers in \"%s\" (remedy knows %%n %%N %%p %%i %%j %%%%)",
+                            source, word);
+        return r;
+}
+
+static int parse_exec(Service *s, const char *source, const char *value, char **ret_error) {
+        const char *p = value;
+        bool semicolon;
+        int r;
+
+        if (!*value) {   /* an empty assignment resets the list */
+                exec_commands_free(s->exec, s->n_exec);
+                s->exec = NULL;
+                s->n_exec = 0;
+                return 0;
+        }
+        do {
+                _cleanup_free_ char *first = NULL, *path = NULL;
+                _cleanup_strv_free_ char **argv = NULL;
+                bool ignore = false, separate_argv0 = false, no_env_expand = false, privileged = false;
+                unsigned bangs = 0;
+
+                semicolon = false;
+                r = kubelet_extract_word(&p, KUBELET_EXTRACT_UNQUOTE | KUBELET_EXTRACT_CUNESCAPE, &first);
+                if (r == -ENOMEM)
+                        return r;
+                if (r <= 0)
+                        return 0;   /* systemd warns and ignores the line */
+
+                const char *f = first;
+                for (;; f++) {
+                        if (*f == '-' && !ignore)
+                                ignore = true;
+                        else if (*f == '@' && !separate_argv0)
+                                separate_argv0 = true;
+                        else if (*f == ':' && !no_env_expand)
+                                no_env_expand = true;
+                        else if (*f == '+' && !privileged && bangs == 0)
+                                privileged = true;
+                        else if (*f == '!' && !privileged && bangs < 2)
+                                bangs++;
+                        else
+                                break;
+                }
+                r = expand_specifiers(s, source, f, &path, ret_error);
+                if (r < 0)
+                        return r == -ENOMEM || !ignore ? r : 0;
+                if (!*path)
+                        return ignore ? 0 : fail(ret_error, -ENOEXEC, "%s: Empty path in command line", source);
+                if (!separate_argv0 && strv_extend(&argv, path) < 0)
+                        return -ENOMEM;
+
+                while (*p) {
+                        _cleanup_free_ char *word = NULL, *resolved = NULL;
+                        /* A lone ';' separates commands; "\;" is a literal one. */
+                        if (p[0] == ';' && (!p[1] || strchr(WHITESPACE, p[1]))) {
+                                p += 1 + strspn(p + 1, WHITESPACE);
+                                semicolon = true;
+                                break;
+                        }
+                        if (p[0] == '\\' && p[1] == ';' && (!p[2] || strchr(WHITESPACE, p[2]))) {
+                                p += 2 + strspn(p + 2, WHITESPACE);
+                                if (strv_extend(&argv, ";") < 0)
+                                        return -ENOMEM;
+                                continue;
+                        }
+                        r = kubelet_extract_word(&p, KUBELET_EXTRACT_UNQUOTE | KUBELET_EXTRACT_CUNESCAPE, &word);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r < 0)
+                                return ignore ? 0 : fail(ret_error, -ENOEXEC, "%s: Unbalanced quoting in ExecStart=", source);
+                        if (r == 0)
+                                break;
+                        r = expand_specifiers(s, source, word, &resolved, ret_error);
+                        if (r < 0)
+                                return r == -ENOMEM || !ignore ? r : 0;
+                        if (strv_consume(&argv, TAKE_PTR(resolved)) < 0)
+                                return -ENOMEM;
+                }
+                if (!argv)
+                        return ignore ? 0 : fail(ret_error, -ENOEXEC, "%s: Empty executable name or zeroeth argument", source);
+
+                ExecCommand *e = realloc(s->exec, (s->n_exec + 1) * sizeof(ExecCommand));
+                if (!e)
+                        return -ENOMEM;
+                s->exec = e;
+                e[s->n_exec] = (ExecCommand) { .path = TAKE_PTR(path), .argv = TAKE_PTR(argv), .source = strdup(source),
+                                               .no_env_expand = no_env_expand };
+                if (!e[s->n_exec++].source)
+                        return -ENOMEM;
+        } while (semicolon);
+        return 0;
+}
+
+static int parse_environment(Service *s, const char *source, const char *value, char **ret_error) {
+        int r;
+
+        if (!*value) {
+                env_vars_free(s->environment, s->n_environment);
+                s->environment = NULL;
+                s->n_environment = 0;
+                return 0;
+        }
+        for (const char *p = value;;) {
+                _cleanup_free_ char *raw = NULL, *word = NULL;
+                r = kubelet_extract_word(&p, KUBELET_EXTRACT_UNQUOTE | KUBELET_EXTRACT_CUNESCAPE, &raw);
+                if (r <= 0)
+                        return r == -ENOMEM ? r : 0;   /* a syntax error drops the rest, with a warning */
+                r = expand_specifiers(s, source, raw, &word, ret_error);
+                if (r < 0)
+                        return r;
+                const char *eq = strchr(word, '=');
+                if (!eq || !kubelet_env_name_valid(word, eq - word))
+                        continue;   /* "Invalid environment assignment, ignoring" */
+                r = kubelet_env_set(&s->environment, &s->n_environment, word, eq - word, eq + 1, source);
+                if (r < 0)
+                        return r;
+        }
+}
+
+static int parse_env_file_setting(Service *s, const char *source, const char *value, char **ret_error) {
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (!*value) {
+                env_file_refs_free(s->env_files, s->n_env_files);
+                s->env_files = NULL;
+                s->n_env_files = 0;
+                return 0;
+        }
+        /* The whole value is one path: no quoting, no splitting. */
+        r = expand_specifiers(s, source, value, &path, ret_error);
+        if (r < 0)
+                return r;
+        bool optional = path[0] == '-';
+        if (path[optional] != '/')
+                return 0;   /* "Path is not absolute, ignoring" */
+        KubeletEnvFileRef *f = realloc(s->env_files, (s->n_env_files + 1) * sizeof(KubeletEnvFileRef));
+        if (!f)
+                return -ENOMEM;
+        s->env_files = f;
+        f[s->n_env_files] = (KubeletEnvFileRef) { .path = strdup(path + optional), .optional = optional, .source = strdup(source) };
+        if (!f[s->n_env_files].path || !f[s->n_env_files].source) {
+                free(f[s->n_env_files].path);
+                free(f[s->n_env_files].source);
+                return -ENOMEM;
+        }
+        s->n_env_files++;
+        return 0;
+}
+
+static char *strip(char *s) {
+        s += strspn(s, WHITESPACE);
+        size_t n = strlen(s);
+        while (n > 0 && strchr(WHITESPACE, s[n - 1]))
+                s[--n] = 0;
+        return s;
+}
+
+static int service_line(Service *s, const char *file, unsigned line, char *l, bool *in_service, char **ret_error) {
+        _cleanup_free_ char *source = NULL;
+
+        l = strip(l);
+        if (!*l)
+                return 0;
+        if (*l == '[') {
+                if (l[strlen(l) - 1] != ']')
+                        return fail(ret_error, -EBADMSG, "%s:%u: Invalid section header '%s'", file, line, l);
+                *in_service = streq(l, "[Service]");
+                return 0;
+        }
+        char *eq = strchr(l, '=');
+        if (!*in_service || !eq)
+                return 0;
+        *eq = 0;
+        const char *key = strip(l), *value = strip(eq + 1);
+        if (asprintf(&source, "%s:%u", file, line) < 0)
+                return -ENOMEM;
+        if (streq(key, "ExecStart"))
+                return parse_exec(s, source, value, ret_error);
+        if (streq(key, "Environment"))
+                return parse_environment(s, source, value, ret_error);
+        if (streq(key, "EnvironmentFile"))
+                return parse_env_file_setting(s, source, value, ret_error);
+        if (streq(key, "Type"))
+                s->oneshot = streq(value, "oneshot");
+        return 0;
+}
+
+/*
+ * The logical lines of a unit file as systemd's config_parse() joins them, each with the line it
+ * starts on. The same loop as unit_install_parse() in unit-file.c, which keeps it to itself.
+ */
+static int service_parse(Service *s, const char *file, const char *data, char **ret_error) {
+        _cleanup_free_ char *continuation = NULL;
+        bool in_service = false;
+        unsigned line = 0, first_line = 0;
+        int r;
+
+        if (startswith(data, "\xef\xbb\xbf"))
+                data += 3;
+        for (const char *p = data; *p;) {
+                size_t n = strcspn(p, "\r\n");
+                _cleanup_free_ char *buf = strndup(p, n);
+                if (!buf)
+                        return -ENOMEM;
+                p += n;
+                p += (*p == '\r' && p[1] == '\n') ? 2 : *p ? 1 : 0;
+                line++;
+
+                const char *lead = buf + strspn(buf, WHITESPACE);
+                if (*lead == '#' || *lead == ';')
+                        continue;   /* comments go even inside a continuation */
+                if (continuation) {
+                        char *joined;
+                        if (asprintf(&joined, "%s%s", continuation, buf) < 0)
+                                return -ENOMEM;
+                        free(continuation);
+                        continuation = joined;
+                } else
+                        first_line = line;
+                char *l = continuation ?: buf;
+
+                size_t len = strlen(l), k = 0;
+                while (k < len && l[len - 1 - k] == '\\')
+                        k++;
+                if (k % 2 == 1) {   /* an odd run of trailing backslashes continues the line */
+                        l[len - 1] = ' ';
+                        if (!continuation)
+                                continuation = TAKE_PTR(buf);
+                        continue;
+                }
+                r = service_line(s, file, first_line, l, &in_service, ret_error);
+                if (r < 0)
+                        return r;
+                free(continuation);
+                continuation = NULL;
+        }
+        return continuation ? service_line(s, file, first_line, continuation, &in_service, ret_error) : 0;
+}
+
+/* ---- which files: the fragment, then the drop-ins (src/shared/dropin.c) ---- */
+
+static int add_dropin_dirs(char ***dirs, const char *search_dir, const char *name) {
+        _cleanup_free_ char *template = NULL, *prefix = NULL, *instance = NULL;
+        char *d;
+
+        if (asprintf(&d, "%s/%s.d", search_dir, name) < 0 || strv_consume(dirs, d) < 0)
+                return -ENOMEM;
+        if (unit_name_template(name, &template) >= 0 && add_dropin_dirs(dirs, search_dir, template) < 0)
+                return -ENOMEM;
+        /* "foo-bar-baz.service" also reads "foo-bar-.service.d" and "foo-.service.d". */
+        if (unit_name_split(name, &prefix, &instance) < 0)
+                return -ENOMEM;
+        size_t n = strlen(prefix);
+        if (n > 0 && prefix[n - 1] == '-')
+                prefix[--n] = 0;
+        char *dash = strrchr(prefix, '-');
+        if (!dash || dash == prefix)
+                return 0;
+        dash[1] = 0;
+        _cleanup_free_ char *shorter = NULL;
+        if (asprintf(&shorter, "%s%s%s%s", prefix, *instance ? "@" : "", instance, unit_suffix(name)) < 0)
+                return -ENOMEM;
+        return add_dropin_dirs(dirs, search_dir, shorter);
+}
+
+static int find_unit_files(const UnitFS *fs, const char *name, char ***ret, char **ret_error) {
+        _cleanup_(unit_file_freep) UnitFile *u = NULL;
+        _cleanup_strv_free_ char **dirs = NULL, **files = NULL, **seen = NULL;
+        int r;
+
+        r = unit_file_find(fs, name, &u, ret_error);
+        if (r < 0)
+                return r;
+        if (u->masked)
+                return fail(ret_error, -ERFKILL, "Unit %s is masked (%s)", u->name, u->path);
+        if (strv_extend(&files, u->path) < 0)
+                return -ENOMEM;
+
+        const char *names[] = { u->name, streq(u->name, name) ? NULL : name, NULL };
+        for (size_t k = 0; names[k]; k++)
+                for (const char * const *d = unit_search_path; *d; d++)
+                        if (add_dropin_dirs(&dirs, *d, names[k]) < 0)
+                                return -ENOMEM;
+        /* The type-level "service.d" comes last: the most generic, overridden by the others. */
+        for (const char * const *d = unit_search_path; *d; d++) {
+                char *dir;
+                if (asprintf(&dir, "%s/%s.d", *d, unit_suffix(u->name) + 1) < 0 || strv_consume(&dirs, dir) < 0)
+                        return -ENOMEM;
+        }
+
+        /* conf_files_list_strv(): by file name, the first directory holding a name wins. */
+        STRV_FOREACH(d, dirs) {
+                _cleanup_strv_free_ char **found = NULL;
+                _cleanup_free_ char *pattern = NULL;
+                if (asprintf(&pattern, "%s/*.conf", *d) < 0)
+                        return -ENOMEM;
+                r = fs->glob(fs->userdata, pattern, &found);
+                if (r < 0 && r != -ENOENT && r != -ENOTDIR)
+                        return r;
+                STRV_FOREACH(f, found) {
+                        if (strv_contains(seen, unit_path_base(*f)))
+                                continue;
+                        if (strv_extend(&seen, unit_path_base(*f)) < 0 || strv_extend(&files, *f) < 0)
+                                return -ENOMEM;
+                }
+        }
+        for (size_t a = 1; files[a]; a++)   /* the fragment stays first */
+                for (size_t b = a + 1; files[b]; b++)
+                        if (strcmp(unit_path_base(files[b]), unit_path_base(files[a])) < 0) {
+                                char *t = files[a];
+                                files[a] = files[b];
+                                files[b] = t;
+                        }
+        *ret = TAKE_PTR(files);
+        return 0;
+}
+
+/* ---- exported ---- */
+
+void kubelet_cmdline_done(KubeletCommandLine *c) {
+        strv_free(c->unit_files);
+        free(c->exec_source);
+        free(c->executable);
+        strv_free(c->argv);
+        for (size_t i = 0; i < c->n_args; i++) {
+                free(c->args[i].word);
+                free(c->args[i].flag);
+                free(c->args[i].value);
+                free(c->args[i].source);
+                free(c->args[i].variable);
+        }
+        free(c->args);
+        env_vars_free(c->env, c->n_env);
+        strv_free(c->env_files_missing);
+        strv_free(c->unset_variables);
+        free(c->config_path);
+        free(c->config_dir);
+        free(c->kubeconfig_path);
+        *c = (KubeletCommandLine) {};
+}
+
+const KubeletArg *kubelet_cmdline_find(const KubeletCommandLine *c, const char *flag) {
+        for (size_t i = c->n_args; i > 0; i--)
+                if (streq_ptr(c->args[i - 1].flag, flag))
+                        return &c->args[i - 1];
+        return NULL;
+}
+
+int kubelet_cmdline_resolve(const UnitFS *fs, const char *unit, const KubeletFlagSet *known, KubeletCommandLine *ret,
+                            char **ret_error) {
+        _cleanup_(kubelet_cmdline_done) KubeletCommandLine c = {};
+        _cleanup_(service_done) Service s = { .unit = unit };
+        _cleanup_free_ char *mangled = NULL;
+        int r;
+
+        r = unit_name_mangle(unit, &mangled);
+        if (r < 0)
+                return r == -EINVAL ? fail(ret_error, r, "\"%s\" is not a valid unit name", unit) : r;
+        s.unit = mangled;
+        r = find_unit_files(fs, mangled, &c.unit_files, ret_error);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(f, c.unit_files) {
+                const NodeFile *nf;
+                r = fs->read(fs->userdata, *f, true, &nf);
+                if (r < 0)
+                        return r;
+                /* A drop-in linked to /dev/null (or gone since the listing) sets nothing. */
+                if (nf->kind != FILE_REGULAR || !nf->data)
+                        continue;
+                r = service_parse(&s, *f, nf->data, ret_error);
+                if (r < 0)
+                        return r;
+        }
+
+        if (s.n_exec == 0)
+                return fail(ret_error, -ENOEXEC, "%s: Service has no ExecStart= setting (or only an empty one). Refusing.",
+                            c.unit_files[0]);
+        if (s.n_exec > 1)
+                return fail(ret_error, -ENOEXEC,
+                            "%s: Service has more than one ExecStart= setting (also %s), which is only allowed for Type=oneshot services%s",
+                            s.exec[s.n_exec - 1].source, s.exec[0].source,
+                            s.oneshot ? "; remedy does not pick one" : ". Refusing. Reset it with an empty ExecStart= first");
+
+        const ExecCommand *e = &s.exec[0];
+        if (!(c.exec_source = strdup(e->source)) || !(c.executable = strdup(e->path)))
+                return -ENOMEM;
+
+        r = kubelet_exec_environment(fs, s.environment, s.n_environment, s.env_files, s.n_env_files, &c, ret_error);
+        if (r < 0)
+                return r;
+        r = kubelet_exec_argv(e->argv, e->source, e->no_env_expand, known, &c);
+        if (r < 0)
+                return r;
+        *ret = c;
+        c = (KubeletCommandLine) {};
+        return 0;
+}

@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kubelet's configuration as cmd/kubelet/app/server.go builds it: the --config file, then
+ * every *.conf below --config-dir (filepath.WalkDir: recursively, each directory in lexical
+ * order) applied with jsonpatch.MergePatch (RFC 7386: mappings merged key by key, anything else
+ * replaced whole, null removes), then the command line parsed again over the result
+ * (kubeletConfigFlagPrecedence()), so that a flag beats both files.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "remedy/kubelet-cmdline.h"
+#include "remedy/strv.h"
+#include "remedy/yaml-node.h"
+#include "unit-install.h"
+
+/* Flags registered by options.AddKubeletConfigFlags() on a config field, with the field's JSON
+ * path in kubelet.config.k8s.io/v1beta1. Not all of them: the ones a node repair looks at. */
+static const struct {
+        const char *flag, *key;
+} flag_keys[] = {
+        { "address", "address" },
+        { "anonymous-auth", "authentication.anonymous.enabled" },
+        { "authentication-token-webhook", "authentication.webhook.enabled" },
+        { "authorization-mode", "authorization.mode" },
+        { "cgroup-driver", "cgroupDriver" },
+        { "cgroup-root", "cgroupRoot" },
+        { "cgroups-per-qos", "cgroupsPerQOS" },
+        { "client-ca-file", "authentication.x509.clientCAFile" },
+        { "cluster-dns", "clusterDNS" },
+        { "cluster-domain", "clusterDomain" },
+        { "container-log-max-files", "containerLogMaxFiles" },
+        { "container-log-max-size", "containerLogMaxSize" },
+        { "container-runtime-endpoint", "containerRuntimeEndpoint" },
+        { "cpu-manager-policy", "cpuManagerPolicy" },
+        { "enforce-node-allocatable", "enforceNodeAllocatable" },
+        { "eviction-hard", "evictionHard" },
+        { "fail-swap-on", "failSwapOn" },
+        { "hairpin-mode", "hairpinMode" },
+        { "healthz-port", "healthzPort" },
+        { "image-gc-high-threshold", "imageGCHighThresholdPercent" },
+        { "image-gc-low-threshold", "imageGCLowThresholdPercent" },
+        { "image-service-endpoint", "imageServiceEndpoint" },
+        { "kube-reserved", "kubeReserved" },
+        { "kubelet-cgroups", "kubeletCgroups" },
+        { "max-pods", "maxPods" },
+        { "pod-cidr", "podCIDR" },
+        { "pod-manifest-path", "staticPodPath" },
+        { "port", "port" },
+        { "protect-kernel-defaults", "protectKernelDefaults" },
+        { "provider-id", "providerID" },
+        { "read-only-port", "readOnlyPort" },
+        { "register-node", "registerNode" },
+        { "resolv-conf", "resolvConf" },
+        { "rotate-certificates", "rotateCertificates" },
+        { "rotate-server-certificates", "serverTLSBootstrap" },
+        { "runtime-request-timeout", "runtimeRequestTimeout" },
+        { "serialize-image-pulls", "serializeImagePulls" },
+        { "system-cgroups", "systemCgroups" },
+        { "system-reserved", "systemReserved" },
+        { "tls-cert-file", "tlsCertFile" },
+        { "tls-private-key-file", "tlsPrivateKeyFile" },
+        { "v", "logging.verbosity" },
+        { "volume-plugin-dir", "volumePluginDir" },
+};
+
+const char *kubelet_flag_config_key(const char *flag) {
+        for (size_t i = 0; i < ELEMENTSOF(flag_keys); i++)
+                if (streq(flag_keys[i].flag, flag))
+                        return flag_keys[i].key;
+        return NULL;
+}
+
+void kubelet_setting_done(KubeletSetting *s) {
+        free(s->value);
+        free(s->source);
+        free(s->flag);
+        strv_free(s->overridden);
+        *s = (KubeletSetting) {};
+}
+
+/* The drop-ins below dir, in WalkDir's order: entries sorted by name, directories entered where
+ * they sort. Hidden names count too. */
+static int walk(const UnitFS *fs, const char *dir, unsigned depth, char ***files, char **ret_error) {
+        _cleanup_strv_free_ char **names = NULL;
+        int r;
+
+        if (depth > 16)
+                return fail(ret_error, -ELOOP, "%s: drop-in directories nested too deep", dir);
+        for (const char *pattern = "*";; pattern = ".*") {
+                _cleanup_strv_free_ char **found = NULL;
+                _cleanup_free_ char *glob = NULL;
+                if (asprintf(&glob, "%s/%s", streq(dir, "/") ? "" : dir, pattern) < 0)
+                        return -ENOMEM;
+                r = fs->glob(fs->userdata, glob, &found);
+                if (r < 0)
+                        return r;
+                STRV_FOREACH(f, found)
+                        if (strv_extend_unique(&names, *f) < 0)
+                                return -ENOMEM;
+                if (streq(pattern, ".*"))
+                        break;
+        }
+        strv_sort(names);
+        STRV_FOREACH(p, names) {
+                const NodeFile *nf;
+                r = fs->read(fs->userdata, *p, false, &nf);
+                if (r < 0)
+                        return r;
+                if (nf->kind == FILE_DIRECTORY)
+                        r = walk(fs, *p, depth + 1, files, ret_error);
+                else if (endswith(*p, ".conf"))
+                        r = strv_extend(files, *p);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int load(const UnitFS *fs, const char *path, bool dropin, YamlDocument **ret, char **ret_error) {
+        const NodeFile *nf;
+        int r = fs->read(fs->userdata, path, true, &nf);
+        if (r < 0)
+                return r;
+        if (nf->kind == FILE_ABSENT)
+                return fail(ret_error, -ENOENT, "%s: does not exist: the kubelet fails to start", path);
+        if (nf->kind != FILE_REGULAR)
+                return fail(ret_error, -EISDIR, "%s: is not a regular file: the kubelet fails to start", path);
+        if (nf->size == 0 && !dropin)
+                return fail(ret_error, -EBADMSG, "%s: is empty: the kubelet fails to start", path);
+        r = yaml_document_parse(path, nf->data, nf->size, ret, ret_error);
+        if (r < 0)
+                return r;
+        const YamlNode *root = (*ret)->root;
+        if (root && root->type != YAML_NODE_MAPPING)
+                return fail(ret_error, -EBADMSG, "%s:%u: not a KubeletConfiguration (a mapping)", path, root->mark.line);
+        /* The strict decoder needs the type: a drop-in without it stops the kubelet. */
+        if (dropin && (!yaml_node_get(root, "apiVersion") || !yaml_node_get(root, "kind")))
+                return fail(ret_error, -EBADMSG, "%s: a drop-in needs apiVersion and kind: the kubelet fails to start", path);
+        return 0;
+}
+
+static int record(KubeletSetting *s, const YamlNode *value, const char *path, unsigned line) {
+        char *source;
+        if (asprintf(&source, "%s:%u", path, line) < 0)
+                return -ENOMEM;
+        if (s->source && strv_consume(&s->overridden, TAKE_PTR(s->source)) < 0) {
+                free(source);
+                return -ENOMEM;
+        }
+        free(s->source);
+        free(s->value);
+        s->source = source;
+        s->set = value != NULL;
+        s->value = NULL;
+        if (value && value->type == YAML_NODE_SCALAR && !(s->value = strdup(value->scalar)))
+                return -ENOMEM;
+        return 0;
+}
+
+/* One file's say on the dotted path, as a merge patch has it. */
+static int apply(KubeletSetting *s, const YamlDocument *doc, char * const *path) {
+        const YamlNode *node = doc->root;
+        for (size_t i = 0; node && path[i]; i++) {
+                const YamlNode *key = yaml_node_get_key(node, path[i]), *child = yaml_node_get(node, path[i]);
+                if (!key)
+                        return 0;   /* untouched */
+                if (yaml_node_is_null(child))
+                        return record(s, NULL, doc->file, key->mark.line);   /* removed: the default again */
+                if (!path[i + 1])
+                        return record(s, child, doc->file, key->mark.line);
+                if (child->type != YAML_NODE_MAPPING)
+                        return record(s, NULL, doc->file, key->mark.line);   /* the parent replaced whole */
+                node = child;
+        }
+        return 0;
+}
+
+int kubelet_config_effective_value(const UnitFS *fs, const char *config_path, const char *config_dir,
+                                   const char *key, KubeletSetting *ret, char **ret_error) {
+        _cleanup_(kubelet_setting_done) KubeletSetting s = {};
+        _cleanup_strv_free_ char **path = NULL, **files = NULL;
+        _cleanup_free_ char *main_abs = NULL, *dir_abs = NULL;
+        int r;
+
+        for (const char *p = key; *p;) {
+                size_t n = strcspn(p, ".");
+                if (n == 0 || strv_consume(&path, strndup(p, n)) < 0)
+                        return n == 0 ? -EINVAL : -ENOMEM;
+                p += n + (p[n] == '.');
+        }
+        if (!path)
+                return -EINVAL;
+
+        /* A relative path is taken from the kubelet's working directory: "/" under systemd. */
+        if (config_path && asprintf(&main_abs, "%s%s", config_path[0] == '/' ? "" : "/", config_path) < 0)
+                return -ENOMEM;
+        if (main_abs && strv_extend(&files, main_abs) < 0)
+                return -ENOMEM;
+        if (config_dir && asprintf(&dir_abs, "%s%s", config_dir[0] == '/' ? "" : "/", config_dir) < 0)
+                return -ENOMEM;
+        if (dir_abs) {
+                const NodeFile *nf;
+                r = fs->read(fs->userdata, dir_abs, true, &nf);
+                if (r < 0)
+                        return r;
+                if (nf->kind != FILE_DIRECTORY)
+                        return fail(ret_error, -ENOENT, "--config-dir %s: %s: the kubelet fails to start", dir_abs,
+                                    nf->kind == FILE_ABSENT ? "does not exist" : "is not a directory");
+                r = walk(fs, nf->path, 0, &files, ret_error);
+                if (r < 0)
+                        return r;
+        }
+
+        /* The main file first, then the drop-ins over it. */
+        for (size_t i = 0; files && files[i]; i++) {
+                _cleanup_(yaml_document_freep) YamlDocument *doc = NULL;
+                r = load(fs, files[i], !(main_abs && i == 0), &doc, ret_error);
+                if (r < 0)
+                        return r;
+                r = apply(&s, doc, path);
+                if (r < 0)
+                        return r;
+        }
+        *ret = s;
+        s = (KubeletSetting) {};
+        return 0;
+}
+
+int kubelet_cmdline_setting(const KubeletCommandLine *c, const UnitFS *fs, const char *key, KubeletSetting *ret,
+                            char **ret_error) {
+        _cleanup_(kubelet_setting_done) KubeletSetting s = {};
+        int r;
+
+        r = kubelet_config_effective_value(fs, c->config_path, c->config_dir, key, &s, ret_error);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < c->n_args; i++) {
+                const KubeletArg *a = &c->args[i];
+                /* A flag the kubelet refuses stops it before any of this matters. */
+                if (!a->flag || a->accepted == 0 || !streq_ptr(kubelet_flag_config_key(a->flag), key))
+                        continue;
+                if (s.source && strv_consume(&s.overridden, TAKE_PTR(s.source)) < 0)
+                        return -ENOMEM;
+                free(s.value);
+                free(s.flag);
+                s.set = true;
+                /* a boolean flag without a value means true */
+                s.value = strdup(a->value ?: "true");
+                s.source = strdup(a->source);
+                s.flag = strdup(a->flag);
+                if (!s.value || !s.source || !s.flag)
+                        return -ENOMEM;
+        }
+        *ret = s;
+        s = (KubeletSetting) {};
+        return 0;
+}
