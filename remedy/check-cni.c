@@ -137,4 +137,5 @@ const CheckType check_cni_plugins = {
         .parse = cni_args_parse,
         .run = cni_check_run,
         .free_args = cni_args_free,
+        .state = true,
 };

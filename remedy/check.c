@@ -107,6 +107,7 @@ static const CheckType check_file = {
         .parse = file_check_parse,
         .run = file_check_run,
         .free_args = file_check_free,
+        .state = true,
 };
 
 const CheckType * const check_types[] = {
@@ -115,6 +116,8 @@ const CheckType * const check_types[] = {
         &check_journal,
         &check_swap,
         &check_cni_plugins,
+        &check_containerd_config,
+        &check_kubelet_config,
         NULL,
 };
 

@@ -102,4 +102,5 @@ const CheckType check_swap = {
         .parse = swap_args_parse,
         .run = swap_check_run,
         .free_args = swap_args_free,
+        .state = true,
 };

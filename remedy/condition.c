@@ -333,7 +333,8 @@ static const ConditionType condition_yaml = {
 static const ConditionType * const condition_types[] = {
         &condition_exists, &condition_absent, &condition_not, &condition_any, &condition_all, &condition_toml,
         &condition_yaml, &condition_unit, &condition_param,
-        &condition_changed, &condition_journal, &condition_client_certificate, &condition_swap, NULL,
+        &condition_changed, &condition_journal, &condition_client_certificate, &condition_swap,
+        &condition_containerd_config, &condition_kubelet_config, NULL,
 };
 
 int condition_parse(ParseContext *pc, const YamlNode *node, Condition **ret) {

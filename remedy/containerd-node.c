@@ -2,6 +2,7 @@
 #include "remedy/containerd-node.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,11 +24,10 @@ int containerd_binary(const char **ret) {
 }
 
 static int main_file_exists(Root *root, const char *path) {
-        _cleanup_free_ char *canonical = NULL;
-        int r = root_canonicalize(root, path, true, &canonical);
-        if (r == -ENOENT)
+        _cleanup_close_ int fd = root_open_file(root, path, O_RDONLY | O_CLOEXEC, 0);
+        if (fd == -ENOENT)
                 return 0;
-        return r < 0 ? r : 1;
+        return fd < 0 ? fd : 1;
 }
 
 int containerd_node_config(Root *root, bool offline, const char *path, ContainerdConfig *ret, char **ret_error) {

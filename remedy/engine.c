@@ -395,7 +395,7 @@ static int rollback_run(Run *r, BackupStore *store, size_t upto_job, size_t upto
         return result;
 }
 
-static int verify_run(Run *r) {
+static int verify_run(Run *r, bool state_only) {
         _cleanup_(context_freep) Context *fresh = NULL;
         int k, failed = 0;
 
@@ -409,6 +409,12 @@ static int verify_run(Run *r) {
                 fresh->values = job->values;
                 for (size_t i = 0; i < job->playbook->n_checks; i++) {
                         CheckResult *cr = &job->checks[i];
+                        if (state_only && !cr->check->type->state) {
+                                cr->passed = -1;
+                                if (!(cr->evidence = strdup("nothing changed")))
+                                        return -ENOMEM;
+                                continue;
+                        }
                         k = cr->check->type->run(fresh, cr->check->args, &cr->evidence);
                         if (k == -EOPNOTSUPP && cr->evidence) {
                                 cr->passed = -1;   /* not run here (offline): neither claimed nor failed */
@@ -427,6 +433,21 @@ static int verify_run(Run *r) {
                 }
         }
         return failed;
+}
+
+int engine_verify_unchanged(Run *r) {
+        r->outcome = RUN_NOTHING_TO_DO;
+        int k = verify_run(r, true);
+        if (k < 0) {
+                set_error(&r->error, "verification could not run: %s", strerror(-k));
+                return 1;
+        }
+        if (k > 0) {
+                set_error(&r->error, "the node is not as the playbook wants it, and its steps have nothing to change "
+                          "(see the failed checks)");
+                return 1;
+        }
+        return 0;
 }
 
 /*
@@ -505,10 +526,8 @@ int engine_apply(Run *r, const ApplyOptions *o) {
                 return k;
         unsigned changes;
         run_count(r, &changes, NULL, NULL, NULL);
-        if (changes == 0) {
-                r->outcome = RUN_NOTHING_TO_DO;
-                return 0;
-        }
+        if (changes == 0)
+                return engine_verify_unchanged(r);
 
         if (!r->offline) {
                 /* Journal checks look only at what is logged from here on. Without a cursor (an
@@ -563,7 +582,7 @@ int engine_apply(Run *r, const ApplyOptions *o) {
                 return fail_and_roll_back(r, o->store, r->n_jobs, 0);
         }
 
-        k = verify_run(r);
+        k = verify_run(r, false);
         if (k < 0) {
                 set_error(&r->error, "verification could not run: %s", strerror(-k));
                 k = 1;

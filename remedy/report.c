@@ -154,7 +154,11 @@ void report_run(const Run *r, const char *command, bool dry_run, FILE *out) {
         else
                 switch (r->outcome) {
                 case RUN_NOTHING_TO_DO:
-                        fprintf(out, "Nothing to do: %u ok, %u skipped.\n", n_ok, n_skip);
+                        if (r->error)
+                                fprintf(out, "%sNot fixed%s: %s. Nothing was changed: %u ok, %u skipped.\n", ansi_red(),
+                                        ansi_reset(), r->error, n_ok, n_skip);
+                        else
+                                fprintf(out, "Nothing to do: %u ok, %u skipped.\n", n_ok, n_skip);
                         break;
                 case RUN_APPLIED:
                         if (r->error)

@@ -41,7 +41,7 @@ int verb_apply(int argc, char **argv) {
         run_count(run, &changes, NULL, NULL, NULL);
         if (changes == 0 && !store_exists(root)) {
                 /* Nothing to change and no earlier transaction to worry about: no store needed. */
-                run->outcome = RUN_NOTHING_TO_DO;
+                r = engine_verify_unchanged(run);
                 goto report;
         }
 

@@ -153,6 +153,8 @@ extern const ConditionType condition_changed;
 extern const ConditionType condition_journal; /* condition-journal.c */
 extern const ConditionType condition_client_certificate; /* condition-certificate.c */
 extern const ConditionType condition_swap;   /* condition-swap.c */
+extern const ConditionType condition_containerd_config; /* condition-effective.c */
+extern const ConditionType condition_kubelet_config;
 
 struct CheckType {
         const char *key;
@@ -162,6 +164,10 @@ struct CheckType {
          * reported as not run, neither passed nor failed. */
         int (*run)(Context *c, const void *args, char **ret_evidence);
         void (*free_args)(void *args);
+        /* It judges the node's configuration rather than the effect of a change (a unit's stability,
+         * new journal lines): it also runs when a playbook has nothing to change, so that "nothing
+         * to do" is not claimed for a node that is still not as the playbook wants it. */
+        bool state;
 };
 
 const CheckType *check_type_find(const char *key);
@@ -171,3 +177,5 @@ extern const CheckType check_unit;      /* check-unit.c */
 extern const CheckType check_journal;   /* check-journal.c */
 extern const CheckType check_swap;      /* condition-swap.c */
 extern const CheckType check_cni_plugins; /* check-cni.c */
+extern const CheckType check_containerd_config; /* condition-effective.c */
+extern const CheckType check_kubelet_config;

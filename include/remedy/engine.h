@@ -93,6 +93,13 @@ typedef struct ApplyOptions {
  */
 int engine_apply(Run *r, const ApplyOptions *o);
 
+/*
+ * For a plan with nothing to change: runs the checks that judge the node's configuration
+ * (CheckType.state). 1 when one fails (r->error says so; outcome RUN_NOTHING_TO_DO), else 0.
+ * engine_apply() does this itself.
+ */
+int engine_verify_unchanged(Run *r);
+
 /* Checks that the node still has op->before (content, kind) right before applying: -ESTALE if
  * something else changed it since planning. */
 int file_op_check_before(Root *root, const FileOp *op);

@@ -79,7 +79,10 @@ sed -i 's/^cgroupDriver: cgroupfs/cgroupDriver: systemd/' "$node/var/lib/kubelet
 diag "$node"
 is "$RC" 1 "cgroup driver mismatch: exit 1"
 is "$FOUND" "cgroup-driver-systemd" "found, and only it"
-contains "$OUT" "evidence: the node's files match" "the evidence says the files showed it"
+contains "$OUT" "evidence: the kubelet's effective cgroupDriver is systemd, set by /var/lib/kubelet/config.yaml:" \
+        "the evidence names the kubelet's setting and where it is"
+contains "$OUT" "evidence: containerd's effective SystemdCgroup is false: set by /etc/containerd/config.toml" \
+        "and containerd's"
 contains "$OUT" "fix:     remedy --root=$node apply cgroup-driver-systemd" "and gives the command that fixes it"
 contains "$OUT" "advice: drain the node first" "with the playbook's advice"
 run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store" apply cgroup-driver-systemd

@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The configuration the daemons load, not one file of it. cgroup-driver-systemd edits
+# config.toml and config.yaml; an import of containerd's, or a kubelet --config-dir drop-in,
+# that overrides what it sets makes verify fail, naming the overriding file, and the change is
+# rolled back rather than reported as a success. diagnose judges the same way.
+. "$(dirname "$0")/lib.sh"
+
+fresh_node() {   # the sample node with the kubelet on systemd and containerd's runc not
+        node=$(new_node broken-node)
+        sed -i 's|^/swap.img|#/swap.img|' "$node/etc/fstab"
+        sed -i 's/^cgroupDriver: cgroupfs/cgroupDriver: systemd/' "$node/var/lib/kubelet/config.yaml"
+}
+
+# containerd 1.x: an import that names any CRI setting replaces the whole CRI table of
+# config.toml, SystemdCgroup included (containerd's mergeConfig).
+fresh_node
+sed -i 's|^imports = \[\]|imports = ["/etc/containerd/conf.d/*.toml"]|' "$node/etc/containerd/config.toml"
+mkdir -p "$node/etc/containerd/conf.d"
+cat >"$node/etc/containerd/conf.d/50-registry-mirror.toml" <<'TOML'
+version = 2
+[plugins."io.containerd.grpc.v1.cri".registry]
+  config_path = "/etc/containerd/certs.d"
+TOML
+found() {   # the cgroup-driver finding, if any (the sample node's certificate is expired too)
+        run --root="$node" --playbooks="$PLAYBOOKS" --json diagnose
+        jq -r '[.findings[].playbook | select(. == "cgroup-driver-systemd")] | join(" ")' <<<"$OUT"
+}
+is "$(found)" cgroup-driver-systemd "diagnose: the mismatch is found"
+before=$(snapshot "$node")
+run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store" apply cgroup-driver-systemd
+is "$RC" 1 "apply: verify fails, exit 1"
+contains "$OUT" "FAILED  verify containerd-config: containerd's effective SystemdCgroup is false: nothing sets it (containerd's default); containerd 1.x lets an import's CRI settings replace the main file's: /etc/containerd/conf.d/50-registry-mirror.toml" \
+        "naming the import that overrides config.toml"
+contains "$OUT" "rolled back" "the change is rolled back"
+is "$(snapshot "$node")" "$before" "every file as it was"
+
+# The same import with SystemdCgroup in it too: containerd loads true, and the fix holds.
+cat >>"$node/etc/containerd/conf.d/50-registry-mirror.toml" <<'TOML'
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+  runtime_type = "io.containerd.runc.v2"
+  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+    SystemdCgroup = true
+TOML
+is "$(found)" "" "an import that sets SystemdCgroup = true: no mismatch"
+
+# The kubelet: a --config-dir drop-in (kubelet 1.30+) puts cgroupDriver back to cgroupfs.
+fresh_node
+sed -i 's|--improve-speed"|--config-dir=/etc/kubernetes/kubelet.conf.d"|' "$node/var/lib/kubelet/kubeadm-flags.env"
+mkdir -p "$node/etc/kubernetes/kubelet.conf.d"
+printf 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: cgroupfs\n' \
+        >"$node/etc/kubernetes/kubelet.conf.d/90-vendor.conf"
+is "$(found)" "" "the drop-in makes the kubelet cgroupfs, like containerd: no mismatch, though config.yaml says systemd"
+sed -i 's/SystemdCgroup = false/SystemdCgroup = true/' "$node/etc/containerd/config.toml"
+is "$(found)" cgroup-driver-systemd "with containerd on systemd, the drop-in's cgroupfs is the mismatch"
+before=$(snapshot "$node")
+run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store2" apply cgroup-driver-systemd
+is "$RC" 1 "apply: its steps change nothing (config.yaml already says systemd), yet it is not fixed: exit 1"
+contains "$OUT" "FAILED  verify kubelet-config: the kubelet's effective cgroupDriver is cgroupfs, set by /etc/kubernetes/kubelet.conf.d/90-vendor.conf:3, not systemd, overriding /var/lib/kubelet/config.yaml:" \
+        "naming the drop-in that overrides config.yaml"
+contains "$OUT" "Not fixed: the node is not as the playbook wants it, and its steps have nothing to change" \
+        "rather than \"Nothing to do\""
+is "$(snapshot "$node")" "$before" "nothing changed"
+
+# With config.yaml on cgroupfs too, the playbook changes config.yaml, and verify fails and rolls
+# it back, again naming the drop-in.
+sed -i 's/^cgroupDriver: systemd/cgroupDriver: cgroupfs/' "$node/var/lib/kubelet/config.yaml"
+before=$(snapshot "$node")
+run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store2" apply cgroup-driver-systemd
+is "$RC" 1 "a change that a drop-in overrides: exit 1"
+contains "$OUT" "90-vendor.conf:3" "naming the drop-in"
+contains "$OUT" "was rolled back" "rolled back"
+is "$(snapshot "$node")" "$before" "every file as it was"
+
+done_testing
