@@ -10,6 +10,7 @@
 #include "remedy/containerd-node.h"
 #include "remedy/context.h"
 #include "remedy/kubeconfig.h"
+#include "remedy/kubelet-node.h"
 #include "remedy/strv.h"
 
 static void client_certificate_free(ClientCertificate *c) {
@@ -28,6 +29,10 @@ void diagnosis_done(Diagnosis *d) {
                 strv_free(d->findings[i].evidence);
         free(d->findings);
         client_certificate_free(d->certificate);
+        if (d->kubelet)
+                kubelet_cmdline_done(d->kubelet);
+        free(d->kubelet);
+        free(d->kubelet_error);
         *d = (Diagnosis) {};
 }
 
@@ -114,6 +119,40 @@ static int read_client_certificate(Root *root, bool offline, ClientCertificate *
         return 1;
 }
 
+/*
+ * The kubelet's command line as systemd would run it, judged by this kubelet's flag set (live its
+ * --help, offline the shipped list for its package version; unknown when neither can be had).
+ * Informational, like the certificate: a unit systemd would not run as written is reported in
+ * kubelet_error rather than failing diagnose.
+ */
+static int read_kubelet_command_line(Root *root, bool offline, Diagnosis *d) {
+        _cleanup_(context_freep) Context *c = NULL;
+        _cleanup_(kubelet_flag_set_freep) KubeletFlagSet *known = NULL;
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        if ((r = context_new(root, offline, &c)) < 0)
+                return r;
+        if (kubelet_node_flag_set(c, NULL, NULL, false, &known) < 0)
+                known = NULL;   /* judged as unknown (-1), not an error of diagnose */
+        const UnitFS fs = ctx_unit_fs(c);
+        KubeletCommandLine *cl = calloc(1, sizeof(KubeletCommandLine));
+        if (!cl)
+                return -ENOMEM;
+        r = kubelet_cmdline_resolve(&fs, "kubelet.service", known, cl, &error);
+        if (r < 0) {
+                free(cl);
+                if (r == -ENOMEM)
+                        return r;
+                if (r == -ENOENT && !error)
+                        return 0;
+                d->kubelet_error = error ? TAKE_PTR(error) : strdup(strerror(-r));
+                return d->kubelet_error ? 0 : -ENOMEM;
+        }
+        d->kubelet = cl;
+        return 0;
+}
+
 int diagnose_node(const PlaybookSet *set, Root *root, bool offline, SystemdBus *bus, Diagnosis *ret,
                   char **ret_error) {
         _cleanup_(diagnosis_done) Diagnosis d = {};
@@ -133,7 +172,8 @@ int diagnose_node(const PlaybookSet *set, Root *root, bool offline, SystemdBus *
                 if (r > 0 && (r = add_finding(&d, p, &evidence)) < 0)
                         return r;
         }
-        if ((r = read_client_certificate(root, offline, &d.certificate)) < 0)
+        if ((r = read_client_certificate(root, offline, &d.certificate)) < 0 ||
+            (r = read_kubelet_command_line(root, offline, &d)) < 0)
                 return r;
         *ret = d;
         d = (Diagnosis) {};

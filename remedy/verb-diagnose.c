@@ -45,8 +45,35 @@ static void print_certificate(const ClientCertificate *c) {
                 printf(" %s(not valid now)%s\n", ansi_red(), ansi_reset());
 }
 
+static const char *accepted_word(int accepted) {
+        return accepted > 0 ? "accepted" : accepted == 0 ? "NOT ACCEPTED by this kubelet" : "unknown (no flag list)";
+}
+
+static void print_kubelet(const Diagnosis *d) {
+        if (d->kubelet_error) {
+                printf("Kubelet command line: %s%s%s\n", ansi_red(), d->kubelet_error, ansi_reset());
+                return;
+        }
+        const KubeletCommandLine *k = d->kubelet;
+        if (!k)
+                return;
+        printf("Kubelet command line (ExecStart= at %s):\n  %s\n", k->exec_source, k->executable);
+        for (size_t i = 0; i < k->n_args; i++) {
+                const KubeletArg *a = &k->args[i];
+                printf("  %s%s%s%s  %s%s%s%s%s", a->accepted == 0 ? ansi_red() : "", a->word,
+                       a->n_words > 1 && k->argv[a->index + 1] ? " " : "", a->n_words > 1 ? strempty(k->argv[a->index + 1]) : "",
+                       a->accepted == 0 ? ansi_reset() : "", ansi_grey(), a->source, a->variable ? " $" : "", strempty(a->variable));
+                printf(", %s%s\n", accepted_word(a->accepted), ansi_reset());
+        }
+        STRV_FOREACH(v, k->unset_variables)
+                printf("  %s$%s is not set: it expands to nothing%s\n", ansi_grey(), *v, ansi_reset());
+        STRV_FOREACH(f, k->env_files_missing)
+                printf("  %sEnvironmentFile=-%s is missing (optional)%s\n", ansi_grey(), *f, ansi_reset());
+}
+
 static void print_text(const Diagnosis *d) {
         print_certificate(d->certificate);
+        print_kubelet(d);
         if (d->n_findings == 0) {
                 printf("No known failure found (%zu playbook%s asked).\n", d->n_asked, d->n_asked == 1 ? "" : "s");
                 return;
@@ -87,6 +114,35 @@ static json_object *diagnosis_json(const Diagnosis *d, const Root *root) {
                 json_object_array_add(findings, j);
         }
         json_object_object_add(o, "findings", findings);
+        if (d->kubelet_error)
+                json_object_object_add(o, "kubelet_command_line_error", json_object_new_string(d->kubelet_error));
+        if (d->kubelet) {
+                const KubeletCommandLine *k = d->kubelet;
+                json_object *kl = json_object_new_object(), *args = json_object_new_array();
+                json_object_object_add(kl, "exec_start", json_object_new_string(k->exec_source));
+                json_object_object_add(kl, "executable", json_object_new_string(k->executable));
+                json_object *argv = json_object_new_array();
+                STRV_FOREACH(w, k->argv)
+                        json_object_array_add(argv, json_object_new_string(*w));
+                json_object_object_add(kl, "argv", argv);
+                for (size_t i = 0; i < k->n_args; i++) {
+                        const KubeletArg *a = &k->args[i];
+                        json_object *j = json_object_new_object();
+                        json_object_object_add(j, "word", json_object_new_string(a->word));
+                        json_object_object_add(j, "flag", a->flag ? json_object_new_string(a->flag) : NULL);
+                        json_object_object_add(j, "value", a->value ? json_object_new_string(a->value) : NULL);
+                        json_object_object_add(j, "source", json_object_new_string(a->source));
+                        json_object_object_add(j, "variable", a->variable ? json_object_new_string(a->variable) : NULL);
+                        json_object_object_add(j, "accepted", a->accepted < 0 ? NULL : json_object_new_boolean(a->accepted));
+                        json_object_array_add(args, j);
+                }
+                json_object_object_add(kl, "args", args);
+                json_object *unset = json_object_new_array();
+                STRV_FOREACH(v, k->unset_variables)
+                        json_object_array_add(unset, json_object_new_string(*v));
+                json_object_object_add(kl, "unset_variables", unset);
+                json_object_object_add(o, "kubelet_command_line", kl);
+        }
         if (d->certificate) {
                 json_object *c = json_object_new_object();
                 json_object_object_add(c, "kubeconfig", json_object_new_string(d->certificate->kubeconfig));

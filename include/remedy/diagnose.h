@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "remedy/fileio.h"
+#include "remedy/kubelet-cmdline.h"
 #include "remedy/playbook.h"
 #include "remedy/systemd-bus.h"
 
@@ -36,6 +37,12 @@ typedef struct Diagnosis {
         size_t n_findings;
         size_t n_asked;            /* playbooks with a match: */
         ClientCertificate *certificate;  /* NULL when there is none to read (a node still joining) */
+        /* The kubelet's effective command line, each word with where it came from and whether this
+         * kubelet accepts it (-1 when its flag set is unknown); NULL with kubelet_error set when
+         * systemd would not run it as written (two ExecStart=, a missing EnvironmentFile=), NULL
+         * alone when there is no kubelet unit. */
+        KubeletCommandLine *kubelet;
+        char *kubelet_error;
 } Diagnosis;
 
 void diagnosis_done(Diagnosis *d);

@@ -17,6 +17,17 @@ node_findings
 is "$FOUND" "" "diagnose: no findings on a healthy node"
 is "$DIAG_RC" 0 "diagnose exits 0"
 contains "$DIAG_OUT" "No known failure found" "and says so"
+
+# The command line diagnose works out from the unit files and env files is the one systemd ran:
+# judged by the running kubelet's own argv (/proc/MAINPID/cmdline).
+pid=$(lab_unit_prop kubelet.service MainPID)
+# The stand-in is a script: the kernel's argv starts with its interpreter.
+running=$(lab_run cat "/proc/$pid/cmdline" | tr '\0' '\n' | tail -n +2)
+node_remedy --json diagnose
+is "$(jq -r '.kubelet_command_line.argv[]' <<<"$OUT")" "$running" \
+        "diagnose's kubelet command line is, word for word, the running kubelet's argv"
+is "$(jq -r '[.kubelet_command_line.args[] | select(.accepted != true)] | length' <<<"$OUT")" 0 \
+        "every flag accepted, judged by the kubelet's own --help"
 lab_teardown
 
 lab_setup || exit 1

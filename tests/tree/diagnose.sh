@@ -31,6 +31,20 @@ node=$(new_node broken-node)
 diag "$node"
 is "$FOUND" "kubelet-rotate-kubeconfig swap-off" "the sample node: its expired client certificate and its swap are found, from the files alone"
 contains "$OUT" "swap on at boot: /etc/fstab:3: /swap.img (swap.img.swap)" "the swap evidence names the fstab line and its unit"
+# The kubelet's effective command line, word by word with its source, judged by the flag list of
+# the node's kubelet package version (1.30: --network-plugin went in 1.24, --improve-speed never was).
+contains "$OUT" "Kubelet command line (ExecStart= at /lib/systemd/system/kubelet.service.d/10-kubeadm.conf:11):" \
+        "diagnose shows the kubelet's command line and which ExecStart= it is"
+contains "$OUT" "--improve-speed  /var/lib/kubelet/kubeadm-flags.env:1 \$KUBELET_KUBEADM_ARGS, NOT ACCEPTED by this kubelet" \
+        "a flag the kubelet rejects, with the file, line and variable it came from"
+contains "$OUT" "--network-plugin=cni  /etc/default/kubelet:3 \$KUBELET_EXTRA_ARGS, NOT ACCEPTED by this kubelet" \
+        "a removed flag from KUBELET_EXTRA_ARGS"
+contains "$OUT" "--config=/var/lib/kubelet/config.yaml  /lib/systemd/system/kubelet.service.d/10-kubeadm.conf:4 \$KUBELET_CONFIG_ARGS, accepted" \
+        "an accepted one from the kubeadm drop-in"
+run --root="$node" --playbooks="$PLAYBOOKS" --json diagnose
+is "$(jq -r '[.kubelet_command_line.args[] | select(.accepted == false) | .flag] | join(" ")' <<<"$OUT")" \
+        "improve-speed network-plugin" "--json lists the same two as not accepted"
+is "$(jq -r '.kubelet_command_line.args | length' <<<"$OUT")" 8 "and every word: the kubeadm drop-in's three, the env files' five"
 contains "$OUT" "expired on 2026-01-01 00:00:00 UTC" "the evidence gives the expiry date"
 contains "$OUT" "--set kubeconfig=..." "and the fix asks for the new kubeconfig"
 run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store-swap" fix
