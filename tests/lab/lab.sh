@@ -34,7 +34,8 @@
 # Variables: LAB_DIR (scratch dir), LAB_ROOT (the node's /, seen from the host), LAB_NODE_NAME
 # (its hostname), LAB_INIT (host PID of the node's systemd), LAB_NSPAWN (host PID of
 # systemd-nspawn), LAB_CONSOLE (the boot console log), LAB_KUBELET_VERSION (the stand-in's
-# version, set before lab_setup to pick another minor of kubelet-flags.tsv; default 1.30.0).
+# version, set before lab_setup to pick another minor of kubelet-flags.tsv; default 1.30.0),
+# LAB_PRIVATE_NETWORK (1 before lab_boot: a network namespace with loopback only).
 
 LAB_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../tree/lib.sh
@@ -512,6 +513,9 @@ lab_boot() {
         for d in "${SOURCE_ROOT:-}" "$(dirname "$(dirname "${REMEDY:-/}")")"; do
                 [ -n "$d" ] && [ "$d" != / ] && [ -d "$d" ] && binds+=("--bind-ro=$d")
         done
+        # LAB_PRIVATE_NETWORK=1: the node gets its own network namespace with only a loopback
+        # interface: no default route, as a node whose network is not up yet.
+        [ "${LAB_PRIVATE_NETWORK:-0}" = 1 ] && binds+=(--private-network)
         lab_register_trap
         lab_cgroup_create
         (

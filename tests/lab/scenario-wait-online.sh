@@ -50,5 +50,20 @@ lab_wait_unit kubelet.service active 10
 ok $? "the kubelet runs again, on its old configuration"
 
 lab_teardown
+
+# A node whose network is not up when the kubelet starts (a network namespace with loopback only:
+# no default route): the kubelet logs that it cannot get the node's address, and diagnose names
+# kubelet-wait-online from that line, with the wait-online service disabled.
+lab_setup || exit 1
+lab_cni_config || exit 1
+rm -f "$LAB_ROOT$link"
+LAB_PRIVATE_NETWORK=1 lab_boot || exit 1
+lab_wait_journal kubelet.service "can't get ip address of node" 20
+ok $? "no default route: the kubelet cannot get the node's address"
+node_findings
+is "$FOUND" kubelet-wait-online "diagnose names kubelet-wait-online, and nothing else"
+contains "$DIAG_OUT" "no default routes found in" "quoting the kubelet's line"
+lab_teardown
+
 is "$(lab_leftovers)" "" "no process or mount is left behind"
 done_testing
