@@ -61,6 +61,8 @@
 
 #include <toml++/toml.h>
 
+#include "cc-boundary.hh"
+
 extern "C" {
 #include "remedy/containerd-config.h"
 #include "remedy/strv.h"
@@ -76,14 +78,7 @@ const char DEFAULT_BIN_DIR[] = "/opt/cni/bin";
 const char DEFAULT_RUNTIME[] = "runc";
 const int CONFIG_VERSION_MAX = 3;
 
-struct Failure {
-        int error;
-        std::string message;
-};
-
-[[noreturn]] void fail(int error, std::string message) {
-        throw Failure{error, std::move(message)};
-}
+using remedy_cc::fail;
 
 std::string at(const std::string &file, const toml::source_region &r) {
         return file + ":" + std::to_string(r.begin.line) + ":" + std::to_string(r.begin.column) + ": ";
@@ -535,30 +530,6 @@ int from_dump(std::string_view text, ContainerdConfig *ret) {
         return 0;
 }
 
-int set_error(char **ret_error, const std::string &message) {
-        if (!ret_error)
-                return 0;
-        *ret_error = strdup(message.c_str());
-        return *ret_error ? 0 : -ENOMEM;
-}
-
-template <typename F>
-int guarded(char **ret_error, F &&f) {
-        try {
-                return f();
-        } catch (const Failure &e) {
-                int r = set_error(ret_error, e.message);
-                return r < 0 ? r : e.error;
-        } catch (const std::bad_alloc &) {
-                return -ENOMEM;
-        } catch (const std::exception &e) {
-                int r = set_error(ret_error, std::string("internal error: ") + e.what());
-                return r < 0 ? r : -EIO;
-        } catch (...) {
-                return -EIO;
-        }
-}
-
 } // namespace
 
 int containerd_config_load(Root *root, const char *path, ContainerdRules rules, ContainerdConfig *ret,
@@ -566,12 +537,12 @@ int containerd_config_load(Root *root, const char *path, ContainerdRules rules, 
         if (!root || !ret)
                 return -EINVAL;
         *ret = ContainerdConfig{};
-        return guarded(ret_error, [&]() -> int { return load(root, path, rules, ret); });
+        return remedy_cc::guarded(ret_error, [&]() -> int { return load(root, path, rules, ret); });
 }
 
 int containerd_config_from_dump(const char *text, size_t size, ContainerdConfig *ret, char **ret_error) {
         if (!text || !ret)
                 return -EINVAL;
         *ret = ContainerdConfig{};
-        return guarded(ret_error, [&]() -> int { return from_dump(std::string_view(text, size), ret); });
+        return remedy_cc::guarded(ret_error, [&]() -> int { return from_dump(std::string_view(text, size), ret); });
 }

@@ -21,19 +21,15 @@
 
 #include <toml++/toml.h>
 
+#include "cc-boundary.hh"
+
 namespace toml_edit {
 
 using Path = std::vector<std::string>;
 
-/* A refusal or failure on its way to the C boundary. */
-struct Failure {
-        int error;
-        std::string message;
-};
-
-[[noreturn]] inline void fail(int error, std::string message) {
-        throw Failure{error, std::move(message)};
-}
+/* A refusal or failure on its way to the C boundary (cc-boundary.hh). */
+using remedy_cc::Failure;
+using remedy_cc::fail;
 
 /* The length a UTF-8 lead byte announces; 1 for bytes that cannot lead a sequence. */
 size_t utf8_sequence_length(unsigned char lead);

@@ -403,31 +403,16 @@ int toml_set(std::string_view data, const std::string &table_name, const std::st
         return 1;
 }
 
-int set_error(char **ret_error, const std::string &message) {
-        if (!ret_error)
-                return 0;
-        *ret_error = strdup(message.c_str());
-        return *ret_error ? 0 : -ENOMEM;
-}
-
+/* remedy_cc::guarded(), with toml++'s parse errors given their position. */
 template <typename F>
 int guarded(char **ret_error, F &&f) {
-        try {
-                return f();
-        } catch (const Failure &e) {
-                int r = set_error(ret_error, e.message);
-                return r < 0 ? r : e.error;
-        } catch (const std::bad_alloc &) {
-                return -ENOMEM;
-        } catch (const toml::parse_error &e) {
-                int r = set_error(ret_error, position_prefix(e.source().begin) + std::string(e.description()));
-                return r < 0 ? r : -EBADMSG;
-        } catch (const std::exception &e) {
-                int r = set_error(ret_error, std::string("internal error: ") + e.what());
-                return r < 0 ? r : -EIO;
-        } catch (...) {
-                return -EIO;
-        }
+        return remedy_cc::guarded(ret_error, [&]() -> int {
+                try {
+                        return f();
+                } catch (const toml::parse_error &e) {
+                        fail(-EBADMSG, position_prefix(e.source().begin) + std::string(e.description()));
+                }
+        });
 }
 
 std::string value_text(const toml::node &n) {
