@@ -300,56 +300,20 @@ static int service_line(Service *s, const char *file, unsigned line, char *l, bo
         return 0;
 }
 
-/*
- * The logical lines of a unit file as systemd's config_parse() joins them, each with the line it
- * starts on. The same loop as unit_install_parse() in unit-file.c, which keeps it to itself.
- */
+typedef struct ServiceParse {
+        Service *service;
+        const char *file;
+        bool in_service;
+} ServiceParse;
+
+static int service_parse_line(void *userdata, unsigned line, char *text, char **ret_error) {
+        ServiceParse *sp = userdata;
+        return service_line(sp->service, sp->file, line, text, &sp->in_service, ret_error);
+}
+
 static int service_parse(Service *s, const char *file, const char *data, char **ret_error) {
-        _cleanup_free_ char *continuation = NULL;
-        bool in_service = false;
-        unsigned line = 0, first_line = 0;
-        int r;
-
-        if (startswith(data, "\xef\xbb\xbf"))
-                data += 3;
-        for (const char *p = data; *p;) {
-                size_t n = strcspn(p, "\r\n");
-                _cleanup_free_ char *buf = strndup(p, n);
-                if (!buf)
-                        return -ENOMEM;
-                p += n;
-                p += (*p == '\r' && p[1] == '\n') ? 2 : *p ? 1 : 0;
-                line++;
-
-                const char *lead = buf + strspn(buf, WHITESPACE);
-                if (*lead == '#' || *lead == ';')
-                        continue;   /* comments go even inside a continuation */
-                if (continuation) {
-                        char *joined;
-                        if (asprintf(&joined, "%s%s", continuation, buf) < 0)
-                                return -ENOMEM;
-                        free(continuation);
-                        continuation = joined;
-                } else
-                        first_line = line;
-                char *l = continuation ?: buf;
-
-                size_t len = strlen(l), k = 0;
-                while (k < len && l[len - 1 - k] == '\\')
-                        k++;
-                if (k % 2 == 1) {   /* an odd run of trailing backslashes continues the line */
-                        l[len - 1] = ' ';
-                        if (!continuation)
-                                continuation = TAKE_PTR(buf);
-                        continue;
-                }
-                r = service_line(s, file, first_line, l, &in_service, ret_error);
-                if (r < 0)
-                        return r;
-                free(continuation);
-                continuation = NULL;
-        }
-        return continuation ? service_line(s, file, first_line, continuation, &in_service, ret_error) : 0;
+        ServiceParse sp = { .service = s, .file = file };
+        return unit_file_parse_lines(data, service_parse_line, &sp, ret_error);
 }
 
 /* ---- which files: the fragment, then the drop-ins (src/shared/dropin.c) ---- */

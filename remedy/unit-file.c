@@ -297,10 +297,9 @@ static int install_parse_line(UnitInstall *i, const char *unit_name, const char 
         return install_assign(i, unit_name, file, line, strstrip(l), strstrip(eq + 1), ret_error);
 }
 
-int unit_install_parse(UnitInstall *i, const char *unit_name, const char *file, const char *data, char **ret_error) {
+int unit_file_parse_lines(const char *data, UnitLineFn fn, void *userdata, char **ret_error) {
         _cleanup_free_ char *continuation = NULL;
-        bool in_install = false;
-        unsigned line = 0;
+        unsigned line = 0, first_line = 0;
         int r;
 
         if (startswith(data, "\xef\xbb\xbf"))
@@ -329,7 +328,8 @@ int unit_install_parse(UnitInstall *i, const char *unit_name, const char *file, 
                                 return -ENOMEM;
                         free(continuation);
                         continuation = joined;
-                }
+                } else
+                        first_line = line;
                 char *l = continuation ?: buf;
 
                 /* An odd run of trailing backslashes continues the line; the last one becomes a space. */
@@ -343,14 +343,31 @@ int unit_install_parse(UnitInstall *i, const char *unit_name, const char *file, 
                         continue;
                 }
 
-                r = install_parse_line(i, unit_name, file, line, l, &in_install, ret_error);
+                r = fn(userdata, first_line, l, ret_error);
                 if (r < 0)
                         return r;
                 continuation = mfree(continuation);
         }
         if (continuation)
-                return install_parse_line(i, unit_name, file, line + 1, continuation, &in_install, ret_error);
+                return fn(userdata, first_line, continuation, ret_error);
         return 0;
+}
+
+typedef struct InstallParse {
+        UnitInstall *install;
+        const char *unit_name;
+        const char *file;
+        bool in_install;
+} InstallParse;
+
+static int install_line(void *userdata, unsigned line, char *text, char **ret_error) {
+        InstallParse *ip = userdata;
+        return install_parse_line(ip->install, ip->unit_name, ip->file, line, text, &ip->in_install, ret_error);
+}
+
+int unit_install_parse(UnitInstall *i, const char *unit_name, const char *file, const char *data, char **ret_error) {
+        InstallParse ip = { .install = i, .unit_name = unit_name, .file = file };
+        return unit_file_parse_lines(data, install_line, &ip, ret_error);
 }
 
 char *unit_path_join(const char *a, const char *b) {

@@ -67,6 +67,15 @@ int unit_name_mangle(const char *name, char **ret);
  * "/dev/disk/by-uuid/ab-cd", ".swap" -> "dev-disk-by\x2duuid-ab\x2dcd.swap". -EINVAL for a
  * relative path or one with "..", -ENAMETOOLONG past 255 bytes. */
 int unit_name_from_path(const char *path, const char *suffix, char **ret);
+/*
+ * The logical lines of a unit file as systemd's config_parse() joins them: a UTF-8 BOM dropped,
+ * comment lines (# or ;) dropped even inside a continuation, an odd run of trailing backslashes
+ * joining the next line (the last backslash becoming a space). fn gets each with the line it
+ * starts on; a negative return stops the walk and is returned.
+ */
+typedef int (*UnitLineFn)(void *userdata, unsigned line, char *text, char **ret_error);
+int unit_file_parse_lines(const char *data, UnitLineFn fn, void *userdata, char **ret_error);
+
 /* "foo@bar.service" -> "foo@.service". */
 int unit_name_template(const char *name, char **ret);
 /* "foo@.service" or "foo@x.service" + "bar" -> "foo@bar.service". */
