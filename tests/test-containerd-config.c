@@ -26,18 +26,6 @@
 static char *tmpdir;
 static char *default_config; /* `containerd config default` of the installed containerd */
 
-static char *xasprintf(const char *fmt, ...) _printf_(1, 2);
-static char *xasprintf(const char *fmt, ...) {
-        va_list ap;
-        char *s;
-        va_start(ap, fmt);
-        int r = vasprintf(&s, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-                abort();
-        return s;
-}
-
 /* s with every "from" replaced by "to"; from must occur at least once. */
 static char *replace_all(const char *s, const char *from, const char *to) {
         if (!strstr(s, from)) {

@@ -26,17 +26,6 @@
 extern const char kubelet_flags_data[];
 extern const size_t kubelet_flags_data_size;
 
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...) {
-        va_list ap;
-        char *s;
-        va_start(ap, fmt);
-        if (vasprintf(&s, fmt, ap) < 0)
-                abort();
-        va_end(ap);
-        return s;
-}
-
 /* ---- a node tree in a temp dir, read through a real Context ---- */
 
 typedef struct Node {

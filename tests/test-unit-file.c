@@ -32,17 +32,6 @@ typedef struct DiskFS {
         size_t n_files;
 } DiskFS;
 
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...) {
-        va_list ap;
-        char *s;
-        va_start(ap, fmt);
-        if (vasprintf(&s, fmt, ap) < 0)
-                abort();
-        va_end(ap);
-        return s;
-}
-
 /* Canonical node path of path inside root (missing tails kept as they are). */
 static char *disk_canonicalize(const char *root, const char *path, bool follow) {
         char *done = strdup(""), *todo = strdup(path);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,16 @@ char *read_file(const char *path, size_t *ret_size) {
         if (ret_size)
                 *ret_size = n;
         return buf;
+}
+
+char *xasprintf(const char *fmt, ...) {
+        va_list ap;
+        char *s;
+        va_start(ap, fmt);
+        if (vasprintf(&s, fmt, ap) < 0)
+                abort();
+        va_end(ap);
+        return s;
 }
 
 char *read_fixture(const char *name, size_t *ret_size) {

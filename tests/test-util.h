@@ -11,6 +11,8 @@ char *make_temp_dir(const char *name);
 void rm_rf(const char *path);
 /* Reads a file into a NUL-terminated buffer (aborts on failure); size in *ret_size if not NULL. */
 char *read_file(const char *path, size_t *ret_size);
+/* asprintf() that aborts the test when out of memory. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Reads $FIXTURES/<name>. */
 char *read_fixture(const char *name, size_t *ret_size);
 void write_file(const char *path, const char *data, size_t size);
