@@ -157,6 +157,7 @@ int cli_build_run(char * const *names, const PlaybookSet *set, Root *root, Syste
                                             *s, key);
         }
 
+        _cleanup_(node_fact_source_done) NodeFactSource facts = { .root = root, .offline = arg_root != NULL };
         STRV_FOREACH(n, names) {
                 _cleanup_strv_free_ char **sets = NULL;
                 _cleanup_free_ char *error = NULL;
@@ -176,7 +177,6 @@ int cli_build_run(char * const *names, const PlaybookSet *set, Root *root, Syste
                         return report_error(EXIT_FAILED, "out of memory");
                 if ((r = param_values_new(p, sets, &values, &error)) < 0)
                         return report_error(EXIT_BAD_INPUT, "%s", error ? error : strerror(-r));
-                NodeFactSource facts = { .root = root, .offline = arg_root != NULL };
                 if ((r = param_values_fill_facts(p, values, node_fact_param, &facts, &error)) < 0) {
                         param_values_free(values);
                         return report_error(EXIT_BAD_INPUT, "%s", error ? error : strerror(-r));

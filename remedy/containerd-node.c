@@ -71,6 +71,14 @@ bool node_fact_is_known(const char *name) {
         return false;
 }
 
+/* The fact's value in an effective configuration: -ENODATA when it has none. */
+static int fact_value(const ContainerdConfig *c, const char *name, char **ret) {
+        const char *v = streq(name, "containerd.cni.conf_dir") ? c->cni_conf_dir : c->cni_bin_dirs ? c->cni_bin_dirs[0] : NULL;
+        if (!v)
+                return -ENODATA;
+        return (*ret = strdup(v)) ? 0 : -ENOMEM;
+}
+
 int node_fact_get(Root *root, bool offline, const char *name, char **ret, char **ret_error) {
         ContainerdConfig c = {};
         int r;
@@ -79,13 +87,27 @@ int node_fact_get(Root *root, bool offline, const char *name, char **ret, char *
                 return -EINVAL;
         if ((r = containerd_node_config(root, offline, CONTAINERD_CONFIG_PATH, &c, ret_error)) < 0)
                 return r;
-        const char *v = streq(name, "containerd.cni.conf_dir") ? c.cni_conf_dir : c.cni_bin_dirs ? c.cni_bin_dirs[0] : NULL;
-        r = v ? ((*ret = strdup(v)) ? 0 : -ENOMEM) : -ENODATA;
+        r = fact_value(&c, name, ret);
         containerd_config_done(&c);
         return r;
 }
 
 int node_fact_param(void *userdata, const char *fact, char **ret, char **ret_error) {
-        const NodeFactSource *s = userdata;
-        return node_fact_get(s->root, s->offline, fact, ret, ret_error);
+        NodeFactSource *s = userdata;
+        int r;
+
+        if (!node_fact_is_known(fact))
+                return -EINVAL;
+        if (!s->loaded) {
+                if ((r = containerd_node_config(s->root, s->offline, CONTAINERD_CONFIG_PATH, &s->containerd, ret_error)) < 0)
+                        return r;
+                s->loaded = true;
+        }
+        return fact_value(&s->containerd, fact, ret);
+}
+
+void node_fact_source_done(NodeFactSource *s) {
+        if (s->loaded)
+                containerd_config_done(&s->containerd);
+        s->loaded = false;
 }

@@ -46,8 +46,8 @@ static int add_finding(Diagnosis *d, const Playbook *p, char ***evidence) {
 }
 
 /* One playbook's match against a fresh view of the node: 1 matched, 0 not, <0 error. */
-static int ask_playbook(const Playbook *p, Root *root, bool offline, SystemdBus *bus, char ***ret_evidence,
-                        char **ret_error) {
+static int ask_playbook(const Playbook *p, Root *root, bool offline, SystemdBus *bus, NodeFactSource *facts,
+                        char ***ret_evidence, char **ret_error) {
         _cleanup_(context_freep) Context *c = NULL;
         _cleanup_(param_values_freep) ParamValues *values = NULL;
         _cleanup_free_ char *error = NULL;
@@ -55,8 +55,7 @@ static int ask_playbook(const Playbook *p, Root *root, bool offline, SystemdBus 
 
         if ((r = param_values_defaults(p, &values)) < 0 || (r = context_new(root, offline, &c)) < 0)
                 return r;
-        NodeFactSource facts = { .root = root, .offline = offline };
-        if ((r = param_values_fill_facts(p, values, node_fact_param, &facts, &error)) < 0) {
+        if ((r = param_values_fill_facts(p, values, node_fact_param, facts, &error)) < 0) {
                 *ret_error = TAKE_PTR(error);
                 return r;
         }
@@ -156,6 +155,7 @@ static int read_kubelet_command_line(Root *root, bool offline, Diagnosis *d) {
 int diagnose_node(const PlaybookSet *set, Root *root, bool offline, SystemdBus *bus, Diagnosis *ret,
                   char **ret_error) {
         _cleanup_(diagnosis_done) Diagnosis d = {};
+        _cleanup_(node_fact_source_done) NodeFactSource facts = { .root = root, .offline = offline };
         int r;
 
         *ret_error = NULL;
@@ -166,7 +166,7 @@ int diagnose_node(const PlaybookSet *set, Root *root, bool offline, SystemdBus *
                 if (!p->match)
                         continue;
                 d.n_asked++;
-                r = ask_playbook(p, root, offline, bus, &evidence, ret_error);
+                r = ask_playbook(p, root, offline, bus, &facts, &evidence, ret_error);
                 if (r < 0)
                         return r;
                 if (r > 0 && (r = add_finding(&d, p, &evidence)) < 0)

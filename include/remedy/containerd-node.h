@@ -33,9 +33,14 @@ extern const char * const node_facts[];
 bool node_fact_is_known(const char *name);
 int node_fact_get(Root *root, bool offline, const char *name, char **ret, char **ret_error);
 
-/* For param_values_fill_facts(): userdata is a NodeFactSource. */
+/* For param_values_fill_facts(): userdata is a NodeFactSource, which reads containerd's
+ * configuration once (live that is a `containerd config dump`) for all the facts and playbooks
+ * of one run. */
 typedef struct NodeFactSource {
         Root *root;
         bool offline;
+        bool loaded;
+        ContainerdConfig containerd;
 } NodeFactSource;
 int node_fact_param(void *userdata, const char *fact, char **ret, char **ret_error);
+void node_fact_source_done(NodeFactSource *s);
