@@ -2,11 +2,13 @@
 #include "remedy/swap-state.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "remedy/context.h"
+#include "remedy/fileio.h"
 #include "remedy/strv.h"
 #include "remedy/unit-file.h"
 
@@ -22,28 +24,18 @@ void swap_state_done(SwapState *s) {
  * live is the node. */
 static int read_proc_swaps(Context *c, char ***ret) {
         _cleanup_free_ char *data = NULL;
-        size_t size = 0;
-        FILE *f = fopen("/proc/swaps", "re");
-        if (!f) {
+        _cleanup_close_ int fd = open("/proc/swaps", O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
                 if (errno == ENOENT) {   /* a kernel without swap support */
                         *ret = NULL;
                         return 0;
                 }
                 return ctx_error(c, -errno, "/proc/swaps: %s", strerror(errno));
         }
-        FILE *out = open_memstream(&data, &size);
-        if (!out) {
-                fclose(f);
-                return -ENOMEM;
-        }
-        char buf[4096];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-                fwrite(buf, 1, n, out);
-        fclose(f);
-        if (fclose(out) != 0)
-                return -ENOMEM;
-        int r = proc_swaps_parse(data, ret);
+        int r = read_full_fd(fd, NODE_FILE_MAX, &data, NULL);
+        if (r < 0)
+                return ctx_error(c, r, "/proc/swaps: %s", strerror(-r));
+        r = proc_swaps_parse(data, ret);
         return r == -EBADMSG ? ctx_error(c, r, "/proc/swaps: not in the kernel's format") : r;
 }
 
