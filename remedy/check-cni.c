@@ -105,18 +105,23 @@ static int cni_check_run(Context *c, const void *args, char **ret_evidence) {
                                 goto done;
                         STRV_FOREACH(t, types) {
                                 _cleanup_free_ char *binary = NULL;
-                                const NodeFile *f;
-                                if (strchr(*t, '/') || asprintf(&binary, "%s/%s", bin_dir, *t) < 0) {
+                                FileKind kind;
+                                mode_t mode;
+                                if (strchr(*t, '/')) {
                                         fprintf(out, "%s%s names plugin '%s', which is not a file name", ftell(out) ? "; " : "",
                                                 *path, *t);
                                         continue;
                                 }
-                                if ((r = ctx_read(c, binary, true, &f)) < 0 && r != -EFBIG)
+                                if (asprintf(&binary, "%s/%s", bin_dir, *t) < 0) {
+                                        r = -ENOMEM;
                                         goto done;
-                                if (r == -EFBIG || (f->kind == FILE_REGULAR && (f->mode & 0111)))
-                                        continue;   /* too big to hold in memory: a binary that is there */
+                                }
+                                if ((r = ctx_stat(c, binary, &kind, &mode)) < 0)
+                                        goto done;
+                                if (kind == FILE_REGULAR && (mode & 0111))
+                                        continue;
                                 fprintf(out, "%s%s names plugin '%s', but %s is %s", ftell(out) ? "; " : "", *path, *t,
-                                        binary, f->kind == FILE_ABSENT ? "missing" : "not an executable file");
+                                        binary, kind == FILE_ABSENT ? "missing" : "not an executable file");
                         }
                 }
         }

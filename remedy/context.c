@@ -184,6 +184,10 @@ static int overlay_put(Overlay *o, NodeFile *f) {
         return 0;
 }
 
+static FileKind file_kind_of(mode_t mode) {
+        return S_ISREG(mode) ? FILE_REGULAR : S_ISLNK(mode) ? FILE_SYMLINK : S_ISDIR(mode) ? FILE_DIRECTORY : FILE_OTHER;
+}
+
 static int load_from_disk(Context *c, const char *path, NodeFile **ret) {
         _cleanup_(node_file_freep) NodeFile *f = calloc(1, sizeof(NodeFile));
         struct stat st;
@@ -204,21 +208,17 @@ static int load_from_disk(Context *c, const char *path, NodeFile **ret) {
         f->mode = st.st_mode & 07777;
         f->uid = st.st_uid;
         f->gid = st.st_gid;
-        if (S_ISREG(st.st_mode)) {
-                f->kind = FILE_REGULAR;
+        f->kind = file_kind_of(st.st_mode);
+        if (f->kind == FILE_REGULAR) {
                 r = root_read_file(c->root, path, NODE_FILE_MAX, &f->data, &f->size);
                 if (r < 0)
                         return ctx_error(c, r, "%s: cannot read: %s", path, strerror(-r));
-        } else if (S_ISLNK(st.st_mode)) {
-                f->kind = FILE_SYMLINK;
+        } else if (f->kind == FILE_SYMLINK) {
                 r = root_readlink(c->root, path, &f->data);
                 if (r < 0)
                         return ctx_error(c, r, "%s: cannot read link: %s", path, strerror(-r));
                 f->size = strlen(f->data);
-        } else if (S_ISDIR(st.st_mode))
-                f->kind = FILE_DIRECTORY;
-        else
-                f->kind = FILE_OTHER;
+        }
 
         *ret = TAKE_PTR(f);
         return 0;
@@ -270,6 +270,35 @@ int ctx_read(Context *c, const char *path, bool follow, const NodeFile **ret) {
         if (r < 0)
                 return r;
         return read_canonical(c, canon, ret);
+}
+
+int ctx_stat(Context *c, const char *path, FileKind *ret_kind, mode_t *ret_mode) {
+        _cleanup_free_ char *canon = NULL;
+        struct stat st;
+        int r = canonical(c, path, true, &canon);
+        if (r < 0)
+                return r;
+
+        /* What the plan has touched, as the plan leaves it. */
+        if (overlay_find(c->overlay, canon) || overlay_has_below(c->overlay, canon)) {
+                const NodeFile *f;
+                if ((r = read_canonical(c, canon, &f)) < 0)
+                        return r;
+                *ret_kind = f->kind;
+                *ret_mode = f->mode;
+                return 0;
+        }
+        r = root_lstat(c->root, canon, &st);
+        if (r == -ENOENT || r == -ENOTDIR) {
+                *ret_kind = FILE_ABSENT;
+                *ret_mode = 0;
+                return 0;
+        }
+        if (r < 0)
+                return ctx_error(c, r, "%s: cannot stat: %s", canon, strerror(-r));
+        *ret_kind = file_kind_of(st.st_mode);
+        *ret_mode = st.st_mode & 07777;
+        return 0;
 }
 
 int ctx_glob(Context *c, const char *pattern, char ***ret_paths) {

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The planning overlay: each step sees what earlier steps would leave, and nothing is written. */
+#include <errno.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "remedy/context.h"
 #include "remedy/engine.h"
@@ -9,7 +11,7 @@
 #include "test-util.h"
 
 /* Host paths of node paths; kept in a pool freed at the end so the checks stay one-liners. */
-static char *pool[16];
+static char *pool[24];
 static size_t n_pool;
 
 static char *host(const char *root, const char *p) {
@@ -91,9 +93,49 @@ static void test_overlay(const char *dir) {
         change_done(&e);
 }
 
+/* ctx_stat: kind and mode without the content, so a binary past NODE_FILE_MAX is still seen. */
+static void test_stat(const char *dir) {
+        _cleanup_(root_freep) Root *root = NULL;
+        _cleanup_(context_freep) Context *c = NULL;
+        Change a = {};
+        const NodeFile *f;
+        FileKind kind;
+        mode_t mode;
+
+        char *bin = host(dir, "/opt/bin");
+        char *mk[] = { "mkdir", "-p", bin, NULL };
+        is_int(run_capture(mk, NULL, NULL), 0, "make tree");
+        char *big = host(dir, "/opt/bin/big");
+        char *trunc[] = { "truncate", "-s", "17M", big, NULL };
+        ok(run_capture(trunc, NULL, NULL) == 0 && chmod(big, 0755) == 0, "a sparse 17 MiB executable");
+        char *link = host(dir, "/opt/bin/alias");
+        ok(symlink("big", link) == 0, "and a symlink to it");
+
+        is_int(root_open(dir, &root), 0, "open root");
+        is_int(context_new(root, true, &c), 0, "context");
+        is_int(ctx_read(c, "/opt/bin/big", true, &f), -EFBIG, "ctx_read refuses to hold it");
+        free(c->error);
+        c->error = NULL;
+        ok(ctx_stat(c, "/opt/bin/big", &kind, &mode) == 0 && kind == FILE_REGULAR && mode == 0755,
+           "ctx_stat: a regular file, 0755");
+        ok(!c->error, "and sets no error");
+        ok(ctx_stat(c, "/opt/bin/alias", &kind, &mode) == 0 && kind == FILE_REGULAR, "a final symlink is followed");
+        ok(ctx_stat(c, "/opt/bin/none", &kind, &mode) == 0 && kind == FILE_ABSENT, "a missing path is absent");
+        ok(ctx_stat(c, "/opt", &kind, &mode) == 0 && kind == FILE_DIRECTORY, "a directory");
+
+        is_int(ctx_want_file(c, &a, "/opt/bin/planned", "x", 1, 0700, 0, 0), 1, "a file planned");
+        ok(ctx_stat(c, "/opt/bin/planned", &kind, &mode) == 0 && kind == FILE_REGULAR && mode == 0700,
+           "ctx_stat sees the planned state");
+        ok(ctx_stat(c, "/opt/new", &kind, &mode) == 0 && kind == FILE_ABSENT, "nothing planned there");
+        is_int(ctx_want_file(c, &a, "/opt/new/dir/file", "x", 1, 0644, 0, 0), 1, "a file planned in new directories");
+        ok(ctx_stat(c, "/opt/new/dir", &kind, &mode) == 0 && kind == FILE_DIRECTORY, "its parent will be a directory");
+        change_done(&a);
+}
+
 int main(void) {
         char *dir = make_temp_dir("context");
         test_overlay(dir);
+        test_stat(dir);
         rm_rf(dir);
         free(dir);
         for (size_t i = 0; i < n_pool; i++)

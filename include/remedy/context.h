@@ -76,6 +76,10 @@ UnitFS ctx_unit_fs(Context *c);
  */
 int ctx_read(Context *c, const char *path, bool follow, const NodeFile **ret);
 
+/* The kind and permission bits of a node path (a final symlink followed) in the planned state,
+ * without reading its content: for binaries, which may be larger than NODE_FILE_MAX. */
+int ctx_stat(Context *c, const char *path, FileKind *ret_kind, mode_t *ret_mode);
+
 /* Paths (canonical, sorted) matching a glob pattern in its last component, in the planned state. */
 int ctx_glob(Context *c, const char *pattern, char ***ret_paths);
 
