@@ -272,6 +272,32 @@ int ctx_read(Context *c, const char *path, bool follow, const NodeFile **ret) {
         return read_canonical(c, canon, ret);
 }
 
+int ctx_want_unit_links(Context *c, Change *change, const UnitLinks *links, const char *verb, FILE *note) {
+        bool first = true;
+        int changed = 0;
+        for (size_t i = 0; i < links->n_items; i++) {
+                const UnitLink *l = &links->items[i];
+                int r = l->target ? ctx_want_symlink(c, change, l->path, l->target) : ctx_want_absent(c, change, l->path);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        continue;
+                changed = 1;
+                if (!note)
+                        continue;
+                if (first)
+                        fprintf(note, "%s%s: ", ftell(note) > 0 ? "; " : "", verb);
+                else
+                        fputs(", ", note);
+                if (l->target)
+                        fprintf(note, "%s → %s", l->path, l->target);
+                else
+                        fprintf(note, "removes %s", l->path);
+                first = false;
+        }
+        return changed;
+}
+
 int ctx_stat(Context *c, const char *path, FileKind *ret_kind, mode_t *ret_mode) {
         _cleanup_free_ char *canon = NULL;
         struct stat st;

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "remedy/action.h"
 #include "remedy/fileio.h"
@@ -93,3 +94,6 @@ int ctx_want_file(Context *c, Change *change, const char *path, const char *data
 int ctx_want_symlink(Context *c, Change *change, const char *path, const char *target);
 /* path is taken as is (a symlink is removed, not its target). */
 int ctx_want_absent(Context *c, Change *change, const char *path);
+/* The enable/disable/mask/unmask links unit-file.c planned, as file operations (a target: a
+ * symlink; none: removed). 1 when any changes; note (may be NULL) gets "VERB: A → B, removes C". */
+int ctx_want_unit_links(Context *c, Change *change, const UnitLinks *links, const char *verb, FILE *note);

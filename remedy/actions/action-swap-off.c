@@ -151,15 +151,9 @@ static int plan_masks(Context *c, Change *change, char * const *names, FILE *not
                 int r = unit_plan_mask(&fs, *n, &links, &error);
                 if (r < 0)
                         return error ? ctx_error(c, r, "mask %s: %s", *n, error) : r;
-                bool changed = false;
-                for (size_t i = 0; i < links.n_items; i++) {
-                        const UnitLink *l = &links.items[i];
-                        r = l->target ? ctx_want_symlink(c, change, l->path, l->target) : ctx_want_absent(c, change, l->path);
-                        if (r < 0)
-                                return r;
-                        changed = changed || r > 0;
-                }
-                if (changed) {
+                if ((r = ctx_want_unit_links(c, change, &links, "mask", NULL)) < 0)
+                        return r;
+                if (r > 0) {
                         fprintf(note, "%s%s", first ? (ftell(note) > 0 ? "; masks " : "masks ") : ", ", *n);
                         first = false;
                 }

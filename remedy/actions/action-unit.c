@@ -145,31 +145,6 @@ fail:
         return r;
 }
 
-/* Turns the planned links into file operations and a note ("enable: A → B, C → D"). */
-static int apply_links(Context *c, Change *change, const char *verb, const UnitLinks *links, FILE *note) {
-        bool first = true;
-        int changed = 0;
-        for (size_t i = 0; i < links->n_items; i++) {
-                const UnitLink *l = &links->items[i];
-                int r = l->target ? ctx_want_symlink(c, change, l->path, l->target) : ctx_want_absent(c, change, l->path);
-                if (r < 0)
-                        return r;
-                if (r == 0)
-                        continue;
-                if (first)
-                        fprintf(note, "%s%s: ", ftell(note) > 0 ? "; " : "", verb);
-                else
-                        fputs(", ", note);
-                if (l->target)
-                        fprintf(note, "%s → %s", l->path, l->target);
-                else
-                        fprintf(note, "removes %s", l->path);
-                first = false;
-                changed = 1;
-        }
-        return changed;
-}
-
 typedef int (*UnitPlanFn)(const UnitFS *fs, const char *name, UnitLinks *ret, char **ret_error);
 
 static int plan_links(Context *c, Change *change, const char *verb, UnitPlanFn fn, const char *name, FILE *note) {
@@ -180,7 +155,7 @@ static int plan_links(Context *c, Change *change, const char *verb, UnitPlanFn f
         int r = fn(&fs, name, &links, &error);
         if (r < 0)
                 return error ? ctx_error(c, r, "%s %s: %s", verb, name, error) : r;
-        return apply_links(c, change, verb, &links, note);
+        return ctx_want_unit_links(c, change, &links, verb, note);
 }
 
 /* Whether the wanted state needs a job, given the unit's ActiveState now. */
