@@ -55,10 +55,11 @@ static int containerd_args_parse(ParseContext *pc, const YamlNode *args, void **
         return 0;
 }
 
-/* >0 as wanted, 0 not (with *ret_evidence), <0 error. */
+/* >0 as wanted, 0 not; either way *ret_evidence says what decides it. <0 error. */
 static int containerd_judge(Context *c, const ContainerdArgs *a, char **ret_evidence) {
         _cleanup_free_ char *path = NULL, *error = NULL;
-        ContainerdConfig cfg = {};
+        _cleanup_(containerd_config_done) ContainerdConfig cfg = {};
+        size_t size = 0;
         int r;
 
         if (a->path ? (r = ctx_render(c, a->path, &path)) < 0 : !(path = strdup(CONTAINERD_CONFIG_PATH)) ? (r = -ENOMEM) : 0)
@@ -66,38 +67,27 @@ static int containerd_judge(Context *c, const ContainerdArgs *a, char **ret_evid
         r = containerd_node_config(c->root, c->offline, path, &cfg, &error);
         if (r < 0)
                 return ctx_error(c, r == -ENOMEM ? r : -EINVAL, "%s", error ? error : strerror(-r));
-        bool ok = (cfg.systemd_cgroup != 0) == a->systemd_cgroup;
-        if (!ok || ret_evidence) {
-                const char *from = cfg.systemd_cgroup_file;
-                bool import = from && !streq(from, path);
-                _cleanup_free_ char *imports = NULL;
-                size_t size = 0;
-                FILE *out = open_memstream(&imports, &size);
-                if (!out) {
-                        containerd_config_done(&cfg);
-                        return -ENOMEM;
-                }
-                /* Under 1.x rules an import with any CRI setting replaces the main file's CRI table:
-                 * name the imports when that is how the main file's value was lost. */
-                if (!from && cfg.rules == 1 && strv_length(cfg.files) > 1)
-                        STRV_FOREACH(f, cfg.files + 1)
-                                fprintf(out, "%s%s", f == cfg.files + 1 ? "; containerd 1.x lets an import's CRI settings replace the main file's: " : ", ", *f);
-                if (fclose(out) != 0) {
-                        containerd_config_done(&cfg);
-                        return -ENOMEM;
-                }
-                r = asprintf(ret_evidence, "containerd's effective SystemdCgroup is %s: %s%s%s%s", cfg.systemd_cgroup ? "true" : "false",
-                             from ? "set by " : "nothing sets it (containerd's default)", strempty(from),
-                             import ? (cfg.rules == 1 ? ", an import that replaces the CRI settings of the main file" : ", an import")
-                                    : "", strempty(imports));
-                if (r < 0) {
-                        *ret_evidence = NULL;
-                        containerd_config_done(&cfg);
-                        return -ENOMEM;
-                }
-        }
-        containerd_config_done(&cfg);
-        return ok;
+
+        const char *from = cfg.systemd_cgroup_file;
+        FILE *out = open_memstream(ret_evidence, &size);
+        if (!out)
+                return -ENOMEM;
+        fprintf(out, "containerd's effective SystemdCgroup is %s: ", cfg.systemd_cgroup ? "true" : "false");
+        if (!from)
+                fputs("nothing sets it (containerd's default)", out);
+        else if (streq(from, path))
+                fprintf(out, "set by %s", from);
+        else
+                fprintf(out, "set by %s, %s", from,
+                        cfg.rules == 1 ? "an import that replaces the CRI settings of the main file" : "an import");
+        /* Under 1.x rules an import with any CRI setting replaces the main file's CRI table: name
+         * the imports when that is how the main file's value was lost. */
+        if (!from && cfg.rules == 1 && strv_length(cfg.files) > 1)
+                STRV_FOREACH(f, cfg.files + 1)
+                        fprintf(out, "%s%s", f == cfg.files + 1 ? "; containerd 1.x lets an import's CRI settings replace the main file's: " : ", ", *f);
+        if (fclose(out) != 0)
+                return -ENOMEM;
+        return (cfg.systemd_cgroup != 0) == a->systemd_cgroup;
 }
 
 static int containerd_condition_eval(Context *c, const void *args, char **ret_error) {
@@ -166,8 +156,9 @@ static int kubelet_args_parse(ParseContext *pc, const YamlNode *args, void **ret
 static int kubelet_judge(Context *c, const KubeletArgs *a, char **ret_evidence) {
         _cleanup_(kubelet_cmdline_done) KubeletCommandLine cl = {};
         _cleanup_(kubelet_setting_done) KubeletSetting s = {};
-        _cleanup_free_ char *want = NULL, *error = NULL, *overrides = NULL;
+        _cleanup_free_ char *want = NULL, *error = NULL;
         const UnitFS fs = ctx_unit_fs(c);
+        size_t size = 0;
         int r;
 
         if ((r = ctx_render(c, a->equals, &want)) < 0)
@@ -182,32 +173,25 @@ static int kubelet_judge(Context *c, const KubeletArgs *a, char **ret_evidence) 
                 return r;
         if (r < 0)
                 return ctx_error(c, r == -ENOMEM ? r : -EINVAL, "%s", error ? error : strerror(-r));
+
         bool equal = s.set && streq_ptr(s.value, want);
-        size_t size = 0;
-        FILE *out = open_memstream(&overrides, &size);
+        FILE *out = open_memstream(ret_evidence, &size);
         if (!out)
                 return -ENOMEM;
+        if (!s.set)
+                fprintf(out, "the kubelet's %s is not set (the kubelet's default applies), not %s", a->key, want);
+        else {
+                fprintf(out, "the kubelet's effective %s is %s, set by ", a->key, s.value ? s.value : "(not a scalar)");
+                if (s.flag)
+                        fprintf(out, "--%s at ", s.flag);
+                fputs(s.source, out);
+                if (!equal)
+                        fprintf(out, ", not %s", want);
+        }
         STRV_FOREACH(o, s.overridden)
                 fprintf(out, "%s%s", o == s.overridden ? ", overriding " : ", ", *o);
         if (fclose(out) != 0)
                 return -ENOMEM;
-        if (!s.set)
-                r = asprintf(ret_evidence, "the kubelet's %s is not set (the kubelet's default applies), not %s", a->key, want);
-        else
-                r = asprintf(ret_evidence, "the kubelet's effective %s is %s, set by %s%s%s%s%s%s", a->key,
-                             s.value ? s.value : "(not a scalar)", s.flag ? "--" : "", s.flag ? s.flag : "",
-                             s.flag ? " at " : "", s.source, equal ? "" : ", not ", equal ? "" : want);
-        if (r < 0) {
-                *ret_evidence = NULL;
-                return -ENOMEM;
-        }
-        if (size > 0) {
-                char *joined;
-                if (asprintf(&joined, "%s%s", *ret_evidence, overrides) < 0)
-                        return -ENOMEM;
-                free(*ret_evidence);
-                *ret_evidence = joined;
-        }
         return equal;
 }
 
