@@ -11,7 +11,7 @@
 #include "remedy/macro.h"
 #include "remedy/strv.h"
 
-const char * const node_facts[] = { "containerd.cni.conf_dir", "containerd.cni.bin_dir", NULL };
+static const char * const node_facts[] = { "containerd.cni.conf_dir", "containerd.cni.bin_dir", NULL };
 
 int containerd_binary(const char **ret) {
         static const char * const candidates[] = { "/usr/local/bin/containerd", "/usr/bin/containerd", NULL };
@@ -77,19 +77,6 @@ static int fact_value(const ContainerdConfig *c, const char *name, char **ret) {
         if (!v)
                 return -ENODATA;
         return (*ret = strdup(v)) ? 0 : -ENOMEM;
-}
-
-int node_fact_get(Root *root, bool offline, const char *name, char **ret, char **ret_error) {
-        ContainerdConfig c = {};
-        int r;
-
-        if (!node_fact_is_known(name))
-                return -EINVAL;
-        if ((r = containerd_node_config(root, offline, CONTAINERD_CONFIG_PATH, &c, ret_error)) < 0)
-                return r;
-        r = fact_value(&c, name, ret);
-        containerd_config_done(&c);
-        return r;
 }
 
 int node_fact_param(void *userdata, const char *fact, char **ret, char **ret_error) {

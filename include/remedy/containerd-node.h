@@ -28,10 +28,8 @@ int containerd_binary(const char **ret);
 int containerd_node_config(Root *root, bool offline, const char *path, ContainerdConfig *ret, char **ret_error);
 
 /* The facts a parameter can name in `from:`: "containerd.cni.conf_dir", "containerd.cni.bin_dir"
- * (the first bin dir). NULL-terminated. */
-extern const char * const node_facts[];
+ * (the first bin dir). */
 bool node_fact_is_known(const char *name);
-int node_fact_get(Root *root, bool offline, const char *name, char **ret, char **ret_error);
 
 /* For param_values_fill_facts(): userdata is a NodeFactSource, which reads containerd's
  * configuration once (live that is a `containerd config dump`) for all the facts and playbooks
