@@ -62,7 +62,7 @@ static int containerd_judge(Context *c, const ContainerdArgs *a, char **ret_evid
         size_t size = 0;
         int r;
 
-        if (a->path ? (r = ctx_render(c, a->path, &path)) < 0 : !(path = strdup(CONTAINERD_CONFIG_PATH)) ? (r = -ENOMEM) : 0)
+        if ((r = ctx_render_or(c, a->path, CONTAINERD_CONFIG_PATH, &path)) < 0)
                 return r;
         r = containerd_node_config(c->root, c->offline, path, &cfg, &error);
         if (r < 0)

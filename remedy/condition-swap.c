@@ -49,9 +49,9 @@ static int swap_found(Context *c, const SwapArgs *a, char ***ret_lines) {
         _cleanup_free_ char *fstab = NULL;
         int r;
 
-        if (a->fstab && (r = ctx_render(c, a->fstab, &fstab)) < 0)
+        if ((r = ctx_render_or(c, a->fstab, FSTAB_PATH, &fstab)) < 0)
                 return r;
-        if ((r = swap_state_read(c, fstab ? fstab : "/etc/fstab", &s)) < 0)
+        if ((r = swap_state_read(c, fstab, &s)) < 0)
                 return r;
         return swap_state_describe(&s, ret_lines);
 }

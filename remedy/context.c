@@ -503,6 +503,12 @@ int ctx_want_absent(Context *c, Change *change, const char *path) {
         return 1;
 }
 
+int ctx_render_or(Context *c, const Template *t, const char *fallback, char **ret) {
+        if (t)
+                return ctx_render(c, t, ret);
+        return (*ret = strdup(fallback)) ? 0 : -ENOMEM;
+}
+
 int ctx_render_unit_name(Context *c, const Template *t, char **ret) {
         _cleanup_free_ char *rendered = NULL;
         int r = ctx_render(c, t, &rendered);

@@ -59,6 +59,8 @@ int ctx_error(Context *c, int err, const char *fmt, ...) _printf_(3, 4);
 
 /* Renders a template with the current parameter values (errors through ctx_error). */
 int ctx_render(Context *c, const Template *t, char **ret);
+/* Renders an optional argument's template, or gives fallback when the playbook left it out. */
+int ctx_render_or(Context *c, const Template *t, const char *fallback, char **ret);
 /* Renders a unit name and completes it as systemctl does ("kubelet" -> "kubelet.service"); an
  * invalid name is a ctx_error. */
 int ctx_render_unit_name(Context *c, const Template *t, char **ret);

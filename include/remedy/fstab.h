@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#define FSTAB_PATH "/etc/fstab"
+
 typedef struct FstabSwap {
         unsigned line;       /* 1-based */
         size_t start, end;   /* the line's bytes, without its newline */

@@ -177,7 +177,7 @@ static int swap_off_plan(Context *c, const void *p, Change *change) {
         change->free_data = swap_off_data_free;
         d->offline = c->offline;
 
-        if (a->fstab ? (r = ctx_render(c, a->fstab, &path)) < 0 : !(path = strdup("/etc/fstab")) ? (r = -ENOMEM) : 0)
+        if ((r = ctx_render_or(c, a->fstab, FSTAB_PATH, &path)) < 0)
                 return r;
         if ((r = swap_state_read(c, path, &s)) < 0)
                 return r;
