@@ -2,7 +2,9 @@
 /*
  * The backup store: a 0700 directory holding ID.tar.zst and ID.json per transaction and a lock
  * file. Everything inside is opened relative to the store's directory fd with O_NOFOLLOW, so a
- * path swapped after backup_store_open() cannot redirect a read or a write.
+ * path swapped after backup_store_open() cannot redirect a read or a write. Here: opening and
+ * locking the store, saving a manifest, listing, loading and pruning transactions; their states
+ * and the updates of a running one are txn-state.c.
  */
 #include "remedy/backup.h"
 
@@ -18,7 +20,6 @@
 
 #define STORE_LOCK_FILE "lock"
 #define STORE_MANIFEST_MAX (8U * 1024U * 1024U)
-#define TXN_ID_MAX 64
 
 struct BackupStore {
         char *path;
@@ -27,52 +28,6 @@ struct BackupStore {
 };
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
-
-static const char *const txn_state_names[_TXN_STATE_MAX] = {
-        [TXN_PREPARED] = "prepared",
-        [TXN_APPLYING] = "applying",
-        [TXN_APPLIED] = "applied",
-        [TXN_FAILED] = "failed",
-        [TXN_ROLLED_BACK] = "rolled-back",
-};
-
-const char *txn_state_to_string(TxnState s) {
-        if ((unsigned) s >= _TXN_STATE_MAX)
-                return NULL;
-        return txn_state_names[s];
-}
-
-int txn_state_from_string(const char *s) {
-        if (!s)
-                return -EINVAL;
-        for (int i = 0; i < _TXN_STATE_MAX; i++)
-                if (streq(s, txn_state_names[i]))
-                        return i;
-        return -EINVAL;
-}
-
-bool txn_state_unresolved(TxnState s) {
-        return s == TXN_PREPARED || s == TXN_APPLYING || s == TXN_FAILED;
-}
-
-bool txn_id_is_valid(const char *id) {
-        size_t n;
-
-        if (!id)
-                return false;
-        n = strlen(id);
-        if (n == 0 || n > TXN_ID_MAX)
-                return false;
-        /* Letters, digits and '-', not leading: a plain file name that cannot be an option. */
-        if (id[0] == '-')
-                return false;
-        for (size_t i = 0; i < n; i++) {
-                char c = id[i];
-                if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-'))
-                        return false;
-        }
-        return true;
-}
 
 BackupStore *backup_store_free(BackupStore *s) {
         if (!s)
@@ -521,87 +476,4 @@ int backup_store_prune(BackupStore *s, unsigned keep, char ***ret_removed) {
         if (ret_removed)
                 *ret_removed = TAKE_PTR(removed);
         return n_removed;
-}
-
-static bool txn_state_transition_allowed(TxnState from, TxnState to) {
-        if (from == to)
-                return true;
-        switch (from) {
-        case TXN_PREPARED:
-                return true;
-        case TXN_APPLYING:
-                return to == TXN_APPLIED || to == TXN_FAILED || to == TXN_ROLLED_BACK;
-        case TXN_APPLIED:
-                return to == TXN_FAILED || to == TXN_ROLLED_BACK;
-        case TXN_FAILED:
-                return to == TXN_ROLLED_BACK;
-        default:
-                return false;
-        }
-}
-
-int txn_set_state(BackupStore *s, Manifest *m, TxnState state, const char *error) {
-        _cleanup_free_ char *new_error = NULL, *old_error = NULL;
-        TxnState old_state;
-        int r;
-
-        if (!s || !m || (unsigned) state >= _TXN_STATE_MAX)
-                return -EINVAL;
-        if (!txn_state_transition_allowed(m->state, state))
-                return -EINVAL;
-        if (error) {
-                new_error = strdup(error);
-                if (!new_error)
-                        return -ENOMEM;
-        }
-
-        old_state = m->state;
-        old_error = m->error;
-        m->state = state;
-        m->error = TAKE_PTR(new_error);
-        r = backup_store_save(s, m);
-        if (r < 0) {
-                /* Keep the in-memory manifest equal to what is on disk. */
-                new_error = m->error;
-                m->error = TAKE_PTR(old_error);
-                m->state = old_state;
-                return r;
-        }
-        return 0;
-}
-
-int txn_add_unit(BackupStore *s, Manifest *m, const char *name, const char *unit_file_state, const char *active_state) {
-        ManifestUnit *units;
-        int r;
-
-        if (!s || !m || !name || !*name || strchr(name, '/'))
-                return -EINVAL;
-        /* The first record is the state before the transaction; later ones would be ours. */
-        for (size_t i = 0; i < m->n_units; i++)
-                if (streq(m->units[i].name, name))
-                        return 0;
-
-        units = realloc(m->units, sizeof(ManifestUnit) * (m->n_units + 1));
-        if (!units)
-                return -ENOMEM;
-        m->units = units;
-        units[m->n_units] = (ManifestUnit) {
-                .name = strdup(name),
-                .unit_file_state = strdup(strempty(unit_file_state)),
-                .active_state = strdup(strempty(active_state)),
-        };
-        m->n_units++;
-        if (!units[m->n_units - 1].name || !units[m->n_units - 1].unit_file_state ||
-            !units[m->n_units - 1].active_state)
-                r = -ENOMEM;
-        else
-                r = backup_store_save(s, m);
-        if (r < 0) {
-                m->n_units--;
-                free(units[m->n_units].name);
-                free(units[m->n_units].unit_file_state);
-                free(units[m->n_units].active_state);
-                return r;
-        }
-        return 1;
 }
