@@ -2,7 +2,7 @@
 /*
  * What systemd does with the kubelet's unit when it starts it, and how the kubelet reads the
  * result: the environment files loaded and merged (src/core/execute.c,
- * exec_context_load_environment(); src/basic/env-file.c, parse_env_file_internal()), the
+ * exec_context_load_environment(); each file read by env-file.c), the
  * ExecStart= words expanded (src/basic/env-util.c, replace_env_argv() and replace_env_full()
  * without extensions), and argv read as pflag reads it with kubelet's flag set.
  */
@@ -14,145 +14,21 @@
 
 #include "kubelet-cmdline-internal.h"
 #include "kubelet-flag-set.h"
+#include "remedy/env-file.h"
 #include "remedy/fileio.h"
 #include "remedy/strv.h"
 #include "unit-install.h"
 
-#define WHITESPACE " \t\n\r"
-
-/* ---- words, as extract_first_word() splits them ---- */
-
-static int hexval(char c) {
-        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-static size_t utf8_put(char *out, unsigned cp) {
-        if (cp < 0x80) {
-                out[0] = (char) cp;
-                return 1;
-        }
-        if (cp < 0x800) {
-                out[0] = (char) (0xc0 | (cp >> 6));
-                out[1] = (char) (0x80 | (cp & 0x3f));
-                return 2;
-        }
-        if (cp < 0x10000) {
-                out[0] = (char) (0xe0 | (cp >> 12));
-                out[1] = (char) (0x80 | ((cp >> 6) & 0x3f));
-                out[2] = (char) (0x80 | (cp & 0x3f));
-                return 3;
-        }
-        out[0] = (char) (0xf0 | (cp >> 18));
-        out[1] = (char) (0x80 | ((cp >> 12) & 0x3f));
-        out[2] = (char) (0x80 | ((cp >> 6) & 0x3f));
-        out[3] = (char) (0x80 | (cp & 0x3f));
-        return 4;
-}
-
-/* cunescape_one(): the escape after a backslash at p, decoded into out (never longer than the
- * escape). Returns the characters used, or -EINVAL for what systemd keeps verbatim with a warning. */
-static int cunescape_one(const char *p, char *out, size_t *ret_n) {
-        static const char simple[] = "a\ab\bf\fn\nr\rt\tv\v\\\\\"\"''s ";
-        unsigned v = 0;
-        int digits;
-
-        for (const char *s = simple; *s; s += 2)
-                if (*p == s[0]) {
-                        out[0] = s[1];
-                        *ret_n = 1;
-                        return 1;
-                }
-        if (*p >= '0' && *p <= '7') {
-                for (int i = 0; i < 3; i++) {
-                        if (p[i] < '0' || p[i] > '7')
-                                return -EINVAL;
-                        v = v * 8 + (unsigned) (p[i] - '0');
-                }
-                if (v == 0 || v > 255)
-                        return -EINVAL;
-                out[0] = (char) v;
-                *ret_n = 1;
-                return 3;
-        }
-        digits = *p == 'x' ? 2 : *p == 'u' ? 4 : *p == 'U' ? 8 : 0;
-        if (digits == 0)
-                return -EINVAL;
-        for (int i = 1; i <= digits; i++) {
-                int h = hexval(p[i]);
-                if (h < 0)
-                        return -EINVAL;
-                v = v * 16 + (unsigned) h;
-        }
-        if (v == 0 || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-                return -EINVAL;
-        if (*p == 'x') {   /* a raw byte, as systemd's eight_bit */
-                out[0] = (char) v;
-                *ret_n = 1;
-        } else
-                *ret_n = utf8_put(out, v);
-        return digits + 1;
-}
-
-/* One word. 1 with *ret, 0 at the end, -EINVAL on an open quote or a trailing backslash (both
- * accepted with KUBELET_EXTRACT_RELAX). An unknown escape is kept as written. */
+/* extract_first_word() lives with the environment files; kubelet-cmdline.c calls it by this name. */
 int kubelet_extract_word(const char **p, unsigned flags, char **ret) {
-        const char *s = *p + strspn(*p, WHITESPACE);
-        char quote = 0;
-        size_t n = 0;
-
-        if (!*s) {
-                *p = s;
-                return 0;
-        }
-        _cleanup_free_ char *w = malloc(strlen(s) + 1);
-        if (!w)
-                return -ENOMEM;
-        for (;;) {
-                char c = *s;
-                if (c == 0) {
-                        if (quote && !(flags & KUBELET_EXTRACT_RELAX))
-                                return -EINVAL;
-                        break;
-                }
-                if (c == '\\') {
-                        size_t k;
-                        int used;
-                        if (!s[1]) {
-                                if (!(flags & KUBELET_EXTRACT_RELAX))
-                                        return -EINVAL;
-                                s++;
-                                break;
-                        }
-                        if (!(flags & KUBELET_EXTRACT_CUNESCAPE)) {
-                                w[n++] = s[1];
-                                s += 2;
-                        } else if ((used = cunescape_one(s + 1, w + n, &k)) < 0) {
-                                w[n++] = '\\';
-                                w[n++] = s[1];
-                                s += 2;
-                        } else {
-                                n += k;
-                                s += 1 + used;
-                        }
-                        continue;
-                }
-                s++;
-                if (quote) {
-                        if (c == quote)
-                                quote = 0;
-                        else
-                                w[n++] = c;
-                } else if ((flags & KUBELET_EXTRACT_UNQUOTE) && (c == '\'' || c == '"'))
-                        quote = c;
-                else if (strchr(WHITESPACE, c))
-                        break;
-                else
-                        w[n++] = c;
-        }
-        w[n] = 0;
-        *p = s + strspn(s, WHITESPACE);
-        *ret = TAKE_PTR(w);
-        return 1;
+        unsigned f = (flags & KUBELET_EXTRACT_UNQUOTE ? ENV_EXTRACT_UNQUOTE : 0) |
+                     (flags & KUBELET_EXTRACT_CUNESCAPE ? ENV_EXTRACT_CUNESCAPE : 0) |
+                     (flags & KUBELET_EXTRACT_RELAX ? ENV_EXTRACT_RELAX : 0);
+        size_t pos = 0;
+        int r = env_extract_word(*p, &pos, f, ret, NULL, NULL);
+        if (r >= 0)
+                *p += pos;
+        return r;
 }
 
 static const KubeletEnvVar *env_get(const KubeletEnvVar *env, size_t n, const char *name, size_t len) {
@@ -164,148 +40,29 @@ static const KubeletEnvVar *env_get(const KubeletEnvVar *env, size_t n, const ch
 
 /* ---- environment files ---- */
 
-typedef struct EnvParser {
-        const char *path;
-        KubeletEnvVar **env;
-        size_t *n_env;
-        char *key, *value;
-        size_t n_key, n_value, key_ws, value_ws;
-        unsigned key_line;
-} EnvParser;
-
-static int env_push(EnvParser *e, bool chomp_value) {
-        _cleanup_free_ char *source = NULL;
-        int r = 0;
-
-        if (e->key_ws != SIZE_MAX)
-                e->n_key = e->key_ws;
-        if (chomp_value && e->value_ws != SIZE_MAX)
-                e->n_value = e->value_ws;
-        e->value[e->n_value] = 0;
-        /* Invalid names are dropped with "Ignoring invalid environment assignment". */
-        if (kubelet_env_name_valid(e->key, e->n_key)) {
-                if (asprintf(&source, "%s:%u", e->path, e->key_line) < 0)
-                        return -ENOMEM;
-                r = kubelet_env_set(e->env, e->n_env, e->key, e->n_key, e->value, source);
-        }
-        e->n_key = e->n_value = 0;
-        e->key_ws = e->value_ws = SIZE_MAX;
-        return r;
-}
-
-/* parse_env_file_internal(): KEY=value lines, '...' and "..." values, backslash escapes and
- * continuations, # and ; comment lines (a comment ends at its newline, as in systemd 254+). */
-static int env_file_parse(const char *path, const char *data, size_t size, KubeletEnvVar **env, size_t *n_env) {
-        enum {
-                PRE_KEY, KEY, PRE_VALUE, VALUE, VALUE_ESCAPE, SINGLE_QUOTE, DOUBLE_QUOTE, DOUBLE_QUOTE_ESCAPE, COMMENT,
-        } state = PRE_KEY;
-        _cleanup_free_ char *key = malloc(size + 1), *value = malloc(2 * size + 1);
-        EnvParser e = { .path = path, .env = env, .n_env = n_env, .key_ws = SIZE_MAX, .value_ws = SIZE_MAX };
-        unsigned line = 1;
-        int r = 0;
-
-        if (!key || !value)
-                return -ENOMEM;
-        e.key = key;
-        e.value = value;
-        for (size_t i = 0; i < size && data[i] && r >= 0; i++) {
-                char c = data[i];
-                bool newline = c == '\n' || c == '\r', space = strchr(WHITESPACE, c);
-
-                switch (state) {
-                case PRE_KEY:
-                        if (c == '#' || c == ';')
-                                state = COMMENT;
-                        else if (!space) {
-                                state = KEY;
-                                e.key_line = line;
-                                key[e.n_key++] = c;
-                        }
-                        break;
-                case KEY:
-                        if (newline) {   /* no '=': ignored */
-                                state = PRE_KEY;
-                                e.n_key = 0;
-                                e.key_ws = SIZE_MAX;
-                        } else if (c == '=')
-                                state = PRE_VALUE;
-                        else {
-                                if (!space)
-                                        e.key_ws = SIZE_MAX;
-                                else if (e.key_ws == SIZE_MAX)
-                                        e.key_ws = e.n_key;
-                                key[e.n_key++] = c;
-                        }
-                        break;
-                case PRE_VALUE:
-                        if (newline) {
-                                state = PRE_KEY;
-                                r = env_push(&e, false);
-                        } else if (c == '\'' || c == '"')
-                                state = c == '\'' ? SINGLE_QUOTE : DOUBLE_QUOTE;
-                        else if (c == '\\')
-                                state = VALUE_ESCAPE;
-                        else if (!space) {
-                                state = VALUE;
-                                value[e.n_value++] = c;
-                        }
-                        break;
-                case VALUE:
-                        if (newline) {
-                                state = PRE_KEY;
-                                r = env_push(&e, true);
-                        } else if (c == '\\') {
-                                state = VALUE_ESCAPE;
-                                e.value_ws = SIZE_MAX;
-                        } else {
-                                if (!space)
-                                        e.value_ws = SIZE_MAX;
-                                else if (e.value_ws == SIZE_MAX)
-                                        e.value_ws = e.n_value;
-                                value[e.n_value++] = c;
-                        }
-                        break;
-                case VALUE_ESCAPE:
-                        state = VALUE;
-                        if (!newline)   /* an escaped newline continues the value */
-                                value[e.n_value++] = c;
-                        break;
-                case SINGLE_QUOTE:
-                        if (c == '\'')
-                                state = PRE_VALUE;
-                        else
-                                value[e.n_value++] = c;
-                        break;
-                case DOUBLE_QUOTE:
-                        if (c == '"')
-                                state = PRE_VALUE;
-                        else if (c == '\\')
-                                state = DOUBLE_QUOTE_ESCAPE;
-                        else
-                                value[e.n_value++] = c;
-                        break;
-                case DOUBLE_QUOTE_ESCAPE:
-                        state = DOUBLE_QUOTE;
-                        if (strchr("\"\\`$", c))
-                                value[e.n_value++] = c;
-                        else if (c != '\n') {   /* like the shell, the backslash stays */
-                                value[e.n_value++] = '\\';
-                                value[e.n_value++] = c;
-                        }
-                        break;
-                case COMMENT:
-                        if (newline)
-                                state = PRE_KEY;
-                        break;
-                }
-                if (c == '\n')
-                        line++;
-        }
+/* load_env_file(): a file systemd cannot read is skipped when optional and stops the start
+ * otherwise. Later assignments replace earlier ones in their place. */
+static int env_file_load(const KubeletEnvFileRef *f, const char *path, const NodeFile *nf, KubeletEnvVar **env,
+                         size_t *n_env, char **ret_error) {
+        _cleanup_(env_file_done) EnvFile e = {};
+        _cleanup_free_ char *error = NULL;
+        int r = env_file_parse(nf->data, nf->size, &e, &error);
+        if (r == -EBADMSG && f->optional)
+                return 0;
+        if (r == -EBADMSG)
+                return fail(ret_error, r, "%s: EnvironmentFile=%s: %s:%s: systemd refuses the file, the service fails to start",
+                            f->source, f->path, path, strempty(error));
         if (r < 0)
                 return r;
-        /* systemd takes an open quote to the end of the file. */
-        if (state != PRE_KEY && state != KEY && state != COMMENT)
-                return env_push(&e, state == VALUE);
+        for (size_t i = 0; i < e.n_assignments; i++) {
+                const EnvAssignment *a = &e.assignments[i];
+                _cleanup_free_ char *source = NULL;
+                if (asprintf(&source, "%s:%u", path, a->line) < 0)
+                        return -ENOMEM;
+                r = kubelet_env_set(env, n_env, a->key, strlen(a->key), a->value, source);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
@@ -354,7 +111,7 @@ int kubelet_exec_environment(const UnitFS *fs, const KubeletEnvVar *environment,
                                                      nf->kind == FILE_ABSENT ? "does not exist" : "is not a regular file", c,
                                                      ret_error);
                         else if (r >= 0)
-                                r = env_file_parse(*p, nf->data, nf->size, &from_files, &n_from_files);
+                                r = env_file_load(&files[i], *p, nf, &from_files, &n_from_files, ret_error);
                         if (r < 0)
                                 break;
                 }

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * kubelet flags in environment files. The file is decoded the way systemd decodes an
- * EnvironmentFile= (src/basic/env-file.c, parse_env_file_internal()), remembering for every
- * decoded byte where in the file it came from, so that a flag can be cut out of the file without
- * touching quoting, comments or other lines. The value is then split on whitespace, as systemd
- * splits an unquoted $VAR in ExecStart=, and the words are read as pflag reads kubelet's argv.
+ * kubelet flags in environment files. The file is read by env-file.c as systemd reads an
+ * EnvironmentFile=, every decoded byte knowing where in the file it came from; the value is split
+ * into words as systemd splits a standalone $VAR in ExecStart= (quotes in the value removed), and
+ * the words are read as pflag reads kubelet's argv. A flag is cut out of the file by its bytes,
+ * so quoting, comments and other lines stay as they were.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,293 +13,19 @@
 #include <string.h>
 
 #include "kubelet-flag-set.h"
+#include "remedy/env-file.h"
 #include "remedy/kubelet-flags.h"
 #include "remedy/strv.h"
 
-#define WHITESPACE " \t\n\r"
-
-/* ---- environment files, decoded as systemd decodes them ---- */
-
-#define NEWLINE "\n\r"
-#define SHELL_NEED_ESCAPE "\"\\`$"
-
-typedef struct Text {
-        char *s;
-        size_t *origin;   /* file offset each byte was decoded from */
-        size_t n, allocated;
-} Text;
-
-static void text_done(Text *t) {
-        free(t->s);
-        free(t->origin);
-        *t = (Text) {};
-}
-
-static int text_put(Text *t, char c, size_t origin) {
-        if (t->n + 2 > t->allocated) {
-                size_t a = MAX(t->allocated * 2, (size_t) 64);
-                char *s = realloc(t->s, a);
-                if (!s)
-                        return -ENOMEM;
-                t->s = s;
-                size_t *o = realloc(t->origin, a * sizeof(size_t));
-                if (!o)
-                        return -ENOMEM;
-                t->origin = o;
-                t->allocated = a;
-        }
-        t->origin[t->n] = origin;
-        t->s[t->n++] = c;
-        t->s[t->n] = 0;
-        return 0;
-}
-
-typedef struct EnvAssignment {
-        char *key;
-        Text value;
-} EnvAssignment;
-
-typedef struct EnvFile {
-        EnvAssignment *items;
-        size_t n;
-} EnvFile;
-
-static void env_file_done(EnvFile *e) {
-        for (size_t i = 0; i < e->n; i++) {
-                free(e->items[i].key);
-                text_done(&e->items[i].value);
-        }
-        free(e->items);
-        *e = (EnvFile) {};
-}
-
-static void position(const char *data, size_t offset, unsigned *ret_line, unsigned *ret_column) {
-        unsigned line = 1, column = 1;
-        for (size_t i = 0; i < offset; i++) {
-                if (data[i] == '\n') {
-                        line++;
-                        column = 1;
-                } else if (((unsigned char) data[i] & 0xc0) != 0x80)
-                        column++;
-        }
-        *ret_line = line;
-        if (ret_column)
-                *ret_column = column;
-}
-
 static int error_at(char **ret_error, const char *data, size_t offset, int err, const char *reason) {
         unsigned line, column;
-        position(data, offset, &line, &column);
+        env_file_position(data, offset, &line, &column);
         if (ret_error && asprintf(ret_error, "%u:%u: %s", line, column, reason) < 0)
                 *ret_error = NULL;
         return err;
 }
 
-static bool env_name_is_valid(const char *k) {
-        if (!k[0] || isdigit((unsigned char) k[0]))
-                return false;
-        for (const char *p = k; *p; p++)
-                if (!isalnum((unsigned char) *p) && *p != '_')
-                        return false;
-        return true;
-}
-
-/* Keys are cut at their trailing whitespace, values (unquoted) likewise; invalid names are
- * skipped with systemd's "Ignoring invalid environment assignment". */
-static int env_push(EnvFile *e, Text *key, size_t key_ws, Text *value, size_t value_ws) {
-        int r;
-
-        if (key_ws != SIZE_MAX)
-                key->s[key->n = key_ws] = 0;
-        if (value_ws != SIZE_MAX && value->s)
-                value->s[value->n = value_ws] = 0;
-        if (!key->s || !env_name_is_valid(key->s)) {
-                text_done(key);
-                text_done(value);
-                return 0;
-        }
-        if (!value->s) {   /* "KEY=": an empty, allocated value */
-                r = text_put(value, 0, 0);
-                if (r < 0)
-                        return r;
-                value->n = 0;
-        }
-        EnvAssignment *a = realloc(e->items, (e->n + 1) * sizeof(EnvAssignment));
-        if (!a)
-                return -ENOMEM;
-        e->items = a;
-        a[e->n].key = TAKE_PTR(key->s);
-        a[e->n].value = *value;
-        e->n++;
-        *value = (Text) {};
-        text_done(key);
-        return 0;
-}
-
-static int env_file_parse(const char *data, size_t size, EnvFile *ret, char **ret_error) {
-        enum {
-                PRE_KEY, KEY, PRE_VALUE, VALUE, VALUE_ESCAPE, SINGLE_QUOTE_VALUE, DOUBLE_QUOTE_VALUE,
-                DOUBLE_QUOTE_VALUE_ESCAPE, COMMENT,
-        } state = PRE_KEY;
-        _cleanup_(env_file_done) EnvFile e = {};
-        _cleanup_(text_done) Text key = {}, value = {};
-        size_t key_ws = SIZE_MAX, value_ws = SIZE_MAX, quote_at = 0;
-        int r = 0;
-
-        for (size_t i = 0; i < size && r >= 0; i++) {
-                char c = data[i];
-                if (c == 0)
-                        return error_at(ret_error, data, i, -EBADMSG, "NUL byte in environment file");
-
-                switch (state) {
-                case PRE_KEY:
-                        if (strchr("#;", c))
-                                state = COMMENT;
-                        else if (!strchr(WHITESPACE, c)) {
-                                state = KEY;
-                                key_ws = SIZE_MAX;
-                                r = text_put(&key, c, i);
-                        }
-                        break;
-                case KEY:
-                        if (strchr(NEWLINE, c)) {
-                                state = PRE_KEY;   /* a line without '=' is ignored */
-                                text_done(&key);
-                        } else if (c == '=') {
-                                state = PRE_VALUE;
-                                value_ws = SIZE_MAX;
-                        } else {
-                                if (!strchr(WHITESPACE, c))
-                                        key_ws = SIZE_MAX;
-                                else if (key_ws == SIZE_MAX)
-                                        key_ws = key.n;
-                                r = text_put(&key, c, i);
-                        }
-                        break;
-                case PRE_VALUE:
-                        if (strchr(NEWLINE, c)) {
-                                state = PRE_KEY;
-                                r = env_push(&e, &key, key_ws, &value, SIZE_MAX);
-                        } else if (c == '\'' || c == '"') {
-                                state = c == '\'' ? SINGLE_QUOTE_VALUE : DOUBLE_QUOTE_VALUE;
-                                quote_at = i;
-                        } else if (c == '\\')
-                                state = VALUE_ESCAPE;
-                        else if (!strchr(WHITESPACE, c)) {
-                                state = VALUE;
-                                r = text_put(&value, c, i);
-                        }
-                        break;
-                case VALUE:
-                        if (strchr(NEWLINE, c)) {
-                                state = PRE_KEY;
-                                r = env_push(&e, &key, key_ws, &value, value_ws);
-                        } else if (c == '\\') {
-                                state = VALUE_ESCAPE;
-                                value_ws = SIZE_MAX;
-                        } else {
-                                if (!strchr(WHITESPACE, c))
-                                        value_ws = SIZE_MAX;
-                                else if (value_ws == SIZE_MAX)
-                                        value_ws = value.n;
-                                r = text_put(&value, c, i);
-                        }
-                        break;
-                case VALUE_ESCAPE:
-                        state = VALUE;
-                        if (!strchr(NEWLINE, c))   /* an escaped newline continues the line */
-                                r = text_put(&value, c, i);
-                        break;
-                case SINGLE_QUOTE_VALUE:
-                        if (c == '\'')
-                                state = PRE_VALUE;
-                        else
-                                r = text_put(&value, c, i);
-                        break;
-                case DOUBLE_QUOTE_VALUE:
-                        if (c == '"')
-                                state = PRE_VALUE;
-                        else if (c == '\\')
-                                state = DOUBLE_QUOTE_VALUE_ESCAPE;
-                        else
-                                r = text_put(&value, c, i);
-                        break;
-                case DOUBLE_QUOTE_VALUE_ESCAPE:
-                        state = DOUBLE_QUOTE_VALUE;
-                        if (strchr(SHELL_NEED_ESCAPE, c))
-                                r = text_put(&value, c, i);
-                        else if (c != '\n') {   /* like the shell, keep the backslash */
-                                r = text_put(&value, '\\', i - 1);
-                                if (r >= 0)
-                                        r = text_put(&value, c, i);
-                        }
-                        break;
-                case COMMENT:
-                        /* systemd ≥ 254: a comment ends at the newline, backslash or not. */
-                        if (strchr(NEWLINE, c))
-                                state = PRE_KEY;
-                        break;
-                }
-        }
-        if (r < 0)
-                return r;
-
-        /* systemd takes an unterminated quote to the end of the file; refuse to guess instead. */
-        if (state == SINGLE_QUOTE_VALUE || state == DOUBLE_QUOTE_VALUE || state == DOUBLE_QUOTE_VALUE_ESCAPE)
-                return error_at(ret_error, data, quote_at, -EBADMSG,
-                                state == SINGLE_QUOTE_VALUE ? "unterminated single quote" : "unterminated double quote");
-        if (state == PRE_VALUE || state == VALUE || state == VALUE_ESCAPE) {
-                r = env_push(&e, &key, key_ws, &value, state == PRE_VALUE ? SIZE_MAX : value_ws);
-                if (r < 0)
-                        return r;
-        }
-        *ret = e;
-        e = (EnvFile) {};
-        return 0;
-}
-
-/* ---- words and flags ---- */
-
-typedef struct Word {
-        char *text;
-        size_t start, end;   /* file bytes the word was decoded from */
-} Word;
-
-static void words_free(Word *w, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                free(w[i].text);
-        free(w);
-}
-
-/* The words of a value as systemd splits an unquoted $VAR on the ExecStart= line. */
-static int split_words(const Text *v, Word **ret, size_t *ret_n) {
-        Word *w = NULL;
-        size_t n = 0;
-
-        for (size_t i = 0; i < v->n;) {
-                if (strchr(WHITESPACE, v->s[i])) {
-                        i++;
-                        continue;
-                }
-                size_t j = i;
-                while (j < v->n && !strchr(WHITESPACE, v->s[j]))
-                        j++;
-                Word *nw = realloc(w, (n + 1) * sizeof(Word));
-                if (!nw)
-                        goto oom;
-                w = nw;
-                w[n] = (Word) { .text = strndup(v->s + i, j - i), .start = v->origin[i], .end = v->origin[j - 1] + 1 };
-                if (!w[n++].text)
-                        goto oom;
-                i = j;
-        }
-        *ret = w;
-        *ret_n = n;
-        return 0;
-oom:
-        words_free(w, n);
-        return -ENOMEM;
-}
+/* ---- flags ---- */
 
 typedef struct ParsedFlag {
         KubeletFlag flag;
@@ -324,7 +49,7 @@ static char *normalize_name(const char *s, size_t len) {
 }
 
 /* Reads the words as pflag reads argv; words that are neither flags nor their values are skipped. */
-static int parse_words(const Word *w, size_t n, const KubeletFlagSet *known, ParsedFlag **ret, size_t *ret_n) {
+static int parse_words(const EnvWord *w, size_t n, const KubeletFlagSet *known, ParsedFlag **ret, size_t *ret_n) {
         ParsedFlag *p = NULL;
         size_t np = 0;
 
@@ -387,7 +112,7 @@ oom:
 typedef struct Parsed {
         EnvFile env;
         const EnvAssignment *assignment;
-        Word *words;
+        EnvWord *words;
         size_t n_words;
         ParsedFlag *flags;
         size_t n_flags;
@@ -395,28 +120,34 @@ typedef struct Parsed {
 
 static void parsed_done(Parsed *p) {
         env_file_done(&p->env);
-        words_free(p->words, p->n_words);
+        env_words_free(p->words, p->n_words);
         parsed_free(p->flags, p->n_flags);
         *p = (Parsed) {};
 }
 
+/* Files that systemd reads, but maybe not as their author meant, are refused: remedy edits them
+ * and would otherwise build on a guess. */
 static int parse_all(const char *data, size_t size, const char *variable, const KubeletFlagSet *known, Parsed *ret,
                      char **ret_error) {
         _cleanup_(parsed_done) Parsed p = {};
         int r = env_file_parse(data, size, &p.env, ret_error);
         if (r < 0)
                 return r;
-        for (size_t i = p.env.n; i > 0; i--)
-                if (streq(p.env.items[i - 1].key, variable)) {
-                        p.assignment = &p.env.items[i - 1];
-                        break;
-                }
+        /* systemd 252 takes an unterminated quote to the end of the file. */
+        if (p.env.open_quote != SIZE_MAX)
+                return error_at(ret_error, data, p.env.open_quote, -EBADMSG,
+                                data[p.env.open_quote] == '\'' ? "unterminated single quote" : "unterminated double quote");
+        if (p.env.comment_continued != SIZE_MAX)
+                return error_at(ret_error, data, p.env.comment_continued, -EBADMSG,
+                                "the comment before this line ends in a backslash: systemd before 254 reads this line "
+                                "as part of the comment, later versions do not; edit the file by hand");
+        p.assignment = env_file_last(&p.env, variable);
         if (p.assignment) {
-                if ((r = split_words(&p.assignment->value, &p.words, &p.n_words)) < 0 ||
+                if ((r = env_assignment_words(p.assignment, &p.words, &p.n_words)) < 0 ||
                     (r = parse_words(p.words, p.n_words, known, &p.flags, &p.n_flags)) < 0)
                         return r;
                 for (size_t i = 0; i < p.n_flags; i++)
-                        position(data, p.flags[i].flag.start, &p.flags[i].flag.line, NULL);
+                        env_file_position(data, p.flags[i].flag.start, &p.flags[i].flag.line, NULL);
         }
         *ret = p;
         p = (Parsed) {};
@@ -463,11 +194,12 @@ static bool should_remove(const char *name, char * const *remove, const KubeletF
  * assignments, and this variable's words minus the removed ones. */
 static bool edit_is_exact(const Parsed *before, const bool *drop, const char *data, size_t size, const char *variable) {
         _cleanup_(parsed_done) Parsed after = {};
-        if (parse_all(data, size, variable, NULL, &after, NULL) < 0 || after.env.n != before->env.n)
+        if (parse_all(data, size, variable, NULL, &after, NULL) < 0 ||
+            after.env.n_assignments != before->env.n_assignments)
                 return false;
-        for (size_t i = 0; i < after.env.n; i++) {
-                const EnvAssignment *a = &after.env.items[i], *b = &before->env.items[i];
-                if (!streq(a->key, b->key) || (b != before->assignment && !streq(a->value.s, b->value.s)))
+        for (size_t i = 0; i < after.env.n_assignments; i++) {
+                const EnvAssignment *a = &after.env.assignments[i], *b = &before->env.assignments[i];
+                if (!streq(a->key, b->key) || (b != before->assignment && !streq(a->value, b->value)))
                         return false;
         }
         size_t k = 0;
@@ -501,9 +233,11 @@ int kubelet_flags_edit(const char *data, size_t size, const char *variable, char
                 if (!should_remove(p.flags[i].flag.name, remove, known, remove_unknown))
                         continue;
                 _cleanup_free_ char *as_written = NULL;
-                const Word *w = &p.words[p.flags[i].word];
-                if (asprintf(&as_written, "%s%s%s", w[0].text, p.flags[i].n_words > 1 ? " " : "",
-                             p.flags[i].n_words > 1 ? w[1].text : "") < 0 ||
+                const EnvWord *w = &p.words[p.flags[i].word];
+                bool two = p.flags[i].n_words > 1;
+                /* The file's bytes, quotes included: "--node-labels='a=b c'" */
+                if (asprintf(&as_written, "%.*s%s%.*s", (int) (w[0].end - w[0].start), data + w[0].start, two ? " " : "",
+                             two ? (int) (w[1].end - w[1].start) : 0, two ? data + w[1].start : "") < 0 ||
                     (r = strv_consume(&removed, TAKE_PTR(as_written))) < 0)
                         return -ENOMEM;
                 for (size_t j = 0; j < p.flags[i].n_words; j++)

@@ -270,6 +270,82 @@ static void test_remove(void) {
                      false, "  KUBELET_EXTRA_ARGS = \"--max-pods=200\"  \n", "--improve-speed");
 }
 
+/* Quotes inside the value: systemd removes them when it splits $KUBELET_EXTRA_ARGS into argv, so
+ * "--node-labels='a=b c'" is one flag with the value "a=b c". */
+static void test_quoted(void) {
+        _cleanup_(kubelet_flag_set_freep) KubeletFlagSet *s33 = set_for("1.33");
+        char *improve[] = { (char *) "improve-speed", NULL }, *labels[] = { (char *) "node-labels", NULL },
+             *taints[] = { (char *) "register-with-taints", NULL };
+        KubeletFlag *f = NULL;
+        size_t n = 0;
+
+        static const char single_in_double[] = "KUBELET_EXTRA_ARGS=\"--node-labels='a=b c' --improve-speed\"\n";
+        ok(kubelet_flags_parse(single_in_double, sizeof(single_in_double) - 1, "KUBELET_EXTRA_ARGS", s33, &f, &n, NULL) == 0,
+           "single quotes inside a double-quoted value parse");
+        is_int(n, 2, "two flags, not three words");
+        if (n == 2) {
+                is_str(f[0].name, "node-labels", "--node-labels");
+                is_str(f[0].value, "a=b c", "its value has the quotes removed and keeps the blank");
+                is_int(f[0].start, 20, "starts after the double quote");
+                is_int(f[0].end, 41, "ends after the closing single quote");
+                is_str(f[1].name, "improve-speed", "then --improve-speed");
+                is_int(f[1].line, 1, "on line 1");
+        }
+        kubelet_flags_free(f, n);
+        check_remove("quoted label kept byte for byte", single_in_double, sizeof(single_in_double) - 1,
+                     "KUBELET_EXTRA_ARGS", improve, s33, false, "KUBELET_EXTRA_ARGS=\"--node-labels='a=b c'\"\n",
+                     "--improve-speed");
+        check_remove("unknown to 1.33: the same", single_in_double, sizeof(single_in_double) - 1, "KUBELET_EXTRA_ARGS",
+                     NULL, s33, true, "KUBELET_EXTRA_ARGS=\"--node-labels='a=b c'\"\n", "--improve-speed");
+        check_remove("quoted label removed whole", single_in_double, sizeof(single_in_double) - 1, "KUBELET_EXTRA_ARGS",
+                     labels, s33, false, "KUBELET_EXTRA_ARGS=\"--improve-speed\"\n", "--node-labels='a=b c'");
+
+        static const char double_in_single[] =
+                "KUBELET_EXTRA_ARGS='--node-labels=\"a=b c\" --register-with-taints=\"gpu=true:NoSchedule\" --improve-speed'\n";
+        ok(kubelet_flags_parse(double_in_single, sizeof(double_in_single) - 1, "KUBELET_EXTRA_ARGS", s33, &f, &n, NULL) == 0,
+           "double quotes inside a single-quoted value parse");
+        is_int(n, 3, "three flags");
+        if (n == 3) {
+                is_str(f[0].value, "a=b c", "--node-labels=\"a=b c\"");
+                is_str(f[1].value, "gpu=true:NoSchedule", "--register-with-taints=\"gpu=true:NoSchedule\"");
+        }
+        kubelet_flags_free(f, n);
+        check_remove("double-quoted values kept", double_in_single, sizeof(double_in_single) - 1, "KUBELET_EXTRA_ARGS",
+                     improve, s33, false,
+                     "KUBELET_EXTRA_ARGS='--node-labels=\"a=b c\" --register-with-taints=\"gpu=true:NoSchedule\"'\n",
+                     "--improve-speed");
+        check_remove("middle double-quoted flag removed", double_in_single, sizeof(double_in_single) - 1,
+                     "KUBELET_EXTRA_ARGS", taints, s33, false,
+                     "KUBELET_EXTRA_ARGS='--node-labels=\"a=b c\" --improve-speed'\n",
+                     "--register-with-taints=\"gpu=true:NoSchedule\"");
+
+        static const char separate[] = "KUBELET_EXTRA_ARGS=\"--node-labels 'a=b c' --v=2\"\n";
+        check_remove("\"--flag 'quoted value'\" removed with its value", separate, sizeof(separate) - 1,
+                     "KUBELET_EXTRA_ARGS", labels, s33, false, "KUBELET_EXTRA_ARGS=\"--v=2\"\n",
+                     "--node-labels 'a=b c'");
+
+        static const char escaped[] = "KUBELET_EXTRA_ARGS=\"--node-labels=\\\"a=b c\\\" --improve-speed\"\n";
+        check_remove("escaped double quotes inside double quotes", escaped, sizeof(escaped) - 1, "KUBELET_EXTRA_ARGS",
+                     improve, s33, false, "KUBELET_EXTRA_ARGS=\"--node-labels=\\\"a=b c\\\"\"\n", "--improve-speed");
+
+        _cleanup_free_ char *error = NULL, *out = NULL;
+        char **removed = NULL;
+        static const char across[] = "KUBELET_EXTRA_ARGS='--max-pods=200 '\"--improve-speed\"\n";
+        is_int(kubelet_flags_edit(across, sizeof(across) - 1, "KUBELET_EXTRA_ARGS", improve, s33, false, &out, &n,
+                                  &removed, &error),
+               -EBADMSG, "a removal across a closing and an opening quote is refused");
+        is_str(error, "1:38: cannot remove the flag without changing the quoting around it; edit the file by hand",
+               "and says where");
+        free(error);
+        error = NULL;
+
+        static const char continued[] = "# old flags, see below \\\nKUBELET_EXTRA_ARGS=--improve-speed\n";
+        is_int(kubelet_flags_edit(continued, sizeof(continued) - 1, "KUBELET_EXTRA_ARGS", improve, s33, false, &out, &n,
+                                  &removed, &error),
+               -EBADMSG, "a comment ending in a backslash before the assignment is refused");
+        ok(error && startswith(error, "2:1: the comment before this line ends in a backslash"), "%s", strempty(error));
+}
+
 static char *mfree_test(char *p) {
         free(p);
         return NULL;
@@ -489,6 +565,7 @@ int main(void) {
         test_help();
         test_parse_default_file();
         test_remove();
+        test_quoted();
         test_errors();
         test_action();
         test_action_live();

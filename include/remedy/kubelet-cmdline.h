@@ -25,7 +25,9 @@
  * specifiers %n %N %p %i %j %%, and the empty assignment that resets the list; a service other
  * than Type=oneshot with more than one ExecStart= is refused as systemd refuses it.
  * Environment= (quoted, several per line, empty resets) and EnvironmentFile= (leading '-' for
- * optional, globs; each file overrides the earlier ones and all of Environment=). Then the
+ * optional, globs; each file overrides the earlier ones and all of Environment=; read as systemd
+ * 252 reads them, env-file.h: an unterminated quote takes the rest of the file, a comment ending
+ * in a backslash swallows the next line). Then the
  * expansion: a whole word $VAR becomes the variable's value split at whitespace (quotes in it are
  * removed), nothing when unset; ${VAR} is replaced inside the word; $$ is a '$'. The manager's
  * own variables (PATH, ...) are not known here and count as unset.
@@ -94,8 +96,10 @@ void kubelet_cmdline_done(KubeletCommandLine *c);
  * are boolean and sets accepted. A unit that is missing or masked (-ENOENT, -ERFKILL), a unit
  * systemd would refuse to load (-ENOEXEC: bad ExecStart=, more than one for a simple service, no
  * ExecStart=; also several for Type=oneshot, where remedy does not pick one), a missing
- * non-optional EnvironmentFile= (-ENOENT: the start fails) and a specifier remedy does not know
- * (-EOPNOTSUPP) are errors with *ret_error. Sources name the line a setting starts on.
+ * non-optional EnvironmentFile= (-ENOENT: the start fails), one systemd refuses to read (-EBADMSG:
+ * a NUL byte, invalid UTF-8 in a key or value; an optional one is skipped as systemd skips it) and
+ * a specifier remedy does not know (-EOPNOTSUPP) are errors with *ret_error. Sources name the line
+ * a setting starts on.
  */
 int kubelet_cmdline_resolve(const UnitFS *fs, const char *unit, const KubeletFlagSet *known,
                             KubeletCommandLine *ret, char **ret_error);

@@ -5,8 +5,10 @@
  * kubelet's command-line flags as they sit in environment files: KUBELET_KUBEADM_ARGS in
  * /var/lib/kubelet/kubeadm-flags.env and KUBELET_EXTRA_ARGS in /etc/default/kubelet or
  * /etc/sysconfig/kubelet. The files are read as systemd reads an EnvironmentFile= (VAR=value
- * lines, single or double quotes, backslash escapes, # and ; comments), and flags are removed
- * token by token so that every other byte stays as it was.
+ * lines, single or double quotes, backslash escapes, # and ; comments; env-file.h), the value is
+ * split into words as systemd splits "$KUBELET_EXTRA_ARGS" on the ExecStart= line (quotes inside
+ * the value removed: in KUBELET_EXTRA_ARGS="--node-labels='a=b c'" the flag's value is "a=b c"),
+ * and flags are removed token by token so that every other byte stays as it was.
  *
  * A KubeletFlagSet is the set of flags a kubelet accepts, with which ones are boolean (a boolean
  * flag takes no separate value: in "--fail-swap-on false" the "false" is not its value). It
@@ -55,7 +57,8 @@ void kubelet_flags_free(KubeletFlag *f, size_t n);
 /*
  * Removes from variable's value every flag named in remove (names without dashes) and, with
  * unknown_from (not NULL), every flag that set does not have. Returns 0 when nothing was removed,
- * 1 when *ret_data holds the new file; *ret_removed lists "--flag[=value]" as they were written.
+ * 1 when *ret_data holds the new file; *ret_removed lists "--flag[=value]" as they were written
+ * (the file's bytes of each word, quotes included; "--flag value" joined by one space).
  */
 int kubelet_flags_remove(const char *data, size_t size, const char *variable, char * const *remove,
                          const KubeletFlagSet *unknown_from, char **ret_data, size_t *ret_size, char ***ret_removed,
@@ -64,7 +67,10 @@ int kubelet_flags_remove(const char *data, size_t size, const char *variable, ch
  * The same with the two roles of the flag set apart: known (may be NULL) decides which flags are
  * boolean, and with remove_unknown (which needs known) every flag it lacks is removed too. Returns
  * -EBADMSG with "LINE:COLUMN: reason" for a file systemd would read differently than intended
- * (an unterminated quote, a NUL byte) or when a removal cannot be done without rewriting quotes.
+ * (an unterminated quote; a comment ending in a backslash, which systemd 252 continues onto the
+ * next line and 254 does not), one systemd refuses (a NUL byte, invalid UTF-8 in a key or value),
+ * or when a removal cannot be done without rewriting quotes. kubelet_flags_parse() refuses the
+ * same files.
  */
 int kubelet_flags_edit(const char *data, size_t size, const char *variable, char * const *remove,
                        const KubeletFlagSet *known, bool remove_unknown, char **ret_data, size_t *ret_size,
