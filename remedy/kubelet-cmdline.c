@@ -316,80 +316,32 @@ static int service_parse(Service *s, const char *file, const char *data, char **
         return unit_file_parse_lines(data, service_parse_line, &sp, ret_error);
 }
 
-/* ---- which files: the fragment, then the drop-ins (src/shared/dropin.c) ---- */
-
-static int add_dropin_dirs(char ***dirs, const char *search_dir, const char *name) {
-        _cleanup_free_ char *template = NULL, *prefix = NULL, *instance = NULL;
-        char *d;
-
-        if (asprintf(&d, "%s/%s.d", search_dir, name) < 0 || strv_consume(dirs, d) < 0)
-                return -ENOMEM;
-        if (unit_name_template(name, &template) >= 0 && add_dropin_dirs(dirs, search_dir, template) < 0)
-                return -ENOMEM;
-        /* "foo-bar-baz.service" also reads "foo-bar-.service.d" and "foo-.service.d". */
-        if (unit_name_split(name, &prefix, &instance) < 0)
-                return -ENOMEM;
-        size_t n = strlen(prefix);
-        if (n > 0 && prefix[n - 1] == '-')
-                prefix[--n] = 0;
-        char *dash = strrchr(prefix, '-');
-        if (!dash || dash == prefix)
-                return 0;
-        dash[1] = 0;
-        _cleanup_free_ char *shorter = NULL;
-        if (asprintf(&shorter, "%s%s%s%s", prefix, *instance ? "@" : "", instance, unit_suffix(name)) < 0)
-                return -ENOMEM;
-        return add_dropin_dirs(dirs, search_dir, shorter);
-}
+/* ---- which files: the fragment, then the drop-ins the manager reads ---- */
 
 static int find_unit_files(const UnitFS *fs, const char *name, char ***ret, char **ret_error) {
         _cleanup_(unit_file_freep) UnitFile *u = NULL;
-        _cleanup_strv_free_ char **dirs = NULL, **files = NULL, **seen = NULL;
+        _cleanup_strv_free_ char **files = NULL, **dropins = NULL;
         int r;
 
-        r = unit_file_find(fs, name, &u, ret_error);
+        r = unit_file_find_fragment(fs, name, &u, ret_error);
         if (r < 0)
                 return r;
         if (u->masked)
                 return fail(ret_error, -ERFKILL, "Unit %s is masked (%s)", u->name, u->path);
-        if (strv_extend(&files, u->path) < 0)
-                return -ENOMEM;
 
-        const char *names[] = { u->name, streq(u->name, name) ? NULL : name, NULL };
-        for (size_t k = 0; names[k]; k++)
-                for (const char * const *d = unit_search_path; *d; d++)
-                        if (add_dropin_dirs(&dirs, *d, names[k]) < 0)
-                                return -ENOMEM;
-        /* The type-level "service.d" comes last: the most generic, overridden by the others. */
-        for (const char * const *d = unit_search_path; *d; d++) {
-                char *dir;
-                if (asprintf(&dir, "%s/%s.d", *d, unit_suffix(u->name) + 1) < 0 || strv_consume(&dirs, dir) < 0)
-                        return -ENOMEM;
-        }
-
-        /* conf_files_list_strv(): by file name, the first directory holding a name wins. */
-        STRV_FOREACH(d, dirs) {
-                _cleanup_strv_free_ char **found = NULL;
-                _cleanup_free_ char *pattern = NULL;
-                if (asprintf(&pattern, "%s/*.conf", *d) < 0)
-                        return -ENOMEM;
-                r = fs->glob(fs->userdata, pattern, &found);
-                if (r < 0 && r != -ENOENT && r != -ENOTDIR)
+        /* The unit's own name first, then the alias it was asked for by. */
+        char *names[] = { u->name, streq(u->name, name) ? NULL : (char *) name, NULL };
+        r = unit_dropin_files(fs, names, UNIT_DROPINS_MANAGER, &dropins);
+        if (r < 0)
+                return r;
+        r = strv_extend(&files, u->path);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(d, dropins) {
+                r = strv_extend(&files, *d);
+                if (r < 0)
                         return r;
-                STRV_FOREACH(f, found) {
-                        if (strv_contains(seen, unit_path_base(*f)))
-                                continue;
-                        if (strv_extend(&seen, unit_path_base(*f)) < 0 || strv_extend(&files, *f) < 0)
-                                return -ENOMEM;
-                }
         }
-        for (size_t a = 1; files[a]; a++)   /* the fragment stays first */
-                for (size_t b = a + 1; files[b]; b++)
-                        if (strcmp(unit_path_base(files[b]), unit_path_base(files[a])) < 0) {
-                                char *t = files[a];
-                                files[a] = files[b];
-                                files[b] = t;
-                        }
         *ret = TAKE_PTR(files);
         return 0;
 }

@@ -456,49 +456,29 @@ static int find_in_search_path(const UnitFS *fs, const char *file_name, char **r
         return 0;
 }
 
-/* [Install] sections of drop-ins: NAME.d/ (then TEMPLATE.d/) in every search directory, the first
- * file of a name winning, read in file-name order. */
+/* [Install] sections of drop-ins, in the directories systemctl reads them from (not the manager's). */
 static int load_dropins(const UnitFS *fs, UnitFile *u, char **ret_error) {
-        _cleanup_strv_free_ char **seen = NULL, **files = NULL;
-        _cleanup_free_ char *template = NULL;
-        const char *names[3] = { u->name, NULL, NULL };
+        _cleanup_strv_free_ char **files = NULL;
         int r;
 
-        if (unit_name_template(u->name, &template) >= 0)
-                names[1] = template;
-        for (size_t k = 0; names[k]; k++)
-                for (const char * const *d = unit_search_path; *d; d++) {
-                        _cleanup_strv_free_ char **confs = NULL;
-                        _cleanup_free_ char *dir = NULL;
-                        if (asprintf(&dir, "%s/%s.d", *d, names[k]) < 0)
-                                return -ENOMEM;
-                        r = unit_fs_list(fs, dir, "*.conf", &confs);
-                        if (r < 0)
-                                return r;
-                        STRV_FOREACH(c, confs) {
-                                if (strv_contains(seen, *c))
-                                        continue;
-                                if (strv_extend(&seen, *c) < 0 || strv_consume(&files, unit_path_join(dir, *c)) < 0)
-                                        return -ENOMEM;
-                        }
-                }
-
-        /* Sorting by the full path would order by directory; systemd orders by file name. */
-        for (size_t a = 0; files && files[a]; a++)
-                for (size_t b = a + 1; files[b]; b++)
-                        if (strcmp(unit_path_base(files[b]), unit_path_base(files[a])) < 0) {
-                                char *t = files[a];
-                                files[a] = files[b];
-                                files[b] = t;
-                        }
-
+        r = unit_dropin_files(fs, (char *[]) { u->name, NULL }, UNIT_DROPINS_INSTALL, &files);
+        if (r < 0)
+                return r;
         STRV_FOREACH(f, files) {
                 const NodeFile *nf;
                 r = unit_fs_read(fs, *f, true, &nf);
                 if (r < 0)
                         return r;
-                if (nf->kind != FILE_REGULAR || !nf->data)
-                        continue;   /* masked (/dev/null) or gone */
+                /* install.c unit_file_load(): a link to /dev/null or an empty file sets nothing;
+                 * anything else that is not a regular file fails the whole operation. */
+                if (streq_ptr(nf->path, "/dev/null") || (nf->kind == FILE_REGULAR && (nf->size == 0 || !nf->data)))
+                        continue;
+                if (nf->kind == FILE_ABSENT)
+                        return fail(ret_error, -ENOENT, "Drop-in %s is a dangling symlink", *f);
+                if (nf->kind == FILE_DIRECTORY)
+                        return fail(ret_error, -EISDIR, "Drop-in %s is a directory", *f);
+                if (nf->kind != FILE_REGULAR)
+                        return fail(ret_error, -EBADFD, "Drop-in %s is not a regular file", *f);
                 r = unit_install_parse(&u->install, u->name, *f, nf->data, ret_error);
                 if (r < 0)
                         return r;
@@ -506,7 +486,8 @@ static int load_dropins(const UnitFS *fs, UnitFile *u, char **ret_error) {
         return 0;
 }
 
-static int unit_file_find_depth(const UnitFS *fs, const char *name, unsigned depth, UnitFile **ret, char **ret_error) {
+static int unit_file_find_depth(const UnitFS *fs, const char *name, bool dropins, unsigned depth, UnitFile **ret,
+                                char **ret_error) {
         _cleanup_(unit_file_freep) UnitFile *u = NULL;
         _cleanup_free_ char *path = NULL, *template = NULL;
         const NodeFile *f = NULL;
@@ -562,7 +543,7 @@ static int unit_file_find_depth(const UnitFS *fs, const char *name, unsigned dep
                         /* An alias: the unit is the one it points to. */
                         if (depth >= ALIAS_DEPTH_MAX)
                                 return fail(ret_error, -ELOOP, "%s: too many levels of aliases", path);
-                        r = unit_file_find_depth(fs, unit_path_base(target), depth + 1, ret, ret_error);
+                        r = unit_file_find_depth(fs, unit_path_base(target), dropins, depth + 1, ret, ret_error);
                         if (r < 0)
                                 return r;
                         (*ret)->alias = true;
@@ -587,7 +568,7 @@ static int unit_file_find_depth(const UnitFS *fs, const char *name, unsigned dep
         r = unit_install_parse(&u->install, u->name, u->path, f->data, ret_error);
         if (r < 0)
                 return r;
-        r = load_dropins(fs, u, ret_error);
+        r = dropins ? load_dropins(fs, u, ret_error) : 0;
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(u);
@@ -595,5 +576,9 @@ static int unit_file_find_depth(const UnitFS *fs, const char *name, unsigned dep
 }
 
 int unit_file_find(const UnitFS *fs, const char *name, UnitFile **ret, char **ret_error) {
-        return unit_file_find_depth(fs, name, 0, ret, ret_error);
+        return unit_file_find_depth(fs, name, true, 0, ret, ret_error);
+}
+
+int unit_file_find_fragment(const UnitFS *fs, const char *name, UnitFile **ret, char **ret_error) {
+        return unit_file_find_depth(fs, name, false, 0, ret, ret_error);
 }

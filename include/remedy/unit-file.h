@@ -76,6 +76,30 @@ int unit_name_from_path(const char *path, const char *suffix, char **ret);
 typedef int (*UnitLineFn)(void *userdata, unsigned line, char *text, char **ret_error);
 int unit_file_parse_lines(const char *data, UnitLineFn fn, void *userdata, char **ret_error);
 
+/*
+ * Which drop-ins systemd 252 reads: the manager and systemctl's install logic use different
+ * directories, and each caller takes the rules of the program it stands in for.
+ */
+typedef enum UnitDropinRules {
+        /* Loading the unit (src/shared/dropin.c): NAME.d/, TEMPLATE.d/, the dash-prefix
+         * directories ("foo-bar-.service.d/", "foo-.service.d/") for each name in each search
+         * directory, then the type-level "service.d/" in each. */
+        UNIT_DROPINS_MANAGER,
+        /* [Install] for enable and is-enabled (src/shared/install.c unit_file_search()): only
+         * NAME.d/ in each search directory, then TEMPLATE.d/ in each. */
+        UNIT_DROPINS_INSTALL,
+} UnitDropinRules;
+
+/*
+ * The drop-ins (entries named *.conf, not hidden) systemd reads for a unit known by names (its own
+ * name first, then any aliases), sorted by file name; of entries with the same name the one in
+ * the directory searched first wins, so /etc masks /run masks /lib. Paths are as fs->glob() gives
+ * them (canonical). Nothing is read: a link to /dev/null, a dangling link or a directory is
+ * listed, since it masks the same name further down; what reading it does is the caller's (the
+ * manager skips it, systemctl fails on all but /dev/null). -EINVAL for an invalid name.
+ */
+int unit_dropin_files(const UnitFS *fs, char * const *names, UnitDropinRules rules, char ***ret_files);
+
 /* "foo@bar.service" -> "foo@.service". */
 int unit_name_template(const char *name, char **ret);
 /* "foo@.service" or "foo@x.service" + "bar" -> "foo@bar.service". */
@@ -118,6 +142,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(UnitFile *, unit_file_free);
 
 /* Finds a unit in the search path; -ENOENT (with *ret_error) when there is none. */
 int unit_file_find(const UnitFS *fs, const char *name, UnitFile **ret, char **ret_error);
+/* The same without the drop-ins' [Install] sections (install is the fragment's only), for readers
+ * that stand in for the manager: it loads a unit whose drop-ins systemctl enable would fail on
+ * (a directory or a dangling link named *.conf in NAME.d/). */
+int unit_file_find_fragment(const UnitFS *fs, const char *name, UnitFile **ret, char **ret_error);
 
 typedef enum UnitFileState {
         UNIT_FILE_ENABLED,
