@@ -13,6 +13,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include "remedy/fileio.h"
@@ -348,9 +350,53 @@ static int write_archive(Root *root, int fd, Manifest *m, char * const *paths) {
         return 0;
 }
 
+/* The archive while it is written: a file with no name, or, where the store's file system has no
+ * O_TMPFILE (9p, NFS, overlayfs before Linux 6.6), a hidden one that the store's listing skips and
+ * that is unlinked once the archive has its real name or the attempt fails. systemd's
+ * open_tmpfile_linkable() falls back the same way. */
+typedef struct ArchiveTmp {
+        int store_fd;
+        char *name;   /* NULL for an O_TMPFILE */
+} ArchiveTmp;
+
+static void archive_tmp_done(ArchiveTmp *t) {
+        if (t->name)
+                (void) unlinkat(t->store_fd, t->name, 0);
+        free(t->name);
+        t->name = NULL;
+}
+
+static int archive_tmp_open(int store_fd, ArchiveTmp *t) {
+        int fd;
+
+        *t = (ArchiveTmp) { .store_fd = store_fd };
+        fd = openat(store_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        if (fd >= 0)
+                return fd;
+        if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+                return -errno;
+        for (unsigned tries = 0; tries < 64; tries++) {
+                _cleanup_free_ char *name = NULL;
+                uint64_t nonce;
+                if (getrandom(&nonce, sizeof nonce, 0) != (ssize_t) sizeof nonce)
+                        return -EIO;
+                if (asprintf(&name, ".archive-%016" PRIx64 ".tmp", nonce) < 0)
+                        return -ENOMEM;
+                fd = openat(store_fd, name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (fd >= 0) {
+                        t->name = TAKE_PTR(name);
+                        return fd;
+                }
+                if (errno != EEXIST)
+                        return -errno;
+        }
+        return -EEXIST;
+}
+
 int txn_create(BackupStore *s, Root *root, const TxnInfo *info, char * const *paths, Manifest **ret) {
         _cleanup_(manifest_freep) Manifest *m = NULL;
         _cleanup_strv_free_ char **unique = NULL;
+        _cleanup_(archive_tmp_done) ArchiveTmp tmp = {};
         _cleanup_close_ int fd = -EBADF;
         int store_fd = backup_store_fd(s);
         struct stat st;
@@ -371,9 +417,9 @@ int txn_create(BackupStore *s, Root *root, const TxnInfo *info, char * const *pa
                 return r;
 
         /* Unnamed until complete and fsync'd: a crash leaves no half-written archive behind. */
-        fd = openat(store_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        fd = archive_tmp_open(store_fd, &tmp);
         if (fd < 0)
-                return -errno;
+                return fd;
         r = write_archive(root, fd, m, unique);
         if (r < 0)
                 return r;

@@ -7,11 +7,17 @@
  *                           loss right after that mutation);
  *   REMEDY_SHIM_MODE=eio    makes it fail with EIO instead (an I/O error mid-apply).
  *
- * N comes from REMEDY_SHIM_AT. Nothing of this is in remedy itself: the product has no fault
- * injection hooks.
+ * N comes from REMEDY_SHIM_AT. Apart from that, REMEDY_SHIM_NO_TMPFILE=1 makes every
+ * openat(..., O_TMPFILE) fail with EOPNOTSUPP, as it does on 9p, NFS and overlayfs before Linux
+ * 6.6. Nothing of this is in remedy itself: the product has no fault injection hooks.
  */
+/* The shim defines openat and openat64 apart; with 64-bit offsets the headers would name both
+ * openat64. */
+#undef _FILE_OFFSET_BITS
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,13 +26,14 @@
 #include <unistd.h>
 
 static long shim_at = -1, shim_count;
-static int shim_kill;
+static int shim_kill, shim_no_tmpfile;
 
 __attribute__((constructor)) static void shim_init(void) {
         const char *at = getenv("REMEDY_SHIM_AT"), *mode = getenv("REMEDY_SHIM_MODE");
         if (at)
                 shim_at = strtol(at, NULL, 10);
         shim_kill = !mode || strcmp(mode, "eio") != 0;
+        shim_no_tmpfile = getenv("REMEDY_SHIM_NO_TMPFILE") != NULL;
 }
 
 /* Called before the real call: returns -1 (with errno EIO) when this one must fail. */
@@ -69,3 +76,23 @@ WRAP(int, symlinkat, (const char *t, int fd, const char *a), (t, fd, a))
 WRAP(int, mkdir, (const char *a, mode_t m), (a, m))
 WRAP(int, mkdirat, (int fd, const char *a, mode_t m), (fd, a, m))
 WRAP(int, rmdir, (const char *a), (a))
+
+/* remedy is built with 64-bit file offsets, which makes its openat() calls openat64(). */
+#define WRAP_OPENAT(name)                                                        \
+        int name(int fd, const char *path, int flags, ...) {                     \
+                mode_t mode = 0;                                                 \
+                if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) {     \
+                        va_list ap;                                              \
+                        va_start(ap, flags);                                     \
+                        mode = va_arg(ap, mode_t);                               \
+                        va_end(ap);                                              \
+                }                                                                \
+                if (shim_no_tmpfile && (flags & O_TMPFILE) == O_TMPFILE) {       \
+                        errno = EOPNOTSUPP;                                      \
+                        return -1;                                               \
+                }                                                                \
+                return REAL(name)(fd, path, flags, mode);                        \
+        }
+
+WRAP_OPENAT(openat)
+WRAP_OPENAT(openat64)

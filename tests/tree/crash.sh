@@ -59,4 +59,20 @@ for ((i = 1; i <= total; i++)); do
         is "$(snapshot "$node")" "$before" "I/O error at mutation $i: node as it was"
 done
 
+# A backup store on a file system without O_TMPFILE (9p, NFS, overlayfs before Linux 6.6): the
+# archive is written under a hidden name instead, which is gone once the transaction is recorded.
+node="$WORK/no-tmpfile"; rm -rf "$node"; cp -a "$template" "$node"
+store="$WORK/no-tmpfile-store"
+LD_PRELOAD="$CRASH_SHIM" REMEDY_SHIM_NO_TMPFILE=1 \
+        "$REMEDY" --no-color --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$store" apply "${playbooks[@]}" \
+        >"$WORK/no-tmpfile-out" 2>&1 && rc=0 || rc=$?
+is "$rc" 0 "without O_TMPFILE: apply completes"
+[ "$(snapshot "$node")" != "$before" ]; ok $? "without O_TMPFILE: the node was changed"
+is "$(find "$store" -name '.archive-*')" "" "without O_TMPFILE: no hidden archive left in the store"
+is "$(find "$store" -name '*.tar.zst' | wc -l)" 1 "without O_TMPFILE: the archive has its name"
+LD_PRELOAD="$CRASH_SHIM" REMEDY_SHIM_NO_TMPFILE=1 \
+        "$REMEDY" --no-color --root="$node" --backup-dir="$store" rollback --last >/dev/null 2>&1 && rc=0 || rc=$?
+is "$rc" 0 "without O_TMPFILE: rollback completes"
+is "$(snapshot "$node")" "$before" "without O_TMPFILE: node restored identically"
+
 done_testing
