@@ -22,7 +22,7 @@ void swap_state_done(SwapState *s) {
 
 /* The kernel's list. /proc is not part of the node's files: it is read from this machine, which
  * live is the node. */
-static int read_proc_swaps(Context *c, char ***ret) {
+int swap_state_read_active(Context *c, char ***ret) {
         _cleanup_free_ char *data = NULL;
         _cleanup_close_ int fd = open("/proc/swaps", O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
@@ -72,7 +72,7 @@ int swap_state_read(Context *c, const char *fstab_path, SwapState *ret) {
                     strv_consume(&s.at_boot, TAKE_PTR(line)) < 0)
                         return -ENOMEM;
         }
-        if (!c->offline && (r = read_proc_swaps(c, &s.active)) < 0)
+        if (!c->offline && (r = swap_state_read_active(c, &s.active)) < 0)
                 return r;
         *ret = s;
         s = (SwapState) {};

@@ -131,6 +131,7 @@ void unit_state_done(UnitState *s) {
         free(s->sub_state);
         free(s->unit_file_state);
         free(s->invocation_id);
+        free(s->following);
         *s = (UnitState) {};
 }
 
@@ -274,6 +275,7 @@ int systemd_bus_get_unit_state(SystemdBus *b, const char *name, UnitState *ret, 
                 { "ActiveEnterTimestamp", "t", &s.active_enter_usec },
                 { "StateChangeTimestamp", "t", &s.state_change_usec },
                 { "NeedDaemonReload", "b", &s.need_daemon_reload },
+                { "Following", "s", &s.following },
         };
         r = map_all_properties(b, path, UNIT_INTERFACE, unit_map, ELEMENTSOF(unit_map), &error);
         if (r < 0)
@@ -291,7 +293,7 @@ int systemd_bus_get_unit_state(SystemdBus *b, const char *name, UnitState *ret, 
         }
 
         if (fill_empty(&s.load_state) < 0 || fill_empty(&s.active_state) < 0 || fill_empty(&s.sub_state) < 0 ||
-            fill_empty(&s.unit_file_state) < 0 || fill_empty(&s.invocation_id) < 0)
+            fill_empty(&s.unit_file_state) < 0 || fill_empty(&s.invocation_id) < 0 || fill_empty(&s.following) < 0)
                 return -ENOMEM;
         *ret = s;
         s = (UnitState) {};
@@ -428,6 +430,19 @@ int systemd_bus_daemon_reload(SystemdBus *b, char **ret_error) {
         r = sd_bus_call(b->bus, call, BUS_RELOAD_TIMEOUT_USEC, &error, NULL);
         if (r < 0)
                 return systemd_bus_fail(ret_error, r, &error, "daemon-reload on %s failed", systemd_bus_describe(b));
+        return 0;
+}
+
+int systemd_bus_reset_failed(SystemdBus *b, const char *name, char **ret_error) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        if (!b || !name)
+                return -EINVAL;
+        r = sd_bus_call_method(b->bus, SYSTEMD_SERVICE, SYSTEMD_PATH, MANAGER_INTERFACE, "ResetFailedUnit", &error,
+                               NULL, "s", name);
+        if (r < 0)
+                return systemd_bus_fail(ret_error, r, &error, "%s: reset-failed failed", name);
         return 0;
 }
 

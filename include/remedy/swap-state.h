@@ -26,6 +26,8 @@ void swap_state_done(SwapState *s);
 
 /* fstab_path: the fstab to read ("/etc/fstab"). A malformed fstab is a ctx_error (-EINVAL). */
 int swap_state_read(Context *c, const char *fstab_path, SwapState *ret);
+/* Live only: the paths in /proc/swaps now (NULL for none, or a kernel without swap). */
+int swap_state_read_active(Context *c, char ***ret);
 
 /* One line per swap found, for evidence: "on now: /swap.img (/proc/swaps)", "on at boot: ...". */
 int swap_state_describe(const SwapState *s, char ***ret_lines);

@@ -13,7 +13,8 @@
  *   systemd_bus_run_job()         StartUnit / StopUnit / RestartUnit / ReloadUnit with mode
  *                                 "replace", waiting for the job's JobRemoved signal;
  *   systemd_bus_list_units()      ListUnitsByPatterns: the loaded units matching a glob;
- *   systemd_bus_daemon_reload()   Manager.Reload, waiting for its reply.
+ *   systemd_bus_daemon_reload()   Manager.Reload, waiting for its reply;
+ *   systemd_bus_reset_failed()    Manager.ResetFailedUnit.
  *
  * Errors: negative errno, and where ret_error is given an allocated one-line message in plain
  * words that names the unit and what systemd said ("kubelet.service: start job failed (the unit
@@ -56,6 +57,8 @@ typedef struct UnitState {
         uint64_t active_enter_usec;    /* ActiveEnterTimestamp (CLOCK_REALTIME µs), 0 if never */
         uint64_t state_change_usec;    /* StateChangeTimestamp (CLOCK_REALTIME µs) */
         bool need_daemon_reload;       /* NeedDaemonReload: unit files changed on disk since loaded */
+        char *following;        /* Following: the unit whose state this one mirrors (the swap units of
+                                 * one device's other names follow one of them); "" when none */
 } UnitState;
 
 void unit_state_done(UnitState *s);
@@ -113,6 +116,9 @@ int systemd_bus_list_units(SystemdBus *b, const char *pattern, char ***ret_names
 
 /* Manager.Reload (daemon-reload), waiting for the reply (systemd answers once reloaded). */
 int systemd_bus_daemon_reload(SystemdBus *b, char **ret_error);
+
+/* Manager.ResetFailedUnit, as `systemctl reset-failed UNIT`: a failed unit becomes inactive. */
+int systemd_bus_reset_failed(SystemdBus *b, const char *name, char **ret_error);
 
 /* The root directory of the machine's file system as seen from here ("/proc/LEADER/root" for
  * --machine, "/" otherwise), so that file steps act on the same node the bus does. */

@@ -10,7 +10,8 @@
  *     it names them) and, live, every swap unit systemd has loaded (from /proc/swaps, zram
  *     generators, hand-written .swap units). Masking keeps a unit that comes from elsewhere than
  *     the fstab from turning swap back on at boot;
- *   - live, each active swap unit is stopped over the bus, which is systemd running swapoff.
+ *   - live, each active swap unit is stopped over the bus, which is systemd running swapoff (one
+ *     stop per device: the units of its other names follow the one stopped).
  *
  * The fstab and the mask links are file operations (diffed, archived, restored by rollback); the
  * units touched are recorded, so a rollback turns swap that was on back on.
@@ -40,6 +41,7 @@ typedef struct SwapOffData {
         size_t n_fstab_ops;     /* the first ops: the fstab edit (0 or 1) */
         char **mask;            /* live: units to mask over the bus */
         char **stop;            /* live: active units to stop */
+        char **active;          /* live: every active swap unit, followers too */
 } SwapOffData;
 
 static void swap_off_data_free(void *p) {
@@ -48,6 +50,7 @@ static void swap_off_data_free(void *p) {
                 return;
         strv_free(d->mask);
         strv_free(d->stop);
+        strv_free(d->active);
         free(d);
 }
 
@@ -128,8 +131,14 @@ static int plan_live_units(Context *c, const SwapState *s, char ***names, SwapOf
                 _cleanup_free_ char *state_error = NULL;
                 if ((r = systemd_bus_get_unit_state(c->bus, *n, &st, &state_error)) < 0)
                         return ctx_error(c, r, "%s: %s", *n, state_error ? state_error : strerror(-r));
-                bool stop = is_active(st.active_state);
+                /* One swap device has a unit for each of its names (/dev/vda, its by-uuid and
+                 * by-path links...), all but one following that one. Stopping it runs swapoff
+                 * once and takes the others down with it; a stop job for a follower as well
+                 * would run swapoff again on a device that is already off and leave it failed. */
+                bool stop = is_active(st.active_state) && !*st.following;
                 bool mask = !streq(st.unit_file_state, "masked");
+                if (is_active(st.active_state) && strv_extend(&d->active, *n) < 0)
+                        return -ENOMEM;
                 if (!stop && !mask)
                         continue;
                 if ((stop && strv_extend(&d->stop, *n) < 0) || (mask && strv_extend(&d->mask, *n) < 0))
@@ -209,6 +218,33 @@ static int swap_off_plan(Context *c, const void *p, Change *change) {
         return change->status == CHANGE_PENDING;
 }
 
+/* systemd stops the units of a device's other names along with the one stopped, each running its
+ * own swapoff at the same time; all but the first fail with EINVAL and leave their unit "failed"
+ * (systemd 252; systemd#11577 and #13182 are about the same fan-out). The swap is off all the same,
+ * and failed units would make the node "degraded": they are cleared as `systemctl reset-failed`
+ * would, once /proc/swaps lists no swap. If it still lists some, the units stay as they are, for
+ * the operator to read, and the swap check fails the verify. */
+static int reset_failed_followers(Context *c, char * const *units) {
+        _cleanup_strv_free_ char **swaps = NULL;
+        int r;
+
+        if ((r = swap_state_read_active(c, &swaps)) < 0)
+                return r;
+        if (swaps && *swaps)
+                return 0;
+        STRV_FOREACH(n, units) {
+                _cleanup_(unit_state_done) UnitState st = {};
+                _cleanup_free_ char *error = NULL;
+                if ((r = systemd_bus_get_unit_state(c->bus, *n, &st, &error)) < 0)
+                        return ctx_error(c, r, "%s", error ? error : strerror(-r));
+                if (!streq(st.active_state, "failed"))
+                        continue;
+                if ((r = systemd_bus_reset_failed(c->bus, *n, &error)) < 0)
+                        return ctx_error(c, r, "%s", error ? error : strerror(-r));
+        }
+        return 0;
+}
+
 static int swap_off_apply(Context *c, const void *p, Change *change) {
         const SwapOffData *d = change->data;
         _cleanup_free_ char *error = NULL;
@@ -235,7 +271,13 @@ static int swap_off_apply(Context *c, const void *p, Change *change) {
         STRV_FOREACH(n, d->stop)
                 if ((r = systemd_bus_run_job(c->bus, UNIT_JOB_STOP, *n, c->job_timeout_usec, NULL, &error)) < 0)
                         return ctx_error(c, r, "%s", error ? error : strerror(-r));
-        return 0;
+        /* The followers' stop jobs came with the ones above and may still run: a stop request for
+         * each joins its job and returns when it is done. */
+        STRV_FOREACH(n, d->active)
+                if (!strv_contains(d->stop, *n) &&
+                    (r = systemd_bus_run_job(c->bus, UNIT_JOB_STOP, *n, c->job_timeout_usec, NULL, &error)) < 0)
+                        return ctx_error(c, r, "%s", error ? error : strerror(-r));
+        return reset_failed_followers(c, d->active);
 }
 
 const ActionType action_swap_off = {
