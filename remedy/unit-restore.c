@@ -87,9 +87,18 @@ static int restore_active_state(SystemdBus *bus, const ManifestUnit *u, uint64_t
                 return r;
 
         UnitJobType job;
-        if (state_is_running(u->active_state))
-                job = UNIT_JOB_RESTART;   /* so that it runs on the restored configuration */
-        else if (state_is_running(now.active_state))
+        if (state_is_running(u->active_state)) {
+                /* A service restarts, so that it runs on the restored configuration. Anything else
+                 * (a swap unit) is only started if it is not running: a restart would turn swap
+                 * off and on again, and the swap units of one device's other names are started
+                 * with it by systemd and would each run swapoff and swapon. */
+                if (endswith(u->name, ".service"))
+                        job = UNIT_JOB_RESTART;
+                else if (!state_is_running(now.active_state))
+                        job = UNIT_JOB_START;
+                else
+                        return visit(visitor, userdata, u->name, "unchanged", u->active_state, now.active_state);
+        } else if (state_is_running(now.active_state))
                 job = UNIT_JOB_STOP;
         else
                 return visit(visitor, userdata, u->name, "unchanged", u->active_state, now.active_state);
