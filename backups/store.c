@@ -134,6 +134,22 @@ static int read_holder_pid(int fd, pid_t *ret) {
         return 0;
 }
 
+/* The hidden ".*.tmp" files a writer makes (manifests, and archives where O_TMPFILE is missing)
+ * are gone once it finishes; any still there belong to a writer that died, since whoever holds the
+ * lock is the only writer. They may hold copies of private keys: removed, not left to pile up. */
+static void remove_stale_temporaries(BackupStore *s) {
+        _cleanup_close_ int dfd = openat(s->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d;
+        if (dfd < 0 || !(d = fdopendir(dfd)))
+                return;
+        TAKE_FD(dfd);
+        for (struct dirent *de; (de = readdir(d));)
+                if (de->d_name[0] == '.' && !streq(de->d_name, ".") && !streq(de->d_name, "..") &&
+                    endswith(de->d_name, ".tmp"))
+                        (void) unlinkat(dirfd(d), de->d_name, 0);
+        closedir(d);
+}
+
 int backup_store_lock(BackupStore *s, pid_t *ret_holder) {
         _cleanup_close_ int fd = -EBADF;
         struct flock fl = {
@@ -174,6 +190,7 @@ int backup_store_lock(BackupStore *s, pid_t *ret_holder) {
                 return errno > 0 ? -errno : -EIO;
 
         s->lock_fd = TAKE_FD(fd);
+        remove_stale_temporaries(s);
         return 0;
 }
 

@@ -63,12 +63,16 @@ done
 # archive is written under a hidden name instead, which is gone once the transaction is recorded.
 node="$WORK/no-tmpfile"; rm -rf "$node"; cp -a "$template" "$node"
 store="$WORK/no-tmpfile-store"
+# What a writer killed mid-way leaves: removed by the next one to take the store's lock.
+mkdir -p -m 0700 "$store"
+printf 'stale' >"$store/.archive-00000000deadbeef.tmp"
+printf 'stale' >"$store/.20260101T000000Z-abcdef.json.0123456789abcdef.tmp"
 LD_PRELOAD="$CRASH_SHIM" REMEDY_SHIM_NO_TMPFILE=1 \
         "$REMEDY" --no-color --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$store" apply "${playbooks[@]}" \
         >"$WORK/no-tmpfile-out" 2>&1 && rc=0 || rc=$?
 is "$rc" 0 "without O_TMPFILE: apply completes"
 [ "$(snapshot "$node")" != "$before" ]; ok $? "without O_TMPFILE: the node was changed"
-is "$(find "$store" -name '.archive-*')" "" "without O_TMPFILE: no hidden archive left in the store"
+is "$(find "$store" -name '.*.tmp')" "" "without O_TMPFILE: no hidden temporary file left in the store, nor the stale ones"
 is "$(find "$store" -name '*.tar.zst' | wc -l)" 1 "without O_TMPFILE: the archive has its name"
 LD_PRELOAD="$CRASH_SHIM" REMEDY_SHIM_NO_TMPFILE=1 \
         "$REMEDY" --no-color --root="$node" --backup-dir="$store" rollback --last >/dev/null 2>&1 && rc=0 || rc=$?
