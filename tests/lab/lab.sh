@@ -560,6 +560,10 @@ lab_run() {
         [ -n "${ASAN_OPTIONS:-}" ] && envs+=("ASAN_OPTIONS=$ASAN_OPTIONS")
         [ -n "${UBSAN_OPTIONS:-}" ] && envs+=("UBSAN_OPTIONS=$UBSAN_OPTIONS")
         [ -n "${LSAN_OPTIONS:-}" ] && envs+=("LSAN_OPTIONS=$LSAN_OPTIONS")
+        if [ -n "${LAB_VM_SOCK:-}" ]; then   # a VM node (vm.sh)
+                "$LAB_LIB_DIR/vm-run" "$LAB_VM_SOCK" "${envs[@]}" -- "$@"
+                return
+        fi
         nsenter -t "$LAB_INIT" -a -r -w env -i "${envs[@]}" "$@"
 }
 
@@ -614,6 +618,7 @@ lab_wait_journal() {
 lab_leftovers() {
         local p
         [ -n "$LAB_NSPAWN" ] && kill -0 "$LAB_NSPAWN" 2>/dev/null && echo "process: systemd-nspawn $LAB_NSPAWN"
+        [ -n "${LAB_VM_QEMU:-}" ] && kill -0 "$LAB_VM_QEMU" 2>/dev/null && echo "process: qemu $LAB_VM_QEMU"
         # While the node's init lives its PID namespace does, so the inode cannot have been
         # reused; once it is dead, the kernel has killed everything else in the namespace.
         if [ -n "$LAB_INIT" ] && [ "$(readlink "/proc/$LAB_INIT/ns/pid" 2>/dev/null)" = "$LAB_PIDNS" ]; then
@@ -649,9 +654,11 @@ lab_teardown() {
                 fi
         fi
         [ -n "$LAB_NSPAWN" ] && wait "$LAB_NSPAWN" 2>/dev/null
+        declare -F lab_vm_teardown >/dev/null && lab_vm_teardown
         lab_cgroup_remove
         if [ -n "$LAB_DIR" ]; then
-                mountpoint -q "$LAB_ROOT" && umount "$LAB_ROOT"
+                # -R: a VM node has remedy's directories bound below its root (vm.sh).
+                mountpoint -q "$LAB_ROOT" && umount -R "$LAB_ROOT"
                 mountpoint -q "$LAB_DIR/t" && umount "$LAB_DIR/t"
                 # Never remove through a mount: LAB_ROOT is the host's root underneath.
                 if ! awk -v d="$LAB_DIR" '$5 == d || index($5, d "/") == 1 { f = 1 } END { exit !f }' /proc/self/mountinfo; then
