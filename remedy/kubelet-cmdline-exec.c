@@ -188,7 +188,7 @@ static int replace_env(const char *format, KubeletCommandLine *c, char **ret, co
                         _cleanup_free_ char *name = strndup(e + 2, end - e - 2);
                         if (!name)
                                 r = -ENOMEM;
-                        else if (!v && kubelet_env_name_valid(name, strlen(name)))
+                        else if (!v && env_name_is_valid(name, strlen(name)))
                                 r = strv_extend_unique(&c->unset_variables, name);
                         fputs(v ? v->value : "", f);
                         first = first ?: v;
@@ -219,7 +219,7 @@ static int expand(char * const *words, const char *source, bool no_env_expand, K
                         /* $NAME as a word of its own: the value split at whitespace, quotes removed. */
                         const KubeletEnvVar *v = env_get(c->env, c->n_env, name, strlen(name));
                         if (!v) {
-                                if (kubelet_env_name_valid(name, strlen(name)) && strv_extend_unique(&c->unset_variables, name) < 0)
+                                if (env_name_is_valid(name, strlen(name)) && strv_extend_unique(&c->unset_variables, name) < 0)
                                         return -ENOMEM;
                                 continue;
                         }

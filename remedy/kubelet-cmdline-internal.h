@@ -22,7 +22,6 @@ int kubelet_extract_word(const char **p, unsigned flags, char **ret);
 /* Sets name (name_len bytes of it) in env, replacing an earlier value in its place. */
 int kubelet_env_set(KubeletEnvVar **env, size_t *n, const char *name, size_t name_len, const char *value,
                     const char *source);
-bool kubelet_env_name_valid(const char *s, size_t n);
 
 typedef struct KubeletEnvFileRef {
         char *path;          /* absolute, as written after the '-' */

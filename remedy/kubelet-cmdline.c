@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "kubelet-cmdline-internal.h"
+#include "remedy/env-file.h"
 #include "remedy/strv.h"
 #include "unit-install.h"
 
@@ -94,16 +95,6 @@ int kubelet_env_set(KubeletEnvVar **env, size_t *n, const char *name, size_t nam
         e[(*n)++] = (KubeletEnvVar) { TAKE_PTR(nm), TAKE_PTR(v), TAKE_PTR(src) };
         return 0;
 }
-
-bool kubelet_env_name_valid(const char *s, size_t n) {
-        if (n == 0 || (s[0] >= '0' && s[0] <= '9'))
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (!s[i] || !strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_", s[i]))
-                        return false;
-        return true;
-}
-
 
 /* unit_full_printf(), for the specifiers unit-file.c knows. */
 static int expand_specifiers(const Service *s, const char *source, const char *word, char **ret, char **ret_error) {
@@ -223,7 +214,7 @@ static int parse_environment(Service *s, const char *source, const char *value, 
                 if (r < 0)
                         return r;
                 const char *eq = strchr(word, '=');
-                if (!eq || !kubelet_env_name_valid(word, eq - word))
+                if (!eq || !env_name_is_valid(word, eq - word))
                         continue;   /* "Invalid environment assignment, ignoring" */
                 r = kubelet_env_set(&s->environment, &s->n_environment, word, eq - word, eq + 1, source);
                 if (r < 0)

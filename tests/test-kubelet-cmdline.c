@@ -262,6 +262,31 @@ static void test_missing_optional_env_file(void) {
         node_free(n);
 }
 
+/* systemd refuses an environment file that is not valid UTF-8: an optional one ("-" prefix) is
+ * skipped, a required one fails the service's start. */
+static void test_refused_env_file(void) {
+        _cleanup_(kubelet_cmdline_done) KubeletCommandLine c = {}, c2 = {};
+        _cleanup_free_ char *error = NULL;
+        Node *n = kubeadm_node();
+        node_put(n, "/etc/default/kubelet", "KUBELET_EXTRA_ARGS=--v=2 --node-labels=\xff\n");
+
+        is_int(kubelet_cmdline_resolve(&n->fs, "kubelet.service", NULL, &c, NULL), 0,
+               "an optional EnvironmentFile= systemd refuses does not stop the resolve");
+        is_strv(c.unset_variables, (const char *[]) { "KUBELET_EXTRA_ARGS", NULL },
+                "nothing of it reaches the environment: $KUBELET_EXTRA_ARGS is unset");
+
+        node_put(n, "/etc/systemd/system/kubelet.service.d/20-required.conf",
+                 "[Service]\nEnvironmentFile=/etc/default/kubelet\n");
+        is_int(kubelet_cmdline_resolve(&n->fs, "kubelet.service", NULL, &c2, &error), -EBADMSG,
+               "a required one makes the service fail: -EBADMSG");
+        ok(error && strstr(error, "/etc/systemd/system/kubelet.service.d/20-required.conf:2") &&
+                   strstr(error, "/etc/default/kubelet:1:"),
+           "the error names the EnvironmentFile= line and the file's line");
+        if (error)
+                diag("%s", error);
+        node_free(n);
+}
+
 /* ---- an operator's override in /etc ---- */
 
 static void test_override(void) {
@@ -507,6 +532,7 @@ static void test_config_dir(void) {
 int main(void) {
         test_kubeadm();
         test_missing_optional_env_file();
+        test_refused_env_file();
         test_override();
         test_second_execstart();
         test_dropin_order();
