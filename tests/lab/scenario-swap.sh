@@ -8,9 +8,9 @@
 #    stays up, and rollback restores the fstab byte for byte and unmasks the unit.
 #
 #    A container cannot turn swap on, and systemd in a container has no swap units, so the "swap
-#    on now" half (StopUnit on an active .swap unit) cannot happen here. If this machine has swap
-#    on, the node sees it in /proc/swaps and swap-off must refuse, naming kubelet-allow-swap:
-#    that is what is asserted then.
+#    on now" half (StopUnit on an active .swap unit) is scenario-swap-vm's, on a VM node. If this
+#    machine has swap on, the node sees it in /proc/swaps and swap-off must refuse, naming
+#    kubelet-allow-swap: that is what is asserted then.
 #
 # 2. Swap on (simulated: /run/lab/swaps, read by the kubelet stand-in only, see lab.sh): the
 #    kubelet fails with "running with swap on is not supported". diagnose names swap-off from the
