@@ -67,18 +67,22 @@ lab_missing() {
                 { echo "no overlayfs"; return; }
 }
 
-# Skips the whole test when the lab cannot run, or fails it under CI=true.
-lab_require() {
-        local why
-        why=$(lab_missing)
-        [ -z "$why" ] && return 0
+# lab_skip_unless WHY WHAT: nothing when WHY is empty; otherwise skips the whole test ("WHAT:
+# WHY"), or fails it under CI=true.
+lab_skip_unless() {
+        [ -z "$1" ] && return 0
         if [ "${CI:-}" = true ]; then
                 echo "1..1"
-                echo "not ok 1 - the node lab cannot run under CI=true: $why"
+                echo "not ok 1 - the $2 cannot run under CI=true: $1"
                 exit 1
         fi
-        echo "1..0 # SKIP node lab: $why"
+        echo "1..0 # SKIP $2: $1"
         exit 0
+}
+
+# Skips the whole test when the lab cannot run, or fails it under CI=true.
+lab_require() {
+        lab_skip_unless "$(lab_missing)" "node lab"
 }
 
 # Unit files and configuration as the kubernetes deb packages and "kubeadm join" leave them.

@@ -63,16 +63,7 @@ lab_vm_missing() {
 
 # Skips the whole test when a VM node cannot run, or fails it under CI=true.
 lab_vm_require() {
-        local why
-        why=$(lab_vm_missing)
-        [ -z "$why" ] && return 0
-        if [ "${CI:-}" = true ]; then
-                echo "1..1"
-                echo "not ok 1 - the VM node lab cannot run under CI=true: $why"
-                exit 1
-        fi
-        echo "1..0 # SKIP VM node lab: $why"
-        exit 0
+        lab_skip_unless "$(lab_vm_missing)" "VM node lab"
 }
 
 # The modules the initramfs loads, dependencies first (modinfo's "depends"), as paths under
