@@ -4,9 +4,10 @@
  * verify:        {swap: {on: false, fstab: PATH}}
  *
  * The node has swap: on now (live, /proc/swaps) or turned on at the next boot (an fstab swap
- * entry without noauto whose unit is not masked). The condition adds what it found to the
- * evidence; the check fails with it. Offline the check judges the fstab and the masks alone,
- * which is what decides the node's next boot.
+ * entry without noauto, or a swap device of zram-generator's configuration, whose unit is not
+ * masked). The condition adds what it found to the evidence; the check fails with it. Offline the
+ * check judges the fstab, the zram configuration and the masks alone, which is what decides the
+ * node's next boot (the kernel command line's systemd.zram= aside).
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -15,6 +15,7 @@
 void swap_state_done(SwapState *s) {
         free(s->fstab);
         fstab_swaps_free(s->entries, s->n_entries);
+        zram_swaps_free(s->zram, s->n_zram);
         strv_free(s->at_boot);
         strv_free(s->active);
         *s = (SwapState) {};
@@ -39,6 +40,14 @@ int swap_state_read_active(Context *c, char ***ret) {
         return r == -EBADMSG ? ctx_error(c, r, "/proc/swaps: not in the kernel's format") : r;
 }
 
+/* A masked unit is not started at boot, whatever made it (the fstab, zram-generator). */
+static bool unit_is_masked(const UnitFS *fs, const char *unit) {
+        _cleanup_free_ char *error = NULL;
+        UnitFileState state;
+        return unit_file_get_state(fs, unit, &state, &error) >= 0 &&
+               (state == UNIT_FILE_MASKED || state == UNIT_FILE_MASKED_RUNTIME);
+}
+
 int swap_state_read(Context *c, const char *fstab_path, SwapState *ret) {
         _cleanup_(swap_state_done) SwapState s = {};
         _cleanup_free_ char *error = NULL;
@@ -58,17 +67,25 @@ int swap_state_read(Context *c, const char *fstab_path, SwapState *ret) {
         } else if (f->kind != FILE_ABSENT)
                 return ctx_error(c, -EINVAL, "%s: is a %s, not an fstab", fstab_path, file_kind_name(f->kind));
 
+        if ((r = zram_config_swaps(c, &s.zram, &s.n_zram)) < 0)
+                return r;
+
         const UnitFS fs = ctx_unit_fs(c);
         for (size_t i = 0; i < s.n_entries; i++) {
                 const FstabSwap *e = &s.entries[i];
-                UnitFileState state;
-                _cleanup_free_ char *unit_error = NULL, *line = NULL;
-                if (e->noauto)
-                        continue;
-                r = unit_file_get_state(&fs, e->unit, &state, &unit_error);
-                if (r >= 0 && (state == UNIT_FILE_MASKED || state == UNIT_FILE_MASKED_RUNTIME))
+                _cleanup_free_ char *line = NULL;
+                if (e->noauto || unit_is_masked(&fs, e->unit))
                         continue;
                 if (asprintf(&line, "%s:%u: %s (%s)", fstab_path, e->line, e->source, e->unit) < 0 ||
+                    strv_consume(&s.at_boot, TAKE_PTR(line)) < 0)
+                        return -ENOMEM;
+        }
+        for (size_t i = 0; i < s.n_zram; i++) {
+                const ZramSwap *z = &s.zram[i];
+                _cleanup_free_ char *line = NULL;
+                if (unit_is_masked(&fs, z->unit))
+                        continue;
+                if (asprintf(&line, "%s:%u: [%s] (%s)", z->file, z->line, z->device, z->unit) < 0 ||
                     strv_consume(&s.at_boot, TAKE_PTR(line)) < 0)
                         return -ENOMEM;
         }

@@ -1,18 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fstab swap entries, judged by the real consumers: systemd-fstab-generator names the swap units
- * (run as PID 1 of a fresh PID namespace with container= empty, so that it does not take this
- * machine for a container and skip swap), and util-linux's findmnt reads the edited file.
+ * Swap turned on at boot, judged by the real consumers. fstab swap entries: systemd-fstab-generator
+ * names the swap units (run as PID 1 of a fresh PID namespace with container= empty, so that it
+ * does not take this machine for a container and skip swap), and util-linux's findmnt reads the
+ * edited file. zram-generator's configuration: Debian 12's zram-generator 1.1.2 (package
+ * systemd-zram-generator, unpacked rather than installed: see ZRAM_GENERATORS) writes its units
+ * for each test tree (ZRAM_GENERATOR_ROOT, its test mode), and remedy must name the same.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "remedy/context.h"
+#include "remedy/fileio.h"
 #include "remedy/fstab.h"
 #include "remedy/macro.h"
 #include "remedy/strv.h"
+#include "remedy/swap-state.h"
+#include "remedy/zram-config.h"
 #include "tap.h"
 #include "test-util.h"
 
@@ -218,6 +226,308 @@ static void test_proc_swaps(void) {
         strv_free(paths);
 }
 
+/* The judge of the zram tests: Debian 12's zram-generator, unpacked (as tests/run-all leaves it:
+ * an installed one would give its [zram0] to every lab node, an overlay of this machine's root)
+ * or installed. */
+static const char * const ZRAM_GENERATORS[] = {
+        "/var/cache/remedy-lab/zram-generator/lib/systemd/system-generators/zram-generator",
+        "/lib/systemd/system-generators/zram-generator",
+};
+
+static const char *zram_generator(void) {
+        for (size_t i = 0; i < ELEMENTSOF(ZRAM_GENERATORS); i++)
+                if (access(ZRAM_GENERATORS[i], X_OK) == 0)
+                        return ZRAM_GENERATORS[i];
+        return NULL;
+}
+
+/* A file (data; "@NAME" is the fixture zram/NAME), a symlink (link) or, with neither, a directory. */
+typedef struct TreeEntry {
+        const char *path;
+        const char *data;
+        const char *link;
+} TreeEntry;
+
+static void make_parents(const char *path) {
+        _cleanup_free_ char *p = strdup(path);
+        if (!p)
+                abort();
+        for (char *slash = strchr(p + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+                *slash = 0;
+                (void) mkdir(p, 0755);
+                *slash = '/';
+        }
+}
+
+static void make_tree(const char *root, const TreeEntry *entries, size_t n) {
+        for (size_t i = 0; i < n && entries[i].path; i++) {
+                const TreeEntry *e = &entries[i];
+                _cleanup_free_ char *p = xasprintf("%s%s", root, e->path);
+                make_parents(p);
+                if (e->link) {
+                        if (symlink(e->link, p) < 0)
+                                abort();
+                } else if (e->data && e->data[0] == '@') {
+                        _cleanup_free_ char *name = xasprintf("zram/%s", e->data + 1);
+                        size_t size = 0;
+                        _cleanup_free_ char *data = read_fixture(name, &size);
+                        write_file(p, data, size);
+                } else if (e->data)
+                        write_file(p, e->data, strlen(e->data));
+                else if (mkdir(p, 0755) < 0)
+                        abort();
+        }
+}
+
+static char *join_words(char **l, const char *sep) {
+        char *text = NULL;
+        size_t size = 0;
+        FILE *out = open_memstream(&text, &size);
+        if (!out)
+                abort();
+        for (char **p = l; p && *p; p++)
+                fprintf(out, "%s%s", p == l ? "" : sep, *p);
+        fclose(out);
+        return text;
+}
+
+/* remedy's view: the units in its order, "FILE:LINE [zramN]" for each, or the ctx_error. */
+static int remedy_zram(const char *root, char **ret_units, char **ret_where, char **ret_error) {
+        _cleanup_(root_freep) Root *r = NULL;
+        _cleanup_(context_freep) Context *c = NULL;
+        _cleanup_strv_free_ char **units = NULL, **where = NULL;
+        ZramSwap *s = NULL;
+        size_t n = 0;
+        if (root_open(root, &r) < 0 || context_new(r, true, &c) < 0)
+                abort();
+        int rc = zram_config_swaps(c, &s, &n);
+        if (rc < 0) {
+                *ret_error = strdup(c->error ? c->error : strerror(-rc));
+                return rc;
+        }
+        for (size_t i = 0; i < n; i++)
+                if (strv_extend(&units, s[i].unit) < 0 || strv_consume(&where, xasprintf("%s:%u [%s]", s[i].file, s[i].line, s[i].device)) < 0)
+                        abort();
+        zram_swaps_free(s, n);
+        *ret_units = join_words(units, " ");
+        *ret_where = join_words(where, "; ");
+        return 0;
+}
+
+/* The generator's view: the swap units it writes for the tree (sorted), or its exit status. */
+static int generator_zram(const char *generator, const char *root, char **ret_units) {
+        _cleanup_free_ char *out = xasprintf("%s-gen", root), *meminfo = xasprintf("%s/proc/meminfo", root);
+        _cleanup_free_ char *env = xasprintf("ZRAM_GENERATOR_ROOT=%s", root), *ls = NULL;
+        /* Sizes are of the RAM in the root's meminfo: 4 GiB, as a small node has. */
+        static const char mem[] = "MemTotal:        4028108 kB\nMemFree:         1822360 kB\n";
+        rm_rf(out);
+        if (mkdir(out, 0755) < 0)
+                abort();
+        make_parents(meminfo);
+        write_file(meminfo, mem, strlen(mem));
+        char *argv[] = { (char *) "env", env, (char *) generator, out, NULL };
+        int rc = run_capture(argv, NULL, NULL);
+        if (rc != 0)
+                return rc;
+        char *ls_argv[] = { (char *) "ls", out, NULL };
+        if (run_capture(ls_argv, &ls, NULL) != 0)
+                abort();
+        char **all = split_lines(ls), **swaps = NULL;
+        for (char **p = all; p && *p; p++)
+                if (endswith(*p, ".swap") && strv_extend(&swaps, *p) < 0)
+                        abort();
+        strv_free(all);
+        strv_sort(swaps);
+        *ret_units = join_words(swaps, " ");
+        strv_free(swaps);
+        return 0;
+}
+
+static char *sorted_words(const char *text) {
+        char **words = NULL;
+        _cleanup_free_ char *copy = strdup(text);
+        for (char *save = NULL, *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save))
+                if (strv_extend(&words, w) < 0)
+                        abort();
+        strv_sort(words);
+        char *joined_text = join_words(words, " ");
+        strv_free(words);
+        return joined_text;
+}
+
+#define ZRAM_MAIN_USR "/usr/lib/systemd/zram-generator.conf"
+#define ZRAM_MAIN_ETC "/etc/systemd/zram-generator.conf"
+#define ZRAM_DROPINS_ETC "/etc/systemd/zram-generator.conf.d"
+
+typedef struct ZramCase {
+        const char *name;
+        TreeEntry files[6];
+        const char *units;   /* remedy's, in order; NULL: an error */
+        const char *where;   /* or the error */
+} ZramCase;
+
+static const ZramCase zram_cases[] = {
+        { "Fedora's default (zram-generator-defaults)", { { ZRAM_MAIN_USR, "@fedora-zram-generator.conf" } },
+          "dev-zram0.swap", ZRAM_MAIN_USR ":7 [zram0]" },
+        { "Debian 12's systemd-zram-generator", { { ZRAM_MAIN_ETC, "@debian-zram-generator.conf" } },
+          "dev-zram0.swap", ZRAM_MAIN_ETC ":13 [zram0]" },
+        { "no configuration", { { "/etc/fstab", "" } }, "", "" },
+        { "an empty /etc file replaces Fedora's (its own comment says so)",
+          { { ZRAM_MAIN_USR, "@fedora-zram-generator.conf" }, { ZRAM_MAIN_ETC, "" } }, "", "" },
+        { "a link to /dev/null in /etc does too",
+          { { ZRAM_MAIN_USR, "@fedora-zram-generator.conf" }, { ZRAM_MAIN_ETC, NULL, "/dev/null" } }, "", "" },
+        { "a dangling link does not exist: Fedora's is read",
+          { { ZRAM_MAIN_USR, "@fedora-zram-generator.conf" }, { ZRAM_MAIN_ETC, NULL, "/nowhere.conf" } },
+          "dev-zram0.swap", ZRAM_MAIN_USR ":7 [zram0]" },
+        { "only the first main file is read (/run before /etc)",
+          { { ZRAM_MAIN_ETC, "[zram0]\n" }, { "/run/systemd/zram-generator.conf", "\n[zram1]\n" } },
+          "dev-zram1.swap", "/run/systemd/zram-generator.conf:2 [zram1]" },
+        { "a drop-in sizes Fedora's device 0",
+          { { ZRAM_MAIN_USR, "@fedora-zram-generator.conf" }, { ZRAM_DROPINS_ETC "/90-off.conf", "[zram0]\nzram-size = 0\n" } },
+          "", "" },
+        { "a /run drop-in linked to /dev/null removes /etc's of the same name",
+          { { ZRAM_MAIN_USR, "@fedora-zram-generator.conf" }, { ZRAM_DROPINS_ETC "/90-off.conf", "[zram0]\nzram-size = 0\n" },
+            { "/run/systemd/zram-generator.conf.d/90-off.conf", NULL, "/dev/null" } },
+          "dev-zram0.swap", ZRAM_MAIN_USR ":7 [zram0]" },
+        { "drop-ins by name whatever their directory; /etc's replaces /usr/lib's of the same name",
+          { { "/usr/lib/systemd/zram-generator.conf.d/10-a.conf", "[zram1]\n[zram2]\n" },
+            { ZRAM_DROPINS_ETC "/10-a.conf", "# the admin's\n[zram2]\n" },
+            { "/usr/lib/systemd/zram-generator.conf.d/20-b.conf", "[zram2]\nzram-size = 0\n[zram3]\n" } },
+          "dev-zram3.swap", "/usr/lib/systemd/zram-generator.conf.d/20-b.conf:3 [zram3]" },
+        { "hidden, non-.conf, directory and linked drop-ins are not read",
+          { { ZRAM_DROPINS_ETC "/.hidden.conf", "[zram1]\n" }, { ZRAM_DROPINS_ETC "/x.cfg", "[zram2]\n" },
+            { ZRAM_DROPINS_ETC "/dir.conf" }, { "/etc/systemd/real.conf", "[zram3]\n" },
+            { ZRAM_DROPINS_ETC "/linked.conf", NULL, "../real.conf" } },
+          "", "" },
+        { "swap devices only, numbered, in number order",
+          { { ZRAM_MAIN_ETC, "compression-algorithm = zstd\n"
+                             "[zram10]\n"
+                             "[zram0]\n"
+                             "compression-algorithm = lzo-rle\n"
+                             "[zram1]\n"
+                             "mount-point = /var/compressed\n"
+                             "[zram2]\n"
+                             "fs-type = ext4\n"
+                             "[zram3]\n"
+                             "fs-type = swap\n"
+                             "[ zram4 ]\n"
+                             "[zram]\n"
+                             "[zramx]\n"
+                             "[swap]\n"
+                             "zram-size = 0\n" } },
+          "dev-zram0.swap dev-zram3.swap dev-zram4.swap dev-zram10.swap",
+          ZRAM_MAIN_ETC ":3 [zram0]; " ZRAM_MAIN_ETC ":9 [zram3]; " ZRAM_MAIN_ETC ":11 [zram4]; " ZRAM_MAIN_ETC ":2 [zram10]" },
+        { "sizes: 0 in any form turns a device off; an expression of the RAM does not",
+          { { ZRAM_MAIN_ETC, "[zram0]\nzram-size = 0.0\n"
+                             "[zram1]\nzram-fraction = 0\n"
+                             "[zram2]\nmax-zram-size = 0\n"
+                             "[zram3]\nzram-size = 0\nzram-fraction = 0.25\n"
+                             "[zram4]\nzram-size = ram / 8\n"
+                             "[zram5]\nzram-size = 0\nzram-size = 512\n" } },
+          "dev-zram3.swap dev-zram4.swap dev-zram5.swap",
+          ZRAM_MAIN_ETC ":7 [zram3]; " ZRAM_MAIN_ETC ":10 [zram4]; " ZRAM_MAIN_ETC ":12 [zram5]" },
+        { "comments, CRLF, a BOM, key: value",
+          { { ZRAM_MAIN_ETC, "\xef\xbb\xbf# comment\r\n; comment\r\n[zram0]\r\nmount-point: /tmp\r\n[zram1]\r\nswap-priority = 5\r\n" } },
+          "dev-zram1.swap", ZRAM_MAIN_ETC ":5 [zram1]" },
+        { "an unclosed section header", { { ZRAM_MAIN_ETC, "[zram0]\n[zram1\n" } }, NULL,
+          ZRAM_MAIN_ETC ":2: invalid section header \"[zram1\"" },
+        { "a line without =", { { ZRAM_MAIN_USR, "@fedora-zram-generator.conf" }, { ZRAM_DROPINS_ETC "/50-x.conf", "[zram0]\nzram-size\n" } },
+          NULL, ZRAM_DROPINS_ETC "/50-x.conf:2: \"zram-size\" is neither a section header nor KEY=VALUE" },
+        { "an empty key", { { ZRAM_MAIN_ETC, "= 1\n" } }, NULL, ZRAM_MAIN_ETC ":1: no key before \"1\"" },
+        { "an empty zram-size=", { { ZRAM_MAIN_ETC, "[zram0]\nzram-size =\n" } }, NULL,
+          ZRAM_MAIN_ETC ":2: zram0: empty zram-size=" },
+        { "a relative mount-point=", { { ZRAM_MAIN_ETC, "[zram0]\nmount-point = var/tmp\n" } }, NULL,
+          ZRAM_MAIN_ETC ":2: mount-point=var/tmp is not an absolute path" },
+        { "a main file that is a directory", { { ZRAM_MAIN_USR, "@fedora-zram-generator.conf" }, { ZRAM_MAIN_ETC } }, NULL,
+          ZRAM_MAIN_ETC ": is a directory, not a zram-generator configuration" },
+};
+
+/* The node's zram-generator: a stand-in file (the judge is the real one, run from outside). */
+static void install_generator(const char *root) {
+        _cleanup_free_ char *p = xasprintf("%s/usr/lib/systemd/system-generators/zram-generator", root);
+        make_parents(p);
+        static const char standin[] = "#!/bin/sh\n# stand-in: the package's generator is installed\n";
+        write_file(p, standin, sizeof standin - 1);
+        if (chmod(p, 0755) < 0)
+                abort();
+}
+
+/* A configuration a removed package left behind: no generator, so no swap at boot. */
+static void test_zram_without_generator(void) {
+        static const TreeEntry node[] = { { ZRAM_MAIN_USR, "@fedora-zram-generator.conf" } };
+        _cleanup_free_ char *root = xasprintf("%s/zram-no-generator", tmp);
+        _cleanup_free_ char *units = NULL, *where = NULL, *error = NULL;
+        if (mkdir(root, 0755) < 0)
+                abort();
+        make_tree(root, node, ELEMENTSOF(node));
+        is_int(remedy_zram(root, &units, &where, &error), 0, "zram, no generator installed: read");
+        is_str(units, "", "zram, no generator installed: Fedora's file sets nothing up");
+        install_generator(root);
+        free(units);
+        free(where);
+        units = where = NULL;
+        is_int(remedy_zram(root, &units, &where, &error), 0, "zram, generator installed: read");
+        is_str(units, "dev-zram0.swap", "zram, generator installed: zram0");
+}
+
+static void test_zram_config(const char *generator) {
+        for (size_t i = 0; i < ELEMENTSOF(zram_cases); i++) {
+                const ZramCase *t = &zram_cases[i];
+                _cleanup_free_ char *root = xasprintf("%s/zram%zu", tmp, i);
+                _cleanup_free_ char *units = NULL, *where = NULL, *error = NULL, *theirs = NULL;
+                if (mkdir(root, 0755) < 0)
+                        abort();
+                make_tree(root, t->files, ELEMENTSOF(t->files));
+                install_generator(root);
+                int r = remedy_zram(root, &units, &where, &error);
+                int g = generator_zram(generator, root, &theirs);
+                if (!t->units) {
+                        ok(r == -EINVAL && error && streq(error, t->where), "zram, %s: refused: %s (got %d \"%s\")", t->name,
+                           t->where, r, error ? error : "");
+                        ok(g > 0, "zram, %s: zram-generator fails on it too (exit %d)", t->name, g);
+                        continue;
+                }
+                if (r < 0) {
+                        ok(false, "zram, %s: read (%s)", t->name, error);
+                        continue;
+                }
+                is_str(units, t->units, "zram, %s: %s", t->name, *t->units ? t->units : "no swap");
+                is_str(where, t->where, "zram, %s: the section headers", t->name);
+                _cleanup_free_ char *ours = sorted_words(units);
+                ok(g == 0, "zram, %s: zram-generator ran", t->name);
+                is_str(ours, theirs ? theirs : "", "zram, %s: the swap units zram-generator writes", t->name);
+        }
+}
+
+/* What the swap check reports: the fstab's entry and Fedora's zram0, not the masked zram1. */
+static void test_swap_state_zram(void) {
+        static const TreeEntry node[] = {
+                { "/etc/fstab", "UUID=0a3407de-014b-458b-b5c1-848e92a327a3 / ext4 defaults 0 1\n/swap.img none swap sw 0 0\n" },
+                { ZRAM_MAIN_USR, "@fedora-zram-generator.conf" },
+                { ZRAM_DROPINS_ETC "/20-second.conf", "[zram1]\nzram-size = ram / 4\n" },
+                { "/etc/systemd/system/dev-zram1.swap", NULL, "/dev/null" },
+        };
+        _cleanup_free_ char *root = xasprintf("%s/swap-state", tmp);
+        _cleanup_(root_freep) Root *r = NULL;
+        _cleanup_(context_freep) Context *c = NULL;
+        _cleanup_(swap_state_done) SwapState s = {};
+        _cleanup_strv_free_ char **lines = NULL;
+        if (mkdir(root, 0755) < 0)
+                abort();
+        make_tree(root, node, ELEMENTSOF(node));
+        install_generator(root);
+        if (root_open(root, &r) < 0 || context_new(r, true, &c) < 0)
+                abort();
+        is_int(swap_state_read(c, "/etc/fstab", &s), 0, "swap state with zram: read");
+        is_int((int) s.n_zram, 2, "both zram devices are found, the masked one too");
+        is_int(swap_state_describe(&s, &lines), 0, "described");
+        _cleanup_free_ char *text = join_words(lines, "\n");
+        is_str(text,
+               "swap on at boot: /etc/fstab:2: /swap.img (swap.img.swap)\n"
+               "swap on at boot: /usr/lib/systemd/zram-generator.conf:7: [zram0] (dev-zram0.swap)",
+               "the fstab's entry and zram0 are on at boot; zram1's unit is masked");
+}
+
 int main(void) {
         test_proc_swaps();
         if (access(FSTAB_GENERATOR, X_OK) != 0 || !program_exists("findmnt") || !program_exists("unshare") || geteuid() != 0) {
@@ -225,6 +535,12 @@ int main(void) {
                 return tap_done();
         }
         tmp = make_temp_dir("fstab");
+        const char *zram_judge = zram_generator();
+        ok(zram_judge != NULL, "zram-generator (Debian 12's systemd-zram-generator) is the judge of the zram tests");
+        if (zram_judge)
+                test_zram_config(zram_judge);
+        test_zram_without_generator();
+        test_swap_state_zram();
         check_fixture("debian-installer.fstab", 1);
         check_fixture("ubuntu-cloud.fstab", 1);
         check_fixture("mixed.fstab", 5);

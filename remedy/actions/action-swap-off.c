@@ -7,9 +7,11 @@
  *
  *   - each swap line of the fstab is commented out with a leading '#', every other byte kept;
  *   - every swap unit is masked: the ones systemd-fstab-generator makes of those lines (named as
- *     it names them) and, live, every swap unit systemd has loaded (from /proc/swaps, zram
- *     generators, hand-written .swap units). Masking keeps a unit that comes from elsewhere than
- *     the fstab from turning swap back on at boot;
+ *     it names them), the dev-zramN.swap of each swap device zram-generator's configuration sets
+ *     up (offline too; the configuration itself is left as it is, a package upgrade would bring
+ *     it back) and, live, every swap unit systemd has loaded (from /proc/swaps, zram generators,
+ *     hand-written .swap units). Masking keeps a unit that comes from elsewhere than the fstab
+ *     from turning swap back on at boot;
  *   - live, each active swap unit is stopped over the bus, which is systemd running swapoff (one
  *     stop per device: the units of its other names follow the one stopped).
  *
@@ -199,6 +201,9 @@ static int swap_off_plan(Context *c, const void *p, Change *change) {
         d->n_fstab_ops = change->n_ops;
         for (size_t i = 0; i < s.n_entries; i++)
                 if (strv_extend_unique(&names, s.entries[i].unit) < 0)
+                        return -ENOMEM;
+        for (size_t i = 0; i < s.n_zram; i++)
+                if (strv_extend_unique(&names, s.zram[i].unit) < 0)
                         return -ENOMEM;
         if (!c->offline && (r = plan_live_units(c, &s, &names, d, change, note)) < 0)
                 return r;
