@@ -139,7 +139,7 @@ static int read_holder_pid(int fd, pid_t *ret) {
  * lock is the only writer. They may hold copies of private keys: removed, not left to pile up. */
 static void remove_stale_temporaries(BackupStore *s) {
         _cleanup_close_ int dfd = openat(s->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        DIR *d;
+        _cleanup_(closedirp) DIR *d = NULL;
         if (dfd < 0 || !(d = fdopendir(dfd)))
                 return;
         TAKE_FD(dfd);
@@ -147,7 +147,6 @@ static void remove_stale_temporaries(BackupStore *s) {
                 if (de->d_name[0] == '.' && !streq(de->d_name, ".") && !streq(de->d_name, "..") &&
                     endswith(de->d_name, ".tmp"))
                         (void) unlinkat(dirfd(d), de->d_name, 0);
-        closedir(d);
 }
 
 int backup_store_lock(BackupStore *s, pid_t *ret_holder) {
