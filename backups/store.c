@@ -4,7 +4,7 @@
  * file. Everything inside is opened relative to the store's directory fd with O_NOFOLLOW, so a
  * path swapped after backup_store_open() cannot redirect a read or a write. Here: opening and
  * locking the store, saving a manifest, listing, loading and pruning transactions; their states
- * and the updates of a running one are txn-state.c.
+ * and the updates of a running one are txn-update.c.
  */
 #include "remedy/backup.h"
 

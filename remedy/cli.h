@@ -2,8 +2,8 @@
 #pragma once
 
 /*
- * The command line: options parsed by main.c into arg_* globals, one verb per verb-*.c file, and
- * the helpers the verbs share (loading playbooks, opening the root and the backup store).
+ * The command line: options parsed into arg_* globals, and the helpers the verbs (verbs/) share
+ * to open what the options name (loading playbooks, opening the root and the backup store).
  *
  * Exit statuses (documented in README and --help):
  *   0  done, or nothing to do
@@ -37,16 +37,10 @@ extern BusScope arg_bus_scope;    /* --system (default), --user, --machine */
 extern char *arg_machine;
 extern uint64_t arg_job_timeout_usec;
 
-typedef int (*VerbFunction)(int argc, char **argv);
-
-int verb_list(int argc, char **argv);
-int verb_show(int argc, char **argv);
-int verb_plan(int argc, char **argv);
-int verb_apply(int argc, char **argv);
-int verb_rollback(int argc, char **argv);
-int verb_backups(int argc, char **argv);
-int verb_diagnose(int argc, char **argv);
-int verb_fix(int argc, char **argv);
+/* Parses the options into the arg_* globals and the report options: -1 to go on with
+ * argv[optind] as the command, or the exit status (--help, --version, a bad option). */
+int cli_parse_argv(int argc, char **argv);
+void cli_args_free(void);
 
 /* Loads the playbook set from --playbooks or the default directories. Exit status or 0. */
 int cli_load_playbooks(PlaybookSet **ret);

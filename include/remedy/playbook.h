@@ -92,6 +92,8 @@ int parse_check_keys(ParseContext *pc, const YamlNode *node, const char *what, c
  */
 int parse_template(ParseContext *pc, const YamlNode *map, const char *key, bool required, TemplateFlags flags,
                    const char *what, Template **ret);
+/* The string scalar at key itself, for getters built on this one (parse_template). */
+int parse_scalar(ParseContext *pc, const YamlNode *map, const char *key, bool required, const YamlNode **ret);
 int parse_bool(ParseContext *pc, const YamlNode *map, const char *key, bool required, bool *ret);
 int parse_string(ParseContext *pc, const YamlNode *map, const char *key, bool required, char **ret);
 int parse_string_list(ParseContext *pc, const YamlNode *map, const char *key, bool required, char ***ret);

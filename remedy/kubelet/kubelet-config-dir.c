@@ -14,7 +14,8 @@
 #include "remedy/kubelet-cmdline.h"
 #include "remedy/strv.h"
 #include "remedy/yaml-node.h"
-#include "unit-install.h"
+#include "remedy/error-line.h"
+#include "remedy/unit-file.h"
 
 /* Flags registered by options.AddKubeletConfigFlags() on a config field, with the field's JSON
  * path in kubelet.config.k8s.io/v1beta1. Not all of them: the ones a node repair looks at. */

@@ -61,7 +61,7 @@
 
 #include <toml++/toml.h>
 
-#include "cc-boundary.hh"
+#include "edit/cc-boundary.hh"
 
 extern "C" {
 #include "remedy/containerd-config.h"
@@ -531,6 +531,18 @@ int from_dump(std::string_view text, ContainerdConfig *ret) {
 }
 
 } // namespace
+
+void containerd_config_done(ContainerdConfig *c) {
+        if (!c)
+                return;
+        free(c->cni_conf_dir);
+        strv_free(c->cni_bin_dirs);
+        free(c->default_runtime);
+        free(c->systemd_cgroup_file);
+        free(c->cni_conf_dir_file);
+        strv_free(c->files);
+        *c = ContainerdConfig{};
+}
 
 int containerd_config_load(Root *root, const char *path, ContainerdRules rules, ContainerdConfig *ret,
                            char **ret_error) {

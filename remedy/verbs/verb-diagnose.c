@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "verbs.h"
 #include "remedy/diagnose.h"
 #include "remedy/report.h"
 #include "remedy/strv.h"

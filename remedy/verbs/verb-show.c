@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "verbs.h"
 #include "remedy/action.h"
 #include "remedy/report.h"
 

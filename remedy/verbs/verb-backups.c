@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "verbs.h"
 #include "remedy/report.h"
 #include "remedy/strv.h"
 

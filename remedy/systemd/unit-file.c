@@ -8,47 +8,13 @@
 #include <string.h>
 
 #include "remedy/strv.h"
-#include "unit-install.h"
-
-/* Debian 12's systemd is built with split-usr: /lib/systemd/system comes before /usr/lib. */
-const char * const unit_search_path[] = {
-        UNIT_CONFIG_DIR,
-        UNIT_RUNTIME_DIR,
-        "/usr/local/lib/systemd/system",
-        "/lib/systemd/system",
-        "/usr/lib/systemd/system",
-        NULL,
-};
-
-bool path_is_unit_config(const char *path) {
-        for (const char * const *d = unit_search_path; *d; d++) {
-                const char *rest = startswith(path, *d);
-                if (rest && rest[0] == '/' && rest[1])
-                        return true;
-        }
-        return false;
-}
+#include "unit-internal.h"
 
 #define WHITESPACE " \t\n\r"
 #define ALIAS_DEPTH_MAX 8
 
 /* The unit types systemd lets have Alias= (unit_type_may_alias()). */
 static const char * const alias_types[] = { "service", "socket", "target", "device", "timer", "path", NULL };
-
-int unit_set_error(char **ret_error, const char *fmt, ...) {
-        va_list ap;
-        char *s;
-
-        if (!ret_error || *ret_error)
-                return 0;
-        va_start(ap, fmt);
-        int r = vasprintf(&s, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        *ret_error = s;
-        return 0;
-}
 
 static void *mfree(void *p) {
         free(p);
@@ -370,61 +336,13 @@ int unit_install_parse(UnitInstall *i, const char *unit_name, const char *file, 
         return unit_file_parse_lines(data, install_line, &ip, ret_error);
 }
 
-char *unit_path_join(const char *a, const char *b) {
-        char *s;
-        return asprintf(&s, "%s/%s", streq(a, "/") ? "" : a, b) < 0 ? NULL : s;
-}
-
 static char *dir_of(const char *path) {
         const char *s = strrchr(path, '/');
         return s == path ? strdup("/") : strndup(path, s ? (size_t) (s - path) : 0);
 }
 
-char *unit_link_target_abs(const char *dir, const char *target) {
-        _cleanup_free_ char *joined = target[0] == '/' ? strdup(target) : unit_path_join(dir, target);
-        if (!joined)
-                return NULL;
-        char *out = malloc(strlen(joined) + 2);
-        if (!out)
-                return NULL;
-        size_t n = 0;
-        for (char *save = NULL, *c = strtok_r(joined, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
-                if (streq(c, "."))
-                        continue;
-                if (streq(c, "..")) {
-                        while (n > 0 && out[--n] != '/')
-                                ;
-                        continue;
-                }
-                n += sprintf(out + n, "/%s", c);
-        }
-        if (n == 0)
-                out[n++] = '/';
-        out[n] = 0;
-        return out;
-}
-
 static bool is_search_dir(const char *dir) {
         return in_set(dir, (const char * const *) unit_search_path);
-}
-
-int unit_fs_list(const UnitFS *fs, const char *dir, const char *pattern, char ***ret_names) {
-        _cleanup_strv_free_ char **paths = NULL, **names = NULL;
-        _cleanup_free_ char *glob = unit_path_join(dir, pattern);
-        int r;
-
-        if (!glob)
-                return -ENOMEM;
-        r = fs->glob(fs->userdata, glob, &paths);
-        if (r < 0 && r != -ENOENT && r != -ENOTDIR)
-                return r;
-        STRV_FOREACH(p, paths) {
-                r = strv_extend(&names, unit_path_base(*p));
-                if (r < 0)
-                        return r;
-        }
-        *ret_names = TAKE_PTR(names);
-        return 0;
 }
 
 UnitFile *unit_file_free(UnitFile *u) {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "verbs.h"
 #include "remedy/log.h"
 #include "remedy/report.h"
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "verbs.h"
 #include "remedy/report.h"
 
 int verb_list(int argc, char **argv) {

@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "remedy/strv.h"
-#include "unit-install.h"
+#include "unit-internal.h"
 
 static int add_dir(char ***dirs, const char *search_dir, const char *name) {
         char *d;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "verbs.h"
 #include "remedy/diff.h"
 #include "remedy/log.h"
 #include "remedy/report.h"

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "unit-install.h"
+#include "unit-internal.h"
 
 #define UNIT_NAME_MAX 255
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The C side of containerd-config: releasing a ContainerdConfig, and asking the node's containerd
- * binary for its merged view (`containerd config dump`), which containerd-config.cc parses.
+ * Asking the node's containerd binary for its merged view (`containerd config dump`), which
+ * containerd-config.cc parses: the one part of containerd-config.h that runs a program.
  */
 
 #include "remedy/containerd-config.h"
@@ -12,22 +12,9 @@
 
 #include "remedy/exec-util.h"
 #include "remedy/macro.h"
-#include "remedy/strv.h"
 
 /* `config dump` loads every plugin's defaults before it prints: slow on a loaded node. */
 #define CONTAINERD_DUMP_TIMEOUT_MS 30000U
-
-void containerd_config_done(ContainerdConfig *c) {
-        if (!c)
-                return;
-        free(c->cni_conf_dir);
-        strv_free(c->cni_bin_dirs);
-        free(c->default_runtime);
-        free(c->systemd_cgroup_file);
-        free(c->cni_conf_dir_file);
-        strv_free(c->files);
-        *c = (ContainerdConfig) {};
-}
 
 int containerd_config_dump(const char *containerd_binary, const char *config_path, ContainerdConfig *ret,
                            char **ret_error) {

@@ -17,7 +17,8 @@
 #include "kubelet-cmdline-internal.h"
 #include "remedy/env-file.h"
 #include "remedy/strv.h"
-#include "unit-install.h"
+#include "remedy/error-line.h"
+#include "remedy/unit-file.h"
 
 #define WHITESPACE " \t\n\r"
 
@@ -74,26 +75,14 @@ static void service_done(Service *s) {
         *s = (Service) { .unit = s->unit };
 }
 
-/* strv_env_replace_consume(): the variable keeps its place, the value and source are replaced. */
-int kubelet_env_set(KubeletEnvVar **env, size_t *n, const char *name, size_t name_len, const char *value,
-                   const char *source) {
-        _cleanup_free_ char *v = strdup(value), *src = strdup(source), *nm = strndup(name, name_len);
-        if (!v || !src || !nm)
-                return -ENOMEM;
-        for (size_t i = 0; i < *n; i++)
-                if (streq((*env)[i].name, nm)) {
-                        free((*env)[i].value);
-                        free((*env)[i].source);
-                        (*env)[i].value = TAKE_PTR(v);
-                        (*env)[i].source = TAKE_PTR(src);
-                        return 0;
-                }
-        KubeletEnvVar *e = realloc(*env, (*n + 1) * sizeof(KubeletEnvVar));
-        if (!e)
-                return -ENOMEM;
-        *env = e;
-        e[(*n)++] = (KubeletEnvVar) { TAKE_PTR(nm), TAKE_PTR(v), TAKE_PTR(src) };
-        return 0;
+/* extract_first_word(p, EXTRACT_UNQUOTE|EXTRACT_CUNESCAPE), as config_parse_exec() and
+ * config_parse_environ() split a setting: 1 with *ret and *p past the word, 0 at the end. */
+static int extract_word(const char **p, char **ret) {
+        size_t pos = 0;
+        int r = env_extract_word(*p, &pos, ENV_EXTRACT_UNQUOTE | ENV_EXTRACT_CUNESCAPE, ret, NULL, NULL);
+        if (r >= 0)
+                *p += pos;
+        return r;
 }
 
 /* unit_full_printf(), for the specifiers unit-file.c knows. */
@@ -125,7 +114,7 @@ static int parse_exec(Service *s, const char *source, const char *value, char **
                 unsigned bangs = 0;
 
                 semicolon = false;
-                r = kubelet_extract_word(&p, KUBELET_EXTRACT_UNQUOTE | KUBELET_EXTRACT_CUNESCAPE, &first);
+                r = extract_word(&p, &first);
                 if (r == -ENOMEM)
                         return r;
                 if (r <= 0)
@@ -168,7 +157,7 @@ static int parse_exec(Service *s, const char *source, const char *value, char **
                                         return -ENOMEM;
                                 continue;
                         }
-                        r = kubelet_extract_word(&p, KUBELET_EXTRACT_UNQUOTE | KUBELET_EXTRACT_CUNESCAPE, &word);
+                        r = extract_word(&p, &word);
                         if (r == -ENOMEM)
                                 return r;
                         if (r < 0)
@@ -207,7 +196,7 @@ static int parse_environment(Service *s, const char *source, const char *value, 
         }
         for (const char *p = value;;) {
                 _cleanup_free_ char *raw = NULL, *word = NULL;
-                r = kubelet_extract_word(&p, KUBELET_EXTRACT_UNQUOTE | KUBELET_EXTRACT_CUNESCAPE, &raw);
+                r = extract_word(&p, &raw);
                 if (r <= 0)
                         return r == -ENOMEM ? r : 0;   /* a syntax error drops the rest, with a warning */
                 r = expand_specifiers(s, source, raw, &word, ret_error);
@@ -368,6 +357,14 @@ const KubeletArg *kubelet_cmdline_find(const KubeletCommandLine *c, const char *
         return NULL;
 }
 
+static int dup_value(const KubeletCommandLine *c, const char *flag, char **ret) {
+        const KubeletArg *a = kubelet_cmdline_find(c, flag);
+        if (!a || !a->value)
+                return 0;
+        *ret = strdup(a->value);
+        return *ret ? 0 : -ENOMEM;
+}
+
 int kubelet_cmdline_resolve(const UnitFS *fs, const char *unit, const KubeletFlagSet *known, KubeletCommandLine *ret,
                             char **ret_error) {
         _cleanup_(kubelet_cmdline_done) KubeletCommandLine c = {};
@@ -413,6 +410,10 @@ int kubelet_cmdline_resolve(const UnitFS *fs, const char *unit, const KubeletFla
                 return r;
         r = kubelet_exec_argv(e->argv, e->source, e->no_env_expand, known, &c);
         if (r < 0)
+                return r;
+        /* The last of each wins, as pflag keeps the last value of a repeated flag. */
+        if ((r = dup_value(&c, "config", &c.config_path)) < 0 || (r = dup_value(&c, "config-dir", &c.config_dir)) < 0 ||
+            (r = dup_value(&c, "kubeconfig", &c.kubeconfig_path)) < 0)
                 return r;
         *ret = c;
         c = (KubeletCommandLine) {};

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "verbs.h"
 #include "remedy/report.h"
 
 static bool store_exists(const Root *root) {

@@ -2,15 +2,15 @@
 #pragma once
 
 /*
- * What unit-install.c (is-enabled and the enable/disable/mask/unmask planners) needs from
- * unit-file.c (unit names, [Install] parsing, lookup) beyond include/remedy/unit-file.h: the
- * helpers both read the node's search path with, so that links are compared by the same rules
- * the lookup used to find the unit.
+ * What the readers of unit files (unit-file.c's lookup, unit-dropin.c, unit-install.c's links,
+ * unit-name.c) share beyond include/remedy/unit-file.h: name and path helpers, defined in
+ * unit-name.c and unit-path.c, so that every reader compares names and paths by the same rules.
  */
 
 #include <stdbool.h>
 #include <string.h>
 
+#include "remedy/error-line.h"
 #include "remedy/macro.h"
 #include "remedy/unit-file.h"
 
@@ -30,12 +30,6 @@ static inline bool in_charset(const char *s, size_t n, const char *chars) {
                         return false;
         return true;
 }
-
-/* Sets *ret_error to the formatted line unless ret_error is NULL or already set; 0 or -ENOMEM. */
-_printf_(2, 3) int unit_set_error(char **ret_error, const char *fmt, ...);
-
-/* Returns err after setting *ret_error, for `return fail(ret_error, -EINVAL, "...", ...);`. */
-#define fail(ret_error, err, ...) ({ (void) unit_set_error(ret_error, __VA_ARGS__); (err); })
 
 /* ".service" of foo@bar.service, or NULL. */
 static inline const char *unit_suffix(const char *name) {

@@ -118,8 +118,7 @@ static int require_scalar(ParseContext *pc, const char *key, const YamlNode *v, 
         return 0;
 }
 
-int parse_template(ParseContext *pc, const YamlNode *map, const char *key, bool required, TemplateFlags flags,
-                   const char *what, Template **ret) {
+int parse_scalar(ParseContext *pc, const YamlNode *map, const char *key, bool required, const YamlNode **ret) {
         const YamlNode *v = NULL;
         int r = lookup(pc, map, key, required, &v);
         if (r <= 0)
@@ -127,8 +126,8 @@ int parse_template(ParseContext *pc, const YamlNode *map, const char *key, bool 
         r = require_scalar(pc, key, v, "a string");
         if (r < 0)
                 return r;
-        r = template_parse(pc, v, flags, what, ret);
-        return r < 0 ? r : 1;
+        *ret = v;
+        return 1;
 }
 
 int parse_bool(ParseContext *pc, const YamlNode *map, const char *key, bool required, bool *ret) {
@@ -148,11 +147,8 @@ int parse_bool(ParseContext *pc, const YamlNode *map, const char *key, bool requ
 
 int parse_string(ParseContext *pc, const YamlNode *map, const char *key, bool required, char **ret) {
         const YamlNode *v = NULL;
-        int r = lookup(pc, map, key, required, &v);
+        int r = parse_scalar(pc, map, key, required, &v);
         if (r <= 0)
-                return r;
-        r = require_scalar(pc, key, v, "a string");
-        if (r < 0)
                 return r;
         char *s = strdup(v->scalar);
         if (!s)

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "remedy/strv.h"
-#include "unit-install.h"
+#include "unit-internal.h"
 
 const char *unit_file_state_name(UnitFileState s) {
         static const char * const names[_UNIT_FILE_STATE_MAX] = {
@@ -307,7 +307,7 @@ int unit_plan_enable(const UnitFS *fs, const char *name, UnitLinks *ret, char **
                 if (r < 0) {
                         if (i > 0 && r != -ENOMEM)
                                 continue;   /* systemctl ignores Also= units it cannot enable */
-                        (void) unit_set_error(ret_error, "%s", error ?: "unit lookup failed");
+                        (void) error_line_set(ret_error, "%s", error ?: "unit lookup failed");
                         return r;
                 }
                 if (u->masked) {

@@ -170,6 +170,16 @@ int template_parse(ParseContext *pc, const YamlNode *scalar, TemplateFlags flags
         return 0;
 }
 
+int parse_template(ParseContext *pc, const YamlNode *map, const char *key, bool required, TemplateFlags flags,
+                   const char *what, Template **ret) {
+        const YamlNode *v = NULL;
+        int r = parse_scalar(pc, map, key, required, &v);
+        if (r <= 0)
+                return r;
+        r = template_parse(pc, v, flags, what, ret);
+        return r < 0 ? r : 1;
+}
+
 const Param *template_sole_param(const Template *t) {
         if (t && t->n_parts == 1 && !t->parts[0].literal)
                 return t->parts[0].param;

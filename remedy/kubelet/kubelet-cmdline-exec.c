@@ -17,18 +17,29 @@
 #include "remedy/env-file.h"
 #include "remedy/fileio.h"
 #include "remedy/strv.h"
-#include "unit-install.h"
+#include "remedy/error-line.h"
+#include "remedy/unit-file.h"
 
-/* extract_first_word() lives with the environment files; kubelet-cmdline.c calls it by this name. */
-int kubelet_extract_word(const char **p, unsigned flags, char **ret) {
-        unsigned f = (flags & KUBELET_EXTRACT_UNQUOTE ? ENV_EXTRACT_UNQUOTE : 0) |
-                     (flags & KUBELET_EXTRACT_CUNESCAPE ? ENV_EXTRACT_CUNESCAPE : 0) |
-                     (flags & KUBELET_EXTRACT_RELAX ? ENV_EXTRACT_RELAX : 0);
-        size_t pos = 0;
-        int r = env_extract_word(*p, &pos, f, ret, NULL, NULL);
-        if (r >= 0)
-                *p += pos;
-        return r;
+/* strv_env_replace_consume(): the variable keeps its place, the value and source are replaced. */
+int kubelet_env_set(KubeletEnvVar **env, size_t *n, const char *name, size_t name_len, const char *value,
+                   const char *source) {
+        _cleanup_free_ char *v = strdup(value), *src = strdup(source), *nm = strndup(name, name_len);
+        if (!v || !src || !nm)
+                return -ENOMEM;
+        for (size_t i = 0; i < *n; i++)
+                if (streq((*env)[i].name, nm)) {
+                        free((*env)[i].value);
+                        free((*env)[i].source);
+                        (*env)[i].value = TAKE_PTR(v);
+                        (*env)[i].source = TAKE_PTR(src);
+                        return 0;
+                }
+        KubeletEnvVar *e = realloc(*env, (*n + 1) * sizeof(KubeletEnvVar));
+        if (!e)
+                return -ENOMEM;
+        *env = e;
+        e[(*n)++] = (KubeletEnvVar) { TAKE_PTR(nm), TAKE_PTR(v), TAKE_PTR(src) };
+        return 0;
 }
 
 static const KubeletEnvVar *env_get(const KubeletEnvVar *env, size_t n, const char *name, size_t len) {
@@ -223,9 +234,10 @@ static int expand(char * const *words, const char *source, bool no_env_expand, K
                                         return -ENOMEM;
                                 continue;
                         }
-                        for (const char *p = v->value;;) {
+                        for (size_t pos = 0;;) {
                                 char *part;
-                                r = kubelet_extract_word(&p, KUBELET_EXTRACT_UNQUOTE | KUBELET_EXTRACT_RELAX, &part);
+                                r = env_extract_word(v->value, &pos, ENV_EXTRACT_UNQUOTE | ENV_EXTRACT_RELAX, &part, NULL,
+                                                     NULL);
                                 if (r < 0)
                                         return r;
                                 if (r == 0)
@@ -339,14 +351,6 @@ static int parse_flags(const Words *w, const KubeletFlagSet *known, KubeletComma
         return 0;
 }
 
-static int dup_value(const KubeletCommandLine *c, const char *flag, char **ret) {
-        const KubeletArg *a = kubelet_cmdline_find(c, flag);
-        if (!a || !a->value)
-                return 0;
-        *ret = strdup(a->value);
-        return *ret ? 0 : -ENOMEM;
-}
-
 int kubelet_exec_argv(char * const *words, const char *source, bool no_env_expand, const KubeletFlagSet *known,
                       KubeletCommandLine *c) {
         _cleanup_(words_done) Words w = {};
@@ -359,8 +363,5 @@ int kubelet_exec_argv(char * const *words, const char *source, bool no_env_expan
         for (size_t i = 0; i < w.n; i++)
                 if (strv_extend(&c->argv, w.items[i].text) < 0)
                         return -ENOMEM;
-        if ((r = parse_flags(&w, known, c)) < 0 || (r = dup_value(c, "config", &c->config_path)) < 0 ||
-            (r = dup_value(c, "config-dir", &c->config_dir)) < 0 || (r = dup_value(c, "kubeconfig", &c->kubeconfig_path)) < 0)
-                return r;
-        return 0;
+        return parse_flags(&w, known, c);
 }
