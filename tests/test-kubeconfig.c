@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Kubeconfigs and their certificates (remedy/kubeconfig.c), and the kubeconfig-install action's
+ * Kubeconfigs and their certificates (remedy/kubelet/kubeconfig.c), and the kubeconfig-install action's
  * checks. The certificates are made here with OpenSSL when the test runs (a CA, node certificates
  * valid now, expired, not yet valid, for another node, from another CA with the same name, and a
  * key of another pair), so nothing in the repository expires.
