@@ -32,7 +32,7 @@ typedef struct Node {
         char *dir;
         Root *root;
         Context *ctx;
-        UnitFS fs;
+        NodeFS fs;
 } Node;
 
 static void mkdir_p(const char *path) {
@@ -52,7 +52,7 @@ static Node *node_new(void) {
         n->dir = make_temp_dir("kubelet-cmdline");
         if (root_open(n->dir, &n->root) < 0 || context_new(n->root, true, &n->ctx) < 0)
                 abort();
-        n->fs = ctx_unit_fs(n->ctx);
+        n->fs = ctx_node_fs(n->ctx);
         return n;
 }
 
@@ -69,7 +69,7 @@ static void node_reload(Node *n) {
         context_free(n->ctx);
         if (context_new(n->root, true, &n->ctx) < 0)
                 abort();
-        n->fs = ctx_unit_fs(n->ctx);
+        n->fs = ctx_node_fs(n->ctx);
 }
 
 static void node_put(Node *n, const char *path, const char *data) {

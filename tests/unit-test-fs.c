@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The DiskFS UnitFS and the systemctl helpers of the unit-file tests: see unit-test-fs.h. */
+/* The DiskFS NodeFS and the systemctl helpers of the unit-file tests: see unit-test-fs.h. */
 #include "unit-test-fs.h"
 
 #include <dirent.h>

@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * What the unit-file tests (test-unit-file.c, test-unit-dropin.c) share: a UnitFS over a plain
+ * What the unit-file tests (test-unit-file.c, test-unit-dropin.c) share: a NodeFS over a plain
  * directory that holds a node root (DiskFS, declared with DISK_FS() and released with
  * disk_fs_done()), and the judge, real `systemctl --root`, run on copies of such a root.
  *
@@ -24,7 +24,7 @@
 #include "tap.h"
 #include "test-util.h"
 
-/* ---- a UnitFS over a plain directory, resolving symlinks inside it ---- */
+/* ---- a NodeFS over a plain directory, resolving symlinks inside it ---- */
 
 typedef struct DiskFS {
         char *root;
@@ -32,12 +32,12 @@ typedef struct DiskFS {
         size_t n_files;
 } DiskFS;
 
-/* UnitFS.read and UnitFS.glob for a DiskFS; use them through DISK_FS(). */
+/* NodeFS.read and NodeFS.glob for a DiskFS; use them through DISK_FS(). */
 int disk_read(void *userdata, const char *path, bool follow, const NodeFile **ret);
 int disk_glob(void *userdata, const char *pattern, char ***ret_paths);
 void disk_fs_done(DiskFS *fs);
 
-#define DISK_FS(fs_, root_) UnitFS fs_ = { disk_read, disk_glob, &(DiskFS) { .root = (char *) (root_) } }
+#define DISK_FS(fs_, root_) NodeFS fs_ = { disk_read, disk_glob, &(DiskFS) { .root = (char *) (root_) } }
 
 /* ---- node roots and systemctl ---- */
 
@@ -54,7 +54,7 @@ void apply_links(const char *root, const UnitLinks *l);
 
 /* ---- checks against systemctl ---- */
 
-typedef int (*PlanFn)(const UnitFS *fs, const char *name, UnitLinks *ret, char **ret_error);
+typedef int (*PlanFn)(const NodeFS *fs, const char *name, UnitLinks *ret, char **ret_error);
 
 /*
  * Runs `systemctl VERB UNIT` on a copy of root and our plan on another copy; both must leave the

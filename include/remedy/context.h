@@ -69,8 +69,9 @@ int ctx_render_unit_name(Context *c, const Template *t, char **ret);
  * through ctx_error ("daemon-reload failed: ..."). */
 int ctx_daemon_reload(Context *c);
 
-/* The unit files as this Context sees them (the planned state), for unit-file.c. */
-UnitFS ctx_unit_fs(Context *c);
+/* The node's files as this Context sees them (the planned state), for the readers that take a
+ * NodeFS (unit files, the kubelet's command line, containerd's configuration). */
+NodeFS ctx_node_fs(Context *c);
 
 /*
  * The planned state of a node path. The path is canonicalised inside the root, following a final

@@ -7,14 +7,14 @@
  * and line it came from and whether this kubelet accepts it, and tells when a --config-dir
  * drop-in overrides a key of the main config file.
  *
- *     UnitFS fs = ctx_unit_fs(c);
+ *     NodeFS fs = ctx_node_fs(c);
  *     _cleanup_(kubelet_cmdline_done) KubeletCommandLine cl = {};
  *     r = kubelet_cmdline_resolve(&fs, "kubelet.service", known, &cl, &error);
  *     for (size_t i = 0; i < cl.n_args; i++)  ... cl.args[i].flag, .value, .source, .accepted
  *     _cleanup_(kubelet_setting_done) KubeletSetting s = {};
  *     r = kubelet_cmdline_setting(&cl, &fs, "cgroupDriver", &s, &error);
  *
- * Every file is read through the UnitFS (ctx_read()/ctx_glob(): paths resolved inside the root,
+ * Every file is read through the NodeFS (ctx_read()/ctx_glob(): paths resolved inside the root,
  * in the planned state), so the unit files, the environment files and the kubelet's config are
  * all seen the same way.
  *
@@ -101,7 +101,7 @@ void kubelet_cmdline_done(KubeletCommandLine *c);
  * a specifier remedy does not know (-EOPNOTSUPP) are errors with *ret_error. Sources name the line
  * a setting starts on.
  */
-int kubelet_cmdline_resolve(const UnitFS *fs, const char *unit, const KubeletFlagSet *known,
+int kubelet_cmdline_resolve(const NodeFS *fs, const char *unit, const KubeletFlagSet *known,
                             KubeletCommandLine *ret, char **ret_error);
 
 /* The last argument for flag (name without dashes), or NULL. */
@@ -124,12 +124,12 @@ void kubelet_setting_done(KubeletSetting *s);
  * NULL: defaults). A missing config file or directory, a file that is not YAML, and a drop-in
  * without apiVersion and kind fail (-ENOENT, -EBADMSG) with *ret_error, as the kubelet would.
  */
-int kubelet_config_effective_value(const UnitFS *fs, const char *config_path, const char *config_dir,
+int kubelet_config_effective_value(const NodeFS *fs, const char *config_path, const char *config_dir,
                                    const char *key, KubeletSetting *ret, char **ret_error);
 
 /* The same with the command line's --config and --config-dir, and its flags over both
  * (--cgroup-driver over cgroupDriver, --fail-swap-on over failSwapOn, ...). */
-int kubelet_cmdline_setting(const KubeletCommandLine *c, const UnitFS *fs, const char *key, KubeletSetting *ret,
+int kubelet_cmdline_setting(const KubeletCommandLine *c, const NodeFS *fs, const char *key, KubeletSetting *ret,
                             char **ret_error);
 
 /* The config key a flag overrides ("cgroup-driver" -> "cgroupDriver"), or NULL for flags that

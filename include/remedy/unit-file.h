@@ -7,7 +7,7 @@
  * of its drop-ins), computing `systemctl is-enabled`, and computing the symlinks that
  * `systemctl enable|disable|mask|unmask` would create or remove in /etc/systemd/system.
  *
- * Nothing here writes. Files are read through a UnitFS, so that the action reads the node as
+ * Nothing here writes. Files are read through a NodeFS, so that the action reads the node as
  * the earlier steps of the run would leave it (the Context's overlay) and the tests can read a
  * plain directory. The planners return the link changes still needed (an already enabled unit
  * gives none); the caller turns them into file operations.
@@ -30,6 +30,7 @@
 #include <stddef.h>
 
 #include "remedy/action.h"
+#include "remedy/node-fs.h"
 
 #define UNIT_CONFIG_DIR "/etc/systemd/system"
 #define UNIT_RUNTIME_DIR "/run/systemd/system"
@@ -41,15 +42,6 @@ extern const char * const unit_search_path[];
  * daemon-reload before systemd sees it. */
 bool path_is_unit_config(const char *path);
 
-/*
- * How unit-file.c reads the node: read() has ctx_read()'s contract (the NodeFile is borrowed and
- * holds the canonical path), glob() has ctx_glob()'s.
- */
-typedef struct UnitFS {
-        int (*read)(void *userdata, const char *path, bool follow, const NodeFile **ret);
-        int (*glob)(void *userdata, const char *pattern, char ***ret_paths);
-        void *userdata;
-} UnitFS;
 
 typedef enum UnitNameKind {
         UNIT_NAME_PLAIN,      /* foo.service */
@@ -98,7 +90,7 @@ typedef enum UnitDropinRules {
  * listed, since it masks the same name further down; what reading it does is the caller's (the
  * manager skips it, systemctl fails on all but /dev/null). -EINVAL for an invalid name.
  */
-int unit_dropin_files(const UnitFS *fs, char * const *names, UnitDropinRules rules, char ***ret_files);
+int unit_dropin_files(const NodeFS *fs, char * const *names, UnitDropinRules rules, char ***ret_files);
 
 /* "foo@bar.service" -> "foo@.service". */
 int unit_name_template(const char *name, char **ret);
@@ -141,11 +133,11 @@ UnitFile *unit_file_free(UnitFile *u);
 DEFINE_TRIVIAL_CLEANUP_FUNC(UnitFile *, unit_file_free);
 
 /* Finds a unit in the search path; -ENOENT (with *ret_error) when there is none. */
-int unit_file_find(const UnitFS *fs, const char *name, UnitFile **ret, char **ret_error);
+int unit_file_find(const NodeFS *fs, const char *name, UnitFile **ret, char **ret_error);
 /* The same without the drop-ins' [Install] sections (install is the fragment's only), for readers
  * that stand in for the manager: it loads a unit whose drop-ins systemctl enable would fail on
  * (a directory or a dangling link named *.conf in NAME.d/). */
-int unit_file_find_fragment(const UnitFS *fs, const char *name, UnitFile **ret, char **ret_error);
+int unit_file_find_fragment(const NodeFS *fs, const char *name, UnitFile **ret, char **ret_error);
 
 typedef enum UnitFileState {
         UNIT_FILE_ENABLED,
@@ -161,7 +153,7 @@ typedef enum UnitFileState {
 
 /* "enabled", "masked", ... as systemctl is-enabled prints them. */
 const char *unit_file_state_name(UnitFileState s);
-int unit_file_get_state(const UnitFS *fs, const char *name, UnitFileState *ret, char **ret_error);
+int unit_file_get_state(const NodeFS *fs, const char *name, UnitFileState *ret, char **ret_error);
 
 /* One symlink to create (target set) or remove (target NULL) in /etc/systemd/system. */
 typedef struct UnitLink {
@@ -182,7 +174,7 @@ void unit_links_done(UnitLinks *l);
  * alias path taken by something else (-EEXIST); mask refuses a real file in /etc (-EEXIST).
  * disable on a masked unit changes nothing, as systemctl.
  */
-int unit_plan_enable(const UnitFS *fs, const char *name, UnitLinks *ret, char **ret_error);
-int unit_plan_disable(const UnitFS *fs, const char *name, UnitLinks *ret, char **ret_error);
-int unit_plan_mask(const UnitFS *fs, const char *name, UnitLinks *ret, char **ret_error);
-int unit_plan_unmask(const UnitFS *fs, const char *name, UnitLinks *ret, char **ret_error);
+int unit_plan_enable(const NodeFS *fs, const char *name, UnitLinks *ret, char **ret_error);
+int unit_plan_disable(const NodeFS *fs, const char *name, UnitLinks *ret, char **ret_error);
+int unit_plan_mask(const NodeFS *fs, const char *name, UnitLinks *ret, char **ret_error);
+int unit_plan_unmask(const NodeFS *fs, const char *name, UnitLinks *ret, char **ret_error);

@@ -154,7 +154,7 @@ static int plan_live_units(Context *c, const SwapState *s, char ***names, SwapOf
 }
 
 static int plan_masks(Context *c, Change *change, char * const *names, FILE *note) {
-        const UnitFS fs = ctx_unit_fs(c);
+        const NodeFS fs = ctx_node_fs(c);
         bool first = true;
         STRV_FOREACH(n, names) {
                 _cleanup_(unit_links_done) UnitLinks links = {};

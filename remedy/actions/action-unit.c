@@ -145,12 +145,12 @@ fail:
         return r;
 }
 
-typedef int (*UnitPlanFn)(const UnitFS *fs, const char *name, UnitLinks *ret, char **ret_error);
+typedef int (*UnitPlanFn)(const NodeFS *fs, const char *name, UnitLinks *ret, char **ret_error);
 
 static int plan_links(Context *c, Change *change, const char *verb, UnitPlanFn fn, const char *name, FILE *note) {
         _cleanup_(unit_links_done) UnitLinks links = {};
         _cleanup_free_ char *error = NULL;
-        const UnitFS fs = ctx_unit_fs(c);
+        const NodeFS fs = ctx_node_fs(c);
 
         int r = fn(&fs, name, &links, &error);
         if (r < 0)
@@ -234,7 +234,7 @@ static int unit_plan(Context *c, const void *p, Change *change) {
         if ((r = ctx_render_unit_name(c, a->name, &data->name)) < 0)
                 return r;
 
-        const UnitFS fs = ctx_unit_fs(c);
+        const NodeFS fs = ctx_node_fs(c);
         UnitFileState file_state;
         r = unit_file_get_state(&fs, data->name, &file_state, &error);
         if (r < 0 && r != -ENOENT)

@@ -157,7 +157,7 @@ static int kubelet_judge(Context *c, const KubeletArgs *a, char **ret_evidence) 
         _cleanup_(kubelet_cmdline_done) KubeletCommandLine cl = {};
         _cleanup_(kubelet_setting_done) KubeletSetting s = {};
         _cleanup_free_ char *want = NULL, *error = NULL;
-        const UnitFS fs = ctx_unit_fs(c);
+        const NodeFS fs = ctx_node_fs(c);
         size_t size = 0;
         int r;
 

@@ -66,7 +66,7 @@ static int unit_condition_parse(ParseContext *pc, const YamlNode *args, void **r
 /* Enabled in the planned state of the unit files (offline, or a unit an earlier step writes). */
 static int unit_enabled_in_files(Context *c, const char *name, char **ret_error) {
         _cleanup_free_ char *error = NULL;
-        const UnitFS fs = ctx_unit_fs(c);
+        const NodeFS fs = ctx_node_fs(c);
         UnitFileState state;
         int r = unit_file_get_state(&fs, name, &state, &error);
         if (r == -ENOENT)

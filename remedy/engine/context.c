@@ -518,16 +518,16 @@ int ctx_render_unit_name(Context *c, const Template *t, char **ret) {
         return r == -EINVAL ? ctx_error(c, r, "\"%s\" is not a valid unit name", rendered) : r;
 }
 
-static int unit_fs_read(void *userdata, const char *path, bool follow, const NodeFile **ret) {
+static int node_fs_read(void *userdata, const char *path, bool follow, const NodeFile **ret) {
         return ctx_read(userdata, path, follow, ret);
 }
 
-static int unit_fs_glob(void *userdata, const char *pattern, char ***ret_paths) {
+static int node_fs_glob(void *userdata, const char *pattern, char ***ret_paths) {
         return ctx_glob(userdata, pattern, ret_paths);
 }
 
-UnitFS ctx_unit_fs(Context *c) {
-        return (UnitFS) { unit_fs_read, unit_fs_glob, c };
+NodeFS ctx_node_fs(Context *c) {
+        return (NodeFS) { node_fs_read, node_fs_glob, c };
 }
 
 int ctx_daemon_reload(Context *c) {

@@ -134,7 +134,7 @@ static int read_kubelet_command_line(Root *root, bool offline, Diagnosis *d) {
                 return r;
         if (kubelet_node_flag_set(c, NULL, NULL, false, &known) < 0)
                 known = NULL;   /* judged as unknown (-1), not an error of diagnose */
-        const UnitFS fs = ctx_unit_fs(c);
+        const NodeFS fs = ctx_node_fs(c);
         KubeletCommandLine *cl = calloc(1, sizeof(KubeletCommandLine));
         if (!cl)
                 return -ENOMEM;

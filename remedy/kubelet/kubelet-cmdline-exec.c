@@ -89,7 +89,7 @@ static int env_file_missing(const KubeletEnvFileRef *f, const char *path, const 
                     f->source, f->path, what);
 }
 
-int kubelet_exec_environment(const UnitFS *fs, const KubeletEnvVar *environment, size_t n_environment,
+int kubelet_exec_environment(const NodeFS *fs, const KubeletEnvVar *environment, size_t n_environment,
                              const KubeletEnvFileRef *files, size_t n_files, KubeletCommandLine *c, char **ret_error) {
         KubeletEnvVar *from_files = NULL;
         size_t n_from_files = 0;

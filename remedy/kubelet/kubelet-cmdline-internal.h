@@ -21,7 +21,7 @@ typedef struct KubeletEnvFileRef {
 
 /* c->env: environment (Environment=) overridden by each file in order; c->env_files_missing,
  * c->config_dir_alpha_env. A missing non-optional file is -ENOENT with *ret_error. */
-int kubelet_exec_environment(const UnitFS *fs, const KubeletEnvVar *environment, size_t n_environment,
+int kubelet_exec_environment(const NodeFS *fs, const KubeletEnvVar *environment, size_t n_environment,
                              const KubeletEnvFileRef *files, size_t n_files, KubeletCommandLine *c, char **ret_error);
 
 /* c->argv, c->args and c->unset_variables from the ExecStart= words (set at source) and c->env. */

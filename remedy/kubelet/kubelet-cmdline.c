@@ -298,7 +298,7 @@ static int service_parse(Service *s, const char *file, const char *data, char **
 
 /* ---- which files: the fragment, then the drop-ins the manager reads ---- */
 
-static int find_unit_files(const UnitFS *fs, const char *name, char ***ret, char **ret_error) {
+static int find_unit_files(const NodeFS *fs, const char *name, char ***ret, char **ret_error) {
         _cleanup_(unit_file_freep) UnitFile *u = NULL;
         _cleanup_strv_free_ char **files = NULL, **dropins = NULL;
         int r;
@@ -365,7 +365,7 @@ static int dup_value(const KubeletCommandLine *c, const char *flag, char **ret) 
         return *ret ? 0 : -ENOMEM;
 }
 
-int kubelet_cmdline_resolve(const UnitFS *fs, const char *unit, const KubeletFlagSet *known, KubeletCommandLine *ret,
+int kubelet_cmdline_resolve(const NodeFS *fs, const char *unit, const KubeletFlagSet *known, KubeletCommandLine *ret,
                             char **ret_error) {
         _cleanup_(kubelet_cmdline_done) KubeletCommandLine c = {};
         _cleanup_(service_done) Service s = { .unit = unit };

@@ -84,7 +84,7 @@ void kubelet_setting_done(KubeletSetting *s) {
 
 /* The drop-ins below dir, in WalkDir's order: entries sorted by name, directories entered where
  * they sort. Hidden names count too. */
-static int walk(const UnitFS *fs, const char *dir, unsigned depth, char ***files, char **ret_error) {
+static int walk(const NodeFS *fs, const char *dir, unsigned depth, char ***files, char **ret_error) {
         _cleanup_strv_free_ char **names = NULL;
         int r;
 
@@ -120,7 +120,7 @@ static int walk(const UnitFS *fs, const char *dir, unsigned depth, char ***files
         return 0;
 }
 
-static int load(const UnitFS *fs, const char *path, bool dropin, YamlDocument **ret, char **ret_error) {
+static int load(const NodeFS *fs, const char *path, bool dropin, YamlDocument **ret, char **ret_error) {
         const NodeFile *nf;
         int r = fs->read(fs->userdata, path, true, &nf);
         if (r < 0)
@@ -179,7 +179,7 @@ static int apply(KubeletSetting *s, const YamlDocument *doc, char * const *path)
         return 0;
 }
 
-int kubelet_config_effective_value(const UnitFS *fs, const char *config_path, const char *config_dir,
+int kubelet_config_effective_value(const NodeFS *fs, const char *config_path, const char *config_dir,
                                    const char *key, KubeletSetting *ret, char **ret_error) {
         _cleanup_(kubelet_setting_done) KubeletSetting s = {};
         _cleanup_strv_free_ char **path = NULL, **files = NULL;
@@ -230,7 +230,7 @@ int kubelet_config_effective_value(const UnitFS *fs, const char *config_path, co
         return 0;
 }
 
-int kubelet_cmdline_setting(const KubeletCommandLine *c, const UnitFS *fs, const char *key, KubeletSetting *ret,
+int kubelet_cmdline_setting(const KubeletCommandLine *c, const NodeFS *fs, const char *key, KubeletSetting *ret,
                             char **ret_error) {
         _cleanup_(kubelet_setting_done) KubeletSetting s = {};
         int r;

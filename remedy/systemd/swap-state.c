@@ -41,7 +41,7 @@ int swap_state_read_active(Context *c, char ***ret) {
 }
 
 /* A masked unit is not started at boot, whatever made it (the fstab, zram-generator). */
-static bool unit_is_masked(const UnitFS *fs, const char *unit) {
+static bool unit_is_masked(const NodeFS *fs, const char *unit) {
         _cleanup_free_ char *error = NULL;
         UnitFileState state;
         return unit_file_get_state(fs, unit, &state, &error) >= 0 &&
@@ -70,7 +70,7 @@ int swap_state_read(Context *c, const char *fstab_path, SwapState *ret) {
         if ((r = zram_config_swaps(c, &s.zram, &s.n_zram)) < 0)
                 return r;
 
-        const UnitFS fs = ctx_unit_fs(c);
+        const NodeFS fs = ctx_node_fs(c);
         for (size_t i = 0; i < s.n_entries; i++) {
                 const FstabSwap *e = &s.entries[i];
                 _cleanup_free_ char *line = NULL;

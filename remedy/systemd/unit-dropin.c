@@ -121,7 +121,7 @@ static int compare_file_names(const void *a, const void *b) {
         return strcmp(unit_path_base(*(char * const *) a), unit_path_base(*(char * const *) b));
 }
 
-int unit_dropin_files(const UnitFS *fs, char * const *names, UnitDropinRules rules, char ***ret_files) {
+int unit_dropin_files(const NodeFS *fs, char * const *names, UnitDropinRules rules, char ***ret_files) {
         _cleanup_strv_free_ char **dirs = NULL, **files = NULL, **seen = NULL;
         int r;
 

@@ -356,7 +356,7 @@ UnitFile *unit_file_free(UnitFile *u) {
 }
 
 /* The first search directory holding file_name (of any kind). */
-static int find_in_search_path(const UnitFS *fs, const char *file_name, char **ret_path, const NodeFile **ret_file) {
+static int find_in_search_path(const NodeFS *fs, const char *file_name, char **ret_path, const NodeFile **ret_file) {
         for (const char * const *d = unit_search_path; *d; d++) {
                 _cleanup_free_ char *path = unit_path_join(*d, file_name);
                 const NodeFile *f;
@@ -375,7 +375,7 @@ static int find_in_search_path(const UnitFS *fs, const char *file_name, char **r
 }
 
 /* [Install] sections of drop-ins, in the directories systemctl reads them from (not the manager's). */
-static int load_dropins(const UnitFS *fs, UnitFile *u, char **ret_error) {
+static int load_dropins(const NodeFS *fs, UnitFile *u, char **ret_error) {
         _cleanup_strv_free_ char **files = NULL;
         int r;
 
@@ -404,7 +404,7 @@ static int load_dropins(const UnitFS *fs, UnitFile *u, char **ret_error) {
         return 0;
 }
 
-static int unit_file_find_depth(const UnitFS *fs, const char *name, bool dropins, unsigned depth, UnitFile **ret,
+static int unit_file_find_depth(const NodeFS *fs, const char *name, bool dropins, unsigned depth, UnitFile **ret,
                                 char **ret_error) {
         _cleanup_(unit_file_freep) UnitFile *u = NULL;
         _cleanup_free_ char *path = NULL, *template = NULL;
@@ -493,10 +493,10 @@ static int unit_file_find_depth(const UnitFS *fs, const char *name, bool dropins
         return 0;
 }
 
-int unit_file_find(const UnitFS *fs, const char *name, UnitFile **ret, char **ret_error) {
+int unit_file_find(const NodeFS *fs, const char *name, UnitFile **ret, char **ret_error) {
         return unit_file_find_depth(fs, name, true, 0, ret, ret_error);
 }
 
-int unit_file_find_fragment(const UnitFS *fs, const char *name, UnitFile **ret, char **ret_error) {
+int unit_file_find_fragment(const NodeFS *fs, const char *name, UnitFile **ret, char **ret_error) {
         return unit_file_find_depth(fs, name, false, 0, ret, ret_error);
 }

@@ -36,7 +36,7 @@ static bool known_link_name(const UnitFile *u, const char *link_name) {
 }
 
 /* find_symlinks_in_directory(): 1 when a symlink in dir refers to the unit. */
-static int find_links_in_dir(const UnitFS *fs, const char *dir, const UnitFile *u, bool match_aliases,
+static int find_links_in_dir(const NodeFS *fs, const char *dir, const UnitFile *u, bool match_aliases,
                              bool ignore_same_name, const char *search_dir, bool *same_name_link) {
         _cleanup_strv_free_ char **names = NULL;
         int r = unit_fs_list(fs, dir, "*", &names);
@@ -65,7 +65,7 @@ static int find_links_in_dir(const UnitFS *fs, const char *dir, const UnitFile *
         return 0;
 }
 
-static int find_links(const UnitFS *fs, const char *search_dir, const UnitFile *u, bool match_aliases,
+static int find_links(const NodeFS *fs, const char *search_dir, const UnitFile *u, bool match_aliases,
                       bool ignore_same_name, bool *same_name_link) {
         static const char * const patterns[] = { "*.wants", "*.requires", NULL };
         int r;
@@ -94,7 +94,7 @@ static int find_links(const UnitFS *fs, const char *search_dir, const UnitFile *
 }
 
 /* find_symlinks_in_scope(): 1 and *ret when symlinks make the unit enabled (or static). */
-static int links_state(const UnitFS *fs, const UnitFile *u, bool match_aliases, UnitFileState *ret) {
+static int links_state(const NodeFS *fs, const UnitFile *u, bool match_aliases, UnitFileState *ret) {
         bool ignore_same_name = false, runtime = false, elsewhere = false;
 
         for (const char * const *d = unit_search_path; *d; d++) {
@@ -128,7 +128,7 @@ static int links_state(const UnitFS *fs, const UnitFile *u, bool match_aliases, 
         return 0;
 }
 
-int unit_file_get_state(const UnitFS *fs, const char *name, UnitFileState *ret, char **ret_error) {
+int unit_file_get_state(const NodeFS *fs, const char *name, UnitFileState *ret, char **ret_error) {
         _cleanup_(unit_file_freep) UnitFile *u = NULL;
         int r;
 
@@ -186,7 +186,7 @@ static int links_add(UnitLinks *l, const char *path, const char *target) {
 
 /* create_symlink(): a link that already points to the same file is left alone; another symlink is
  * replaced only with force; anything else is in the way. */
-static int want_link(const UnitFS *fs, UnitLinks *l, const char *path, const char *target, bool force,
+static int want_link(const NodeFS *fs, UnitLinks *l, const char *path, const char *target, bool force,
                      char **ret_error) {
         _cleanup_free_ char *have = NULL;
         const NodeFile *f, *a, *b;
@@ -220,7 +220,7 @@ static int want_link(const UnitFS *fs, UnitLinks *l, const char *path, const cha
         return links_add(l, path, target);
 }
 
-static int plan_install_links(const UnitFS *fs, const UnitFile *u, UnitLinks *l, char **ret_error) {
+static int plan_install_links(const NodeFS *fs, const UnitFile *u, UnitLinks *l, char **ret_error) {
         _cleanup_free_ char *default_name = NULL;
         const char *link_name = u->name;
         int kind = unit_name_kind(u->name), r;
@@ -291,7 +291,7 @@ static int plan_install_links(const UnitFS *fs, const UnitFile *u, UnitLinks *l,
         return 0;
 }
 
-int unit_plan_enable(const UnitFS *fs, const char *name, UnitLinks *ret, char **ret_error) {
+int unit_plan_enable(const NodeFS *fs, const char *name, UnitLinks *ret, char **ret_error) {
         _cleanup_strv_free_ char **queue = NULL, **done = NULL;
         _cleanup_(unit_links_done) UnitLinks links = {};
         int r;
@@ -334,7 +334,7 @@ int unit_plan_enable(const UnitFS *fs, const char *name, UnitLinks *ret, char **
 
 /* remove_marked_symlinks(): every symlink under /etc/systemd/system (a valid unit name) whose
  * name, target or target's name is marked goes, and then the links to what went. */
-static int remove_marked_in(const UnitFS *fs, const char *dir, unsigned depth, char ***marks, UnitLinks *l,
+static int remove_marked_in(const NodeFS *fs, const char *dir, unsigned depth, char ***marks, UnitLinks *l,
                             bool *changed) {
         _cleanup_strv_free_ char **names = NULL;
         int r = unit_fs_list(fs, dir, "*", &names);
@@ -368,7 +368,7 @@ static int remove_marked_in(const UnitFS *fs, const char *dir, unsigned depth, c
         return 0;
 }
 
-static int remove_marked(const UnitFS *fs, char ***marks, UnitLinks *l) {
+static int remove_marked(const NodeFS *fs, char ***marks, UnitLinks *l) {
         bool changed;
         do {
                 changed = false;
@@ -379,7 +379,7 @@ static int remove_marked(const UnitFS *fs, char ***marks, UnitLinks *l) {
         return 0;
 }
 
-int unit_plan_disable(const UnitFS *fs, const char *name, UnitLinks *ret, char **ret_error) {
+int unit_plan_disable(const NodeFS *fs, const char *name, UnitLinks *ret, char **ret_error) {
         _cleanup_strv_free_ char **queue = NULL, **marks = NULL;
         _cleanup_(unit_links_done) UnitLinks links = {};
         int r;
@@ -418,7 +418,7 @@ int unit_plan_disable(const UnitFS *fs, const char *name, UnitLinks *ret, char *
         return 0;
 }
 
-int unit_plan_mask(const UnitFS *fs, const char *name, UnitLinks *ret, char **ret_error) {
+int unit_plan_mask(const NodeFS *fs, const char *name, UnitLinks *ret, char **ret_error) {
         _cleanup_(unit_links_done) UnitLinks links = {};
         _cleanup_free_ char *path = NULL;
         int r;
@@ -436,7 +436,7 @@ int unit_plan_mask(const UnitFS *fs, const char *name, UnitLinks *ret, char **re
         return 0;
 }
 
-int unit_plan_unmask(const UnitFS *fs, const char *name, UnitLinks *ret, char **ret_error) {
+int unit_plan_unmask(const NodeFS *fs, const char *name, UnitLinks *ret, char **ret_error) {
         _cleanup_(unit_links_done) UnitLinks links = {};
         _cleanup_strv_free_ char **marks = NULL;
         _cleanup_free_ char *path = NULL;

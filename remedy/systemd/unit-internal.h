@@ -52,9 +52,9 @@ static inline const char *unit_path_base(const char *path) {
  * lexically (symlinks in it are left alone, as systemd compares names). */
 char *unit_link_target_abs(const char *dir, const char *target);
 
-static inline int unit_fs_read(const UnitFS *fs, const char *path, bool follow, const NodeFile **ret) {
+static inline int unit_fs_read(const NodeFS *fs, const char *path, bool follow, const NodeFile **ret) {
         return fs->read(fs->userdata, path, follow, ret);
 }
 
 /* Names in dir matching pattern (in the last component); none when dir is missing. */
-int unit_fs_list(const UnitFS *fs, const char *dir, const char *pattern, char ***ret_names);
+int unit_fs_list(const NodeFS *fs, const char *dir, const char *pattern, char ***ret_names);

@@ -62,7 +62,7 @@ char *unit_link_target_abs(const char *dir, const char *target) {
         return out;
 }
 
-int unit_fs_list(const UnitFS *fs, const char *dir, const char *pattern, char ***ret_names) {
+int unit_fs_list(const NodeFS *fs, const char *dir, const char *pattern, char ***ret_names) {
         _cleanup_strv_free_ char **paths = NULL, **names = NULL;
         _cleanup_free_ char *glob = unit_path_join(dir, pattern);
         int r;
