@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "remedy/containerd-config.h"
+#include "remedy/context.h"
 #include "remedy/fileio.h"
 #include "remedy/macro.h"
 #include "remedy/strv.h"
@@ -161,9 +162,11 @@ static int load_in_node(const Scenario *s, ContainerdRules rules, ContainerdConf
         mkdir_p(etc);
         install(s, etc, "/etc/containerd");
         _cleanup_(root_freep) Root *root = NULL;
-        if (root_open(rootdir, &root) < 0)
+        _cleanup_(context_freep) Context *ctx = NULL;
+        if (root_open(rootdir, &root) < 0 || context_new(root, true, &ctx) < 0)
                 abort();
-        return containerd_config_load(root, "/etc/containerd/config.toml", rules, c, error);
+        const NodeFS fs = ctx_node_fs(ctx);
+        return containerd_config_load(&fs, "/etc/containerd/config.toml", rules, c, error);
 }
 
 /* At a host path, containerd's own view next to ours. */
@@ -175,11 +178,13 @@ static void oracle(const Scenario *s, const Expect *e) {
         install(s, dir, dir);
 
         _cleanup_(root_freep) Root *root = NULL;
-        if (root_open("/", &root) < 0)
+        _cleanup_(context_freep) Context *ctx = NULL;
+        if (root_open("/", &root) < 0 || context_new(root, true, &ctx) < 0)
                 abort();
+        const NodeFS fs = ctx_node_fs(ctx);
         ContainerdConfig ours = {}, theirs = {};
         _cleanup_free_ char *error = NULL, *dump = NULL, *dump_error = NULL;
-        int r = containerd_config_load(root, main, CONTAINERD_RULES_AUTO, &ours, &error);
+        int r = containerd_config_load(&fs, main, CONTAINERD_RULES_AUTO, &ours, &error);
         is_int(r, 0, "%s (host path): loads%s%s", s->name, error ? ": " : "", strempty(error));
         check(s->name, &ours, e, dir);
 

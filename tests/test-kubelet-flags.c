@@ -346,11 +346,6 @@ static void test_quoted(void) {
         ok(error && startswith(error, "2:1: the comment before this line ends in a backslash"), "%s", strempty(error));
 }
 
-static char *mfree_test(char *p) {
-        free(p);
-        return NULL;
-}
-
 static void test_errors(void) {
         size_t size;
         _cleanup_free_ char *data = read_fixture("kubelet/unterminated.env", &size);
@@ -362,7 +357,7 @@ static void test_errors(void) {
         is_int(kubelet_flags_parse(data, size, "KUBELET_EXTRA_ARGS", NULL, &f, &n, &error), -EBADMSG,
                "unterminated quote refused");
         is_str(error, "1:20: unterminated double quote", "error has line and column of the quote");
-        error = mfree_test(error);
+        error = mfree(error);
 
         static const char twisted[] = "KUBELET_EXTRA_ARGS=\"--max-pods=200 \"--improve-speed\n";
         char **removed = NULL;
@@ -371,7 +366,7 @@ static void test_errors(void) {
                -EBADMSG, "a removal that would break the quoting is refused");
         is_str(error, "1:37: cannot remove the flag without changing the quoting around it; edit the file by hand",
                "and says where");
-        error = mfree_test(error);
+        error = mfree(error);
 
         static const char nul[] = "KUBELET_EXTRA_ARGS=--a\0\n";
         is_int(kubelet_flags_parse(nul, sizeof(nul) - 1, "KUBELET_EXTRA_ARGS", NULL, &f, &n, &error), -EBADMSG,

@@ -22,33 +22,10 @@
 #include <sys/types.h>
 
 #include "remedy/macro.h"
+#include "remedy/node-fs.h"
 #include "remedy/playbook.h"
 
 typedef struct Context Context;
-
-typedef enum FileKind {
-        FILE_ABSENT,
-        FILE_REGULAR,
-        FILE_SYMLINK,
-        FILE_DIRECTORY,
-        FILE_OTHER,
-} FileKind;
-
-/* A file as it is on the node, or as the planned steps so far would leave it. */
-typedef struct NodeFile {
-        char *path;          /* canonical node path */
-        FileKind kind;
-        char *data;          /* regular: content (NUL-terminated); symlink: target */
-        size_t size;
-        mode_t mode;         /* permission bits (07777) */
-        uid_t uid;
-        gid_t gid;
-} NodeFile;
-
-NodeFile *node_file_free(NodeFile *f);
-DEFINE_TRIVIAL_CLEANUP_FUNC(NodeFile *, node_file_free);
-NodeFile *node_file_copy(const NodeFile *f);
-const char *file_kind_name(FileKind k);
 
 typedef enum FileOpType {
         FILE_OP_WRITE,       /* regular file with data, mode, owner */
@@ -124,6 +101,7 @@ extern const ActionType action_daemon_reload;
 extern const ActionType action_kubeconfig_install;
 extern const ActionType action_swap_off;
 extern const ActionType action_containerd_default_config;
+extern const ActionType action_containerd_runtimes;
 
 /*
  * Conditions (`when:`) and verification checks (`verify:`) have the same shape: parsed at load,

@@ -23,21 +23,28 @@
  * release tarball, then /usr/bin); -ENOENT when there is none. */
 int containerd_binary(const char **ret);
 
-/* path: the main config (CONTAINERD_CONFIG_PATH). Errors: -EINVAL for a file containerd would
- * refuse, with *ret_error "FILE:LINE:COLUMN: reason"; others with a one-line reason. */
-int containerd_node_config(Root *root, bool offline, const char *path, ContainerdConfig *ret, char **ret_error);
+/* The merge rules of the node's containerd, from its package version (containerd, containerd.io):
+ * AUTO when it cannot be told, so that the main file decides. */
+ContainerdRules containerd_node_rules(const NodeFS *fs);
 
-/* The facts a parameter can name in `from:`: "containerd.cni.conf_dir", "containerd.cni.bin_dir"
- * (the first bin dir). */
-bool node_fact_is_known(const char *name);
+/*
+ * path: the main config (CONTAINERD_CONFIG_PATH), read through fs by the rules of the node's
+ * containerd. live: the node is this machine and runs: its own `containerd config dump` decides
+ * the values, and the files only say which one set each. Errors: -EINVAL for a file containerd
+ * would refuse, with *ret_error "FILE:LINE:COLUMN: reason"; others with a one-line reason.
+ */
+int containerd_node_config(const NodeFS *fs, bool live, const char *path, ContainerdConfig *ret, char **ret_error);
+
 
 /* For param_values_fill_facts(): userdata is a NodeFactSource, which reads containerd's
  * configuration once (live that is a `containerd config dump`) for all the facts and playbooks
  * of one run. */
+typedef struct Context Context;
 typedef struct NodeFactSource {
         Root *root;
         bool offline;
         bool loaded;
+        Context *context;          /* the node as it is, made on first use */
         ContainerdConfig containerd;
 } NodeFactSource;
 int node_fact_param(void *userdata, const char *fact, char **ret, char **ret_error);

@@ -18,8 +18,35 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
 
-#include "remedy/action.h"
+#include "remedy/macro.h"
+
+typedef enum FileKind {
+        FILE_ABSENT,
+        FILE_REGULAR,
+        FILE_SYMLINK,
+        FILE_DIRECTORY,
+        FILE_OTHER,
+} FileKind;
+
+/* A file as it is on the node, or as the planned steps so far would leave it. */
+typedef struct NodeFile {
+        char *path;          /* canonical node path */
+        FileKind kind;
+        char *data;          /* regular: content (NUL-terminated); symlink: target */
+        size_t size;
+        mode_t mode;         /* permission bits (07777) */
+        uid_t uid;
+        gid_t gid;
+} NodeFile;
+
+NodeFile *node_file_free(NodeFile *f);
+DEFINE_TRIVIAL_CLEANUP_FUNC(NodeFile *, node_file_free);
+NodeFile *node_file_copy(const NodeFile *f);
+const char *file_kind_name(FileKind k);
+
 
 typedef struct NodeFS {
         int (*read)(void *userdata, const char *path, bool follow, const NodeFile **ret);

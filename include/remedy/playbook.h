@@ -187,6 +187,8 @@ int param_values_defaults(const Playbook *p, ParamValues **ret);
  * parse) or a value of the wrong type is -EINVAL with *ret_error.
  */
 typedef int (*ParamFactFn)(void *userdata, const char *fact, char **ret, char **ret_error);
+/* The facts `from:` can name: "containerd.cni.conf_dir", "containerd.cni.bin_dir" (its first bin dir). */
+bool param_fact_is_known(const char *name);
 int param_values_fill_facts(const Playbook *p, ParamValues *v, ParamFactFn fn, void *userdata, char **ret_error);
 ParamValues *param_values_free(ParamValues *v);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ParamValues *, param_values_free);

@@ -14,6 +14,7 @@ const ActionType * const action_types[] = {
         &action_kubeconfig_install,
         &action_swap_off,
         &action_containerd_default_config,
+        &action_containerd_runtimes,
         NULL,
 };
 

@@ -2,10 +2,15 @@
 /*
  * The configuration a daemon actually runs with, not one file of it:
  *
- *   {containerd-config: {systemd_cgroup: BOOL, path: PATH}}     (path: /etc/containerd/config.toml)
- *       containerd's effective runc SystemdCgroup, its imports merged as containerd merges them
- *       (live: its own config dump). A 1.x import that names any CRI setting replaces the CRI
- *       table of config.toml, SystemdCgroup included.
+ *   {containerd-config: {systemd_cgroup: BOOL, some_systemd_cgroup: BOOL, path: PATH}}
+ *       (path: /etc/containerd/config.toml; one of the two keys)
+ *       containerd's effective cgroup driver for the runtimes that run pods (the default runtime
+ *       and every configured runc runtime; not-runc-based ones such as kata are left out), its
+ *       imports merged as containerd merges them (live: its own config dump): systemd_cgroup
+ *       true when every one of them is on systemd, some_systemd_cgroup true when at least one is.
+ *       A 1.x import that names any CRI setting replaces the CRI table of config.toml,
+ *       SystemdCgroup included. A configuration whose CRI plugin would refuse to load is on
+ *       neither driver.
  *   {kubelet-config: {key: KEY, equals: VALUE}}
  *       the kubelet's effective setting: its --config file, the --config-dir drop-ins merged over
  *       it, and a command-line flag over both, from the kubelet unit's ExecStart and environment.
@@ -27,7 +32,8 @@
 #include "remedy/strv.h"
 
 typedef struct ContainerdArgs {
-        bool systemd_cgroup;
+        bool want;           /* the value asked for */
+        bool some;           /* some_systemd_cgroup: at least one runtime, not every one */
         Template *path;
 } ContainerdArgs;
 
@@ -41,53 +47,104 @@ static void containerd_args_free(void *p) {
 DEFINE_TRIVIAL_CLEANUP_FUNC(ContainerdArgs *, containerd_args_free);
 
 static int containerd_args_parse(ParseContext *pc, const YamlNode *args, void **ret) {
-        static const char * const keys[] = { "systemd_cgroup", "path", NULL };
+        static const char * const keys[] = { "systemd_cgroup", "some_systemd_cgroup", "path", NULL };
         _cleanup_(containerd_args_freep) ContainerdArgs *a = calloc(1, sizeof(ContainerdArgs));
-        int r;
+        int every, some;
 
         if (!a)
                 return -ENOMEM;
-        if ((r = parse_check_keys(pc, args, "containerd-config", keys)) < 0 ||
-            (r = parse_bool(pc, args, "systemd_cgroup", true, &a->systemd_cgroup)) < 0 ||
-            (r = parse_template(pc, args, "path", false, TEMPLATE_PATH, "a path", &a->path)) < 0)
+        if ((every = parse_check_keys(pc, args, "containerd-config", keys)) < 0 ||
+            (every = parse_bool(pc, args, "systemd_cgroup", false, &a->want)) < 0)
+                return every;
+        bool some_value = false;
+        if ((some = parse_bool(pc, args, "some_systemd_cgroup", false, &some_value)) < 0)
+                return some;
+        if (every + some != 1)
+                return parse_error(pc, args, "containerd-config: give one of systemd_cgroup and some_systemd_cgroup");
+        if (some) {
+                a->some = true;
+                a->want = some_value;
+        }
+        int r = parse_template(pc, args, "path", false, TEMPLATE_PATH, "a path", &a->path);
+        if (r < 0)
                 return r;
         *ret = TAKE_PTR(a);
         return 0;
+}
+
+/* "nvidia (the default, io.containerd.runc.v2): SystemdCgroup true, set by FILE" */
+static void describe_runtime(FILE *out, const ContainerdConfig *cfg, const ContainerdRuntime *r, const char *main_path) {
+        fprintf(out, "%s (%s%s): ", r->name, r->is_default ? "the default, " : "", *r->type ? r->type : "no runtime_type");
+        if (!r->runc && *r->type)
+                fputs("not a runc runtime", out);
+        else if (!r->runc)
+                fputs("without a runtime_type containerd gives it no runc options: SystemdCgroup is ignored", out);
+        else if (r->has_options || !streq(r->type, "io.containerd.runtime.v1.linux"))
+                fprintf(out, "%s %s", r->options_key ? r->options_key : "SystemdCgroup",
+                        r->options_systemd_cgroup < 0 ? "unset (cgroupfs)" : r->options_systemd_cgroup ? "true" : "false");
+        else
+                fprintf(out, "systemd_cgroup %s (the v1 linux shim without options follows the CRI plugin's)",
+                        cfg->cri_systemd_cgroup == 1 ? "true" : cfg->cri_systemd_cgroup == 0 ? "false" : "unset");
+        if (r->systemd_cgroup_file)
+                fprintf(out, ", set by %s%s", r->systemd_cgroup_file,
+                        streq(r->systemd_cgroup_file, main_path) ? "" : cfg->rules == 1 ? " (an import that replaces the CRI settings of the main file)" : " (an import)");
 }
 
 /* >0 as wanted, 0 not; either way *ret_evidence says what decides it. <0 error. */
 static int containerd_judge(Context *c, const ContainerdArgs *a, char **ret_evidence) {
         _cleanup_free_ char *path = NULL, *error = NULL;
         _cleanup_(containerd_config_done) ContainerdConfig cfg = {};
-        size_t size = 0;
+        size_t size = 0, pods = 0, on_systemd = 0;
         int r;
 
         if ((r = ctx_render_or(c, a->path, CONTAINERD_CONFIG_PATH, &path)) < 0)
                 return r;
-        r = containerd_node_config(c->root, c->offline, path, &cfg, &error);
+        const NodeFS fs = ctx_node_fs(c);
+        r = containerd_node_config(&fs, !c->offline && root_is_host(c->root), path, &cfg, &error);
         if (r < 0)
                 return ctx_error(c, r == -ENOMEM ? r : -EINVAL, "%s", error ? error : strerror(-r));
 
-        const char *from = cfg.systemd_cgroup_file;
         FILE *out = open_memstream(ret_evidence, &size);
         if (!out)
                 return -ENOMEM;
-        fprintf(out, "containerd's effective SystemdCgroup is %s: ", cfg.systemd_cgroup ? "true" : "false");
-        if (!from)
-                fputs("nothing sets it (containerd's default)", out);
-        else if (streq(from, path))
-                fprintf(out, "set by %s", from);
-        else
-                fprintf(out, "set by %s, %s", from,
-                        cfg.rules == 1 ? "an import that replaces the CRI settings of the main file" : "an import");
+        if (cfg.cri_error)
+                fprintf(out, "containerd's CRI plugin would not load (%s): the kubelet finds no runtime; ", cfg.cri_error);
+        fputs("containerd's runtimes that run pods: ", out);
+        for (size_t i = 0; i < cfg.n_runtimes; i++) {
+                const ContainerdRuntime *rt = &cfg.runtimes[i];
+                if (!rt->pods)
+                        continue;
+                fputs(pods++ ? "; " : "", out);
+                describe_runtime(out, &cfg, rt, path);
+                on_systemd += rt->systemd_cgroup;
+        }
+        if (pods == 0)
+                fputs("none", out);
+        bool first = true;
+        for (size_t i = 0; i < cfg.n_runtimes; i++)
+                if (!cfg.runtimes[i].pods && cfg.runtimes[i].configured) {
+                        fprintf(out, "%s%s (%s)", first ? "; left alone: " : ", ", cfg.runtimes[i].name,
+                                *cfg.runtimes[i].type ? cfg.runtimes[i].type : "no runtime_type");
+                        first = false;
+                }
         /* Under 1.x rules an import with any CRI setting replaces the main file's CRI table: name
-         * the imports when that is how the main file's value was lost. */
-        if (!from && cfg.rules == 1 && strv_length(cfg.files) > 1)
+         * the imports when that is how the main file's settings were lost. */
+        const ContainerdRuntime *d = containerd_config_runtime(&cfg, cfg.default_runtime);
+        if (d && !d->systemd_cgroup_file && cfg.rules == 1 && strv_length(cfg.files) > 1)
                 STRV_FOREACH(f, cfg.files + 1)
                         fprintf(out, "%s%s", f == cfg.files + 1 ? "; containerd 1.x lets an import's CRI settings replace the main file's: " : ", ", *f);
         if (fclose(out) != 0)
                 return -ENOMEM;
-        return (cfg.systemd_cgroup != 0) == a->systemd_cgroup;
+
+        /* A CRI plugin that would not load runs no pod on either driver; when the reason is the
+         * deprecated systemd_cgroup, containerd was meant for systemd and is not on it: both
+         * "not every runtime" and "some runtime" hold, so that diagnose finds it whichever
+         * driver the kubelet has. */
+        bool every = !cfg.cri_error && pods > 0 && on_systemd == pods;
+        bool some = cfg.cri_error_systemd_cgroup || (!cfg.cri_error && on_systemd > 0);
+        if (cfg.cri_error && !cfg.cri_error_systemd_cgroup)
+                return 0;
+        return (a->some ? some : every) == a->want;
 }
 
 static int containerd_condition_eval(Context *c, const void *args, char **ret_error) {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "remedy/exec-util.h"
+#include "remedy/fileio.h"
 #include "remedy/macro.h"
 
 /* `config dump` loads every plugin's defaults before it prints: slow on a loaded node. */

@@ -25,32 +25,31 @@
  * mergeConfig, 2.x (containerd PR #9982): mergo alone, which merges map[string]any tables key by
  * key (darccio/mergo merge.go deepMerge, reflect.Map): nested tables recursively, while a later
  * scalar or array replaces the earlier one, even when it is empty or false. Before merging, a file
- * whose version is below 3 is migrated on its own: v1Migrate renames "cri" to its URI, then the CRI
- * runtime plugin's configMigration (plugins/cri/runtime/plugin.go, migrateConfig) copies the
- * io.containerd.grpc.v1.cri keys into io.containerd.cri.v1.runtime where that file does not set
- * them (cni.bin_dir becoming cni.bin_dirs = [bin_dir]; `runtimes` is taken whole or not at all).
- * The first file with a version fixes the root version; a drop-in with a higher one is refused.
+ * whose version is below the newest its containerd reads (3 for 2.0 - 2.2, 4 for 2.3 and later,
+ * whose version 4 only moved server settings) is migrated on its own: v1Migrate renames "cri" to
+ * its URI, then the CRI runtime plugin's configMigration (plugins/cri/runtime/plugin.go,
+ * migrateConfig) copies the io.containerd.grpc.v1.cri keys into io.containerd.cri.v1.runtime where
+ * that file does not set them (cni.bin_dir becoming cni.bin_dirs = [bin_dir]; `runtimes` is taken
+ * whole or not at all). The first file with a version fixes the root version; a drop-in with a
+ * higher one is refused. disabled_plugins lists are appended, file by file.
  *
- * Decoding onto the plugin's defaults (pkg/cri/config/config_unix.go DefaultConfig in 1.x,
- * internal/cri/config/config_unix.go DefaultRuntimeConfig in 2.x): conf_dir "/etc/cni/net.d",
- * bin_dir "/opt/cni/bin" (2.1+: bin_dirs ["/opt/cni/bin"]), default_runtime_name "runc", whose
- * options do not set SystemdCgroup (false). In 1.x, go-toml v1 replaces a map it decodes into, so a
- * `runtimes` table drops the default runc entry (verified with `containerd config dump` 1.6.20);
- * ValidatePluginConfig turns a deprecated default_runtime with a runtime_type into the runtime
- * "default". In 2.1+, ValidateRuntimeConfig (containerd PR #11311) lets a set bin_dir replace
- * bin_dirs when bin_dirs is unset or the default, and refuses both set otherwise.
+ * Which containerd: the caller says, or the main file decides: version 4 is 2.3's, version 3
+ * 2.0's, and so is a file that names the plugins 2.x split the CRI plugin into whatever its
+ * version line says; anything else is read as 1.x. A version newer than those rules read is
+ * refused with a line naming it, as containerd refuses it.
+ *
+ * The merged CRI table is decoded as the CRI plugin decodes it in containerd-runtimes.cc.
  *
  * Nothing may throw across the C boundary: the entry points run inside guarded().
  */
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <map>
-#include <memory>
 #include <new>
-#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -59,30 +58,13 @@
 
 #include <fnmatch.h>
 
-#include <toml++/toml.h>
+#include "containerd-config-internal.hh"
 
-#include "edit/cc-boundary.hh"
-
-extern "C" {
-#include "remedy/containerd-config.h"
-#include "remedy/strv.h"
-}
+namespace remedy_containerd {
 
 namespace {
 
-const char CRI_V1[] = "cri";
-const char CRI_V2[] = "io.containerd.grpc.v1.cri";
-const char CRI_RUNTIME_V3[] = "io.containerd.cri.v1.runtime";
-const char DEFAULT_CONF_DIR[] = "/etc/cni/net.d";
-const char DEFAULT_BIN_DIR[] = "/opt/cni/bin";
-const char DEFAULT_RUNTIME[] = "runc";
-const int CONFIG_VERSION_MAX = 3;
-
 using remedy_cc::fail;
-
-std::string at(const std::string &file, const toml::source_region &r) {
-        return file + ":" + std::to_string(r.begin.line) + ":" + std::to_string(r.begin.column) + ": ";
-}
 
 /* Go's filepath.Clean for the absolute paths containerd builds ("/a/./b/../c" is "/a/c"). */
 std::string clean_path(std::string_view p) {
@@ -125,201 +107,62 @@ struct CStrv {
         ~CStrv() { strv_free(v); }
 };
 
-/* filepath.Glob inside the root. I/O errors mean no match, as in Go; fnmatch(3) without flags
- * matches one path component the way filepath.Match does (a leading '.' included). */
-void glob_in(Root *root, const std::string &dir, const std::string &pattern, std::vector<std::string> &out) {
-        CStrv names;
-        int r = root_list_dir(root, dir.c_str(), &names.v);
+/* The file at path as fs sees it (a final symlink followed, as os.Open does): nullptr when there
+ * is none; errors thrown. */
+const NodeFile *read_node(const NodeFS *fs, const std::string &path) {
+        const NodeFile *f = nullptr;
+        int r = fs->read(fs->userdata, path.c_str(), true, &f);
         if (r == -ENOMEM)
                 throw std::bad_alloc();
         if (r < 0)
-                return;
-        STRV_FOREACH(n, names.v)
-                if (fnmatch(pattern.c_str(), *n, 0) == 0)
-                        out.push_back(join(dir, *n));
+                fail(r, path + ": " + strerror(-r));
+        return f->kind == FILE_ABSENT ? nullptr : f;
 }
 
-std::vector<std::string> glob(Root *root, const std::string &pattern) {
+/* The names in dir, dot files included (Go's filepath.Match lets '*' match a leading '.'): the
+ * NodeFS glob is a shell's, so ask it for "*" and ".*". Names only: containerd keeps the paths it
+ * built, not their canonical form. */
+std::vector<std::string> names_in(const NodeFS *fs, const std::string &dir) {
+        std::vector<std::string> out;
+        for (const char *all : {"*", ".*"}) {
+                CStrv paths;
+                int r = fs->glob(fs->userdata, join(dir, all).c_str(), &paths.v);
+                if (r == -ENOMEM)
+                        throw std::bad_alloc();
+                if (r < 0)
+                        continue;   /* I/O errors mean no match, as in Go */
+                STRV_FOREACH(p, paths.v) {
+                        const char *slash = strrchr(*p, '/');
+                        std::string name = slash ? slash + 1 : *p;
+                        if (name != "." && name != "..")
+                                out.push_back(name);
+                }
+        }
+        std::sort(out.begin(), out.end());
+        out.erase(std::unique(out.begin(), out.end()), out.end());
+        return out;
+}
+
+/* filepath.Glob inside the node: matches come directory by directory, names in byte order;
+ * fnmatch(3) without flags matches one path component the way filepath.Match does. */
+std::vector<std::string> glob(const NodeFS *fs, const std::string &pattern) {
         std::vector<std::string> out;
         if (!has_meta(pattern)) {
-                struct stat st;
-                if (root_lstat(root, pattern.c_str(), &st) >= 0)
+                const NodeFile *f = nullptr;
+                int r = fs->read(fs->userdata, pattern.c_str(), false, &f);
+                if (r == -ENOMEM)
+                        throw std::bad_alloc();
+                if (r >= 0 && f->kind != FILE_ABSENT)
                         out.push_back(pattern);
                 return out;
         }
         std::string dir = dir_of(pattern), file = pattern.substr(pattern.rfind('/') + 1);
-        if (!has_meta(dir))
-                glob_in(root, dir, file, out);
-        else
-                for (const std::string &d : glob(root, dir))
-                        glob_in(root, d, file, out);
+        std::vector<std::string> dirs = has_meta(dir) ? glob(fs, dir) : std::vector<std::string>{dir};
+        for (const std::string &d : dirs)
+                for (const std::string &n : names_in(fs, d))
+                        if (fnmatch(file.c_str(), n.c_str(), 0) == 0)
+                                out.push_back(join(d, n));
         return out;
-}
-
-const toml::node *lookup(const toml::table *t, const std::vector<std::string> &path) {
-        const toml::node *n = t;
-        for (const std::string &k : path) {
-                const toml::table *tt = n ? n->as_table() : nullptr;
-                n = tt ? tt->get(k) : nullptr;
-                if (!n)
-                        return nullptr;
-        }
-        return n;
-}
-
-void put(toml::table &t, std::string_view key, const toml::node &n) {
-        n.visit([&](auto &&v) { t.insert_or_assign(key, v); });
-}
-
-/* 2.x: mergo's map merge, tables recursively, everything else replaced. */
-void deep_merge(toml::table &to, const toml::table &from) {
-        for (auto &&[k, v] : from) {
-                toml::table *sub = to.get_as<toml::table>(k.str());
-                if (sub && v.is_table())
-                        deep_merge(*sub, *v.as_table());
-                else
-                        put(to, k.str(), v);
-        }
-}
-
-using Path = std::vector<std::string>;
-
-/* One file's contribution to the CRI plugin table that decides what we report. Merging copies
- * nodes, and toml++ copies carry no source position: originals are the parsed tables the
- * contribution was taken from (in precedence order), kept to say where a bad value is. */
-struct Layer {
-        std::string file;
-        toml::table table;
-        std::vector<const toml::table *> originals;
-};
-
-struct Effective {
-        int version = 1;
-        int rules = 1;
-        std::vector<std::string> files;
-        std::vector<Layer> layers;  /* in merge order; the merged table is layers folded */
-        bool runtime_plugin = false; /* 2.x io.containerd.cri.v1.runtime, else the 1.x cri plugin */
-};
-
-/* The last layer that sets path: what a key-by-key merge keeps, and with 1.x's single layer the
- * file whose whole table won. */
-const Layer *provenance(const Effective &e, const Path &path) {
-        for (auto it = e.layers.rbegin(); it != e.layers.rend(); ++it)
-                if (lookup(&it->table, path))
-                        return &*it;
-        return nullptr;
-}
-
-std::string dotted(const Path &path) {
-        std::string s;
-        for (const std::string &k : path)
-                s += (s.empty() ? "" : ".") + k;
-        return s;
-}
-
-/* "FILE:LINE:COLUMN: KEY: " for the value that won at path. */
-[[noreturn]] void fail_at(const Effective &e, const Path &path, const std::string &fallback, const std::string &what) {
-        const Layer *l = provenance(e, path);
-        std::string where = (l ? l->file : fallback) + ": ";
-        if (l)
-                for (const toml::table *o : l->originals)
-                        if (const toml::node *n = lookup(o, path)) {
-                                where = at(l->file, n->source());
-                                break;
-                        }
-        fail(-EINVAL, where + dotted(path) + ": " + what);
-}
-
-std::optional<std::string> string_at(const Effective &e, const toml::table &merged, const Path &path,
-                                     const std::string &fallback) {
-        const toml::node *n = lookup(&merged, path);
-        if (!n)
-                return std::nullopt;
-        if (!n->is_string())
-                fail_at(e, path, fallback, "expected a string");
-        return n->as_string()->get();
-}
-
-char *dup(const std::string &s) {
-        char *p = strdup(s.c_str());
-        if (!p)
-                throw std::bad_alloc();
-        return p;
-}
-
-void push(char ***l, const std::string &s) {
-        if (strv_extend(l, s.c_str()) < 0)
-                throw std::bad_alloc();
-}
-
-/* Decodes the merged CRI table onto the plugin's defaults and fills ret. */
-void fill(const Effective &e, const std::string &name_for_errors, ContainerdConfig *ret) {
-        toml::table merged;
-        for (const Layer &l : e.layers)
-                deep_merge(merged, l.table);
-        const std::string &src = name_for_errors;
-
-        ContainerdConfig c = {};
-        c.version = e.version;
-        c.rules = e.rules;
-        try {
-                std::string conf_dir = string_at(e, merged, {"cni", "conf_dir"}, src).value_or(DEFAULT_CONF_DIR);
-                c.cni_conf_dir = dup(conf_dir);
-                if (const Layer *l = provenance(e, {"cni", "conf_dir"}))
-                        c.cni_conf_dir_file = dup(l->file);
-
-                std::optional<std::string> bin_dir = string_at(e, merged, {"cni", "bin_dir"}, src);
-                if (!e.runtime_plugin)
-                        push(&c.cni_bin_dirs, bin_dir.value_or(DEFAULT_BIN_DIR));
-                else {
-                        std::vector<std::string> dirs = {DEFAULT_BIN_DIR};
-                        if (const toml::node *n = lookup(&merged, {"cni", "bin_dirs"})) {
-                                const toml::array *a = n->as_array();
-                                if (!a)
-                                        fail_at(e, {"cni", "bin_dirs"}, src, "expected an array of strings");
-                                dirs.clear();
-                                for (const toml::node &d : *a) {
-                                        if (!d.is_string())
-                                                fail_at(e, {"cni", "bin_dirs"}, src, "expected an array of strings");
-                                        dirs.push_back(d.as_string()->get());
-                                }
-                        }
-                        if (bin_dir && !bin_dir->empty()) {
-                                if (dirs.empty() || dirs == std::vector<std::string>{DEFAULT_BIN_DIR})
-                                        dirs = {*bin_dir};
-                                else
-                                        fail_at(e, {"cni", "bin_dirs"}, src, "cannot be set together with cni.bin_dir "
-                                                                             "(containerd refuses this configuration)");
-                        }
-                        for (const std::string &d : dirs)
-                                push(&c.cni_bin_dirs, d);
-                }
-
-                std::string name = string_at(e, merged, {"containerd", "default_runtime_name"}, src).value_or(DEFAULT_RUNTIME);
-                Path runtime = {"containerd", "runtimes", name};
-                if (!e.runtime_plugin &&
-                    !string_at(e, merged, {"containerd", "default_runtime", "runtime_type"}, src).value_or("").empty()) {
-                        name = "default";
-                        runtime = {"containerd", "default_runtime"};
-                }
-                c.default_runtime = dup(name);
-
-                runtime.insert(runtime.end(), {"options", "SystemdCgroup"});
-                if (const toml::node *n = lookup(&merged, runtime)) {
-                        if (!n->is_boolean())
-                                fail_at(e, runtime, src, "expected a boolean");
-                        c.systemd_cgroup = n->as_boolean()->get() ? 1 : 0;
-                        if (const Layer *l = provenance(e, runtime))
-                                c.systemd_cgroup_file = dup(l->file);
-                }
-
-                for (const std::string &f : e.files)
-                        push(&c.files, f);
-        } catch (...) {
-                containerd_config_done(&c);
-                throw;
-        }
-        *ret = c;
 }
 
 toml::table parse_file(const std::string &file, std::string_view data) {
@@ -344,14 +187,38 @@ const toml::table *plugin_table(const toml::table &doc, std::string_view id) {
         return n ? n->as_table() : nullptr;
 }
 
-/* 2.x: one file's io.containerd.cri.v1.runtime table after the migrations its version needs. */
-Layer migrated_runtime(const std::string &file, const toml::table &doc, int version) {
+/* A file written for containerd 2.x whatever its version line says: it names the plugins 2.x
+ * split the CRI plugin into (AKS writes "version = 2" with them for containerd 2.0 - 2.2). */
+bool uses_2x_plugins(const toml::table &doc) {
+        return plugin_table(doc, CRI_RUNTIME_V3) || plugin_table(doc, "io.containerd.cri.v1.images");
+}
+
+/* disabled_plugins, which containerd appends across files; version 1's short ids renamed as
+ * v1Migrate renames them. */
+void add_disabled(Effective &e, const toml::table &doc, const std::string &file, int version) {
+        const toml::node *n = doc.get("disabled_plugins");
+        if (!n)
+                return;
+        const toml::array *a = n->as_array();
+        if (!a)
+                fail(-EINVAL, at(file, n->source()) + "disabled_plugins: expected an array of strings");
+        for (const toml::node &d : *a) {
+                if (!d.is_string())
+                        fail(-EINVAL, at(file, d.source()) + "disabled_plugins: expected an array of strings");
+                std::string id = d.as_string()->get();
+                e.disabled_plugins.insert(version <= 1 && e.rules == 2 && id == CRI_V1 ? CRI_V2 : id);
+        }
+}
+
+/* 2.x: one file's io.containerd.cri.v1.runtime table after the migrations its version needs
+ * (every version below the newest the rules know: 2.3 migrates version 3 files too). */
+Layer migrated_runtime(const std::string &file, const toml::table &doc, int version, int max_version) {
         const toml::table *own = plugin_table(doc, CRI_RUNTIME_V3);
         Layer layer{file, own ? *own : toml::table{}, {}};
         if (own)
                 layer.originals.push_back(own);
         toml::table &dst = layer.table;
-        if (version >= CONFIG_VERSION_MAX)
+        if (version >= max_version)
                 return layer;
         /* v1Migrate: "cri" is io.containerd.grpc.v1.cri in a version 0/1 file */
         const toml::table *src = version <= 1 ? plugin_table(doc, CRI_V1) : nullptr;
@@ -403,7 +270,7 @@ struct Pending {
 };
 
 /* The resolved imports of one file, in containerd's order. */
-void resolve_imports(Root *root, int rules, const std::string &file, const toml::table &doc,
+void resolve_imports(const NodeFS *fs, int rules, const std::string &file, const toml::table &doc,
                      std::deque<Pending> &pending) {
         const toml::node *n = doc.get("imports");
         if (!n)
@@ -422,18 +289,23 @@ void resolve_imports(Root *root, int rules, const std::string &file, const toml:
                         /* 1.x globs a relative pattern from containerd's working directory, "/" */
                         imp = clean_path(imp);
                 if (pattern)
-                        for (std::string &m : glob(root, imp))
+                        for (std::string &m : glob(fs, imp))
                                 pending.push_back({std::move(m), file, entry.source()});
                 else
                         pending.push_back({std::move(imp), file, entry.source()});
         }
 }
 
-int load(Root *root, const char *path, ContainerdRules wanted, ContainerdConfig *ret) {
+void set_rules(Effective &e, ContainerdRules rules) {
+        e.rules = rules == CONTAINERD_RULES_2 || rules == CONTAINERD_RULES_2_3 ? 2 : 1;
+        e.max_version = rules == CONTAINERD_RULES_2_3 ? 4 : rules == CONTAINERD_RULES_2 ? 3 : 2;
+}
+
+int load(const NodeFS *fs, const char *path, ContainerdRules wanted, ContainerdConfig *ret) {
         if (!path || path[0] != '/')
                 fail(-EINVAL, "containerd's configuration path must be absolute");
         Effective e;
-        e.rules = wanted == CONTAINERD_RULES_2 ? 2 : 1;
+        set_rules(e, wanted);
         std::map<std::string, Layer> cri_by_id; /* 1.x: the last whole table of each CRI plugin id */
         std::set<std::string> loaded;
         std::deque<toml::table> docs;
@@ -446,30 +318,32 @@ int load(Root *root, const char *path, ContainerdRules wanted, ContainerdConfig 
                 if (loaded.count(p.path))
                         continue;
 
-                char *raw = nullptr;
-                size_t size = 0;
-                int r = root_read_file(root, p.path.c_str(), NODE_FILE_MAX, &raw, &size);
-                std::unique_ptr<char, decltype(&free)> data(raw, free);
-                if (r == -ENOMEM)
-                        throw std::bad_alloc();
-                if (r < 0 && p.parent.empty()) {
-                        if (r != -ENOENT)
-                                fail(r, p.path + ": " + strerror(-r));
+                const NodeFile *f = read_node(fs, p.path);
+                if (f && f->kind != FILE_REGULAR)
+                        fail(-EINVAL, (p.parent.empty() ? p.path + ": " : at(p.parent, p.where)) + p.path + " is a " +
+                                              file_kind_name(f->kind) + ", not a file");
+                if (!f && p.parent.empty()) {
                         /* no main file: containerd runs on its defaults */
-                        if (wanted == CONTAINERD_RULES_2)
-                                e.version = CONFIG_VERSION_MAX;
-                        fill(e, p.path, ret);
+                        if (e.rules == 2)
+                                e.version = e.max_version;
+                        e.runtime_plugin = e.rules == 2;
+                        decode(e, p.path, ret);
                         return 0;
                 }
-                if (r < 0)
-                        fail(r, at(p.parent, p.where) + "cannot read the imported file " + p.path + ": " + strerror(-r) +
-                                        " (containerd does not start without it)");
+                if (!f)
+                        fail(-ENOENT, at(p.parent, p.where) + "cannot read the imported file " + p.path +
+                                              ": No such file or directory (containerd does not start without it)");
 
                 /* kept until the end: layers point into them for error positions */
-                const toml::table *doc = &docs.emplace_back(parse_file(p.path, std::string_view(data.get(), size)));
+                const toml::table *doc = &docs.emplace_back(parse_file(p.path, std::string_view(f->data, f->size)));
                 int version = file_version(*doc, p.path);
-                if (p.parent.empty() && wanted == CONTAINERD_RULES_AUTO && version == CONFIG_VERSION_MAX)
-                        e.rules = 2;
+                if (p.parent.empty() && wanted == CONTAINERD_RULES_AUTO) {
+                        if (version >= 4)
+                                set_rules(e, CONTAINERD_RULES_2_3);
+                        else if (version == 3 || uses_2x_plugins(*doc))
+                                set_rules(e, CONTAINERD_RULES_2);
+                }
+                add_disabled(e, *doc, p.path, version);
 
                 if (e.rules == 2) {
                         if (root_version == 0)
@@ -480,10 +354,11 @@ int load(Root *root, const char *path, ContainerdRules wanted, ContainerdConfig 
                                 fail(-EINVAL, where + "drop-in config version " + std::to_string(version) +
                                                       " higher than root config version " + std::to_string(root_version) +
                                                       " (containerd refuses this)");
-                        if (version > CONFIG_VERSION_MAX)
+                        if (version > e.max_version)
                                 fail(-EINVAL, where + "containerd config version " + std::to_string(version) +
-                                                      " is newer than containerd 2.x knows");
-                        e.layers.push_back(migrated_runtime(p.path, *doc, version));
+                                                      ": remedy knows versions 1 to " + std::to_string(e.max_version) +
+                                                      " for this containerd");
+                        e.layers.push_back(migrated_runtime(p.path, *doc, version, e.max_version));
                 } else {
                         if (version != 0)
                                 last_version = version;
@@ -492,7 +367,7 @@ int load(Root *root, const char *path, ContainerdRules wanted, ContainerdConfig 
                                         cri_by_id[id] = {p.path, *t, {t}};
                 }
 
-                resolve_imports(root, e.rules, p.path, *doc, pending);
+                resolve_imports(fs, e.rules, p.path, *doc, pending);
                 loaded.insert(p.path);
                 e.files.push_back(p.path);
         }
@@ -505,8 +380,11 @@ int load(Root *root, const char *path, ContainerdRules wanted, ContainerdConfig 
                 auto it = cri_by_id.find(e.version == 1 ? CRI_V1 : CRI_V2);
                 if (it != cri_by_id.end())
                         e.layers.push_back(std::move(it->second));
+                /* containerd 1.x knows the CRI plugin by its full id whatever the version */
+                if (e.disabled_plugins.erase(CRI_V1) && e.version == 1)
+                        e.disabled_plugins.insert(CRI_V2);
         }
-        fill(e, path, ret);
+        decode(e, path, ret);
         return 0;
 }
 
@@ -516,45 +394,46 @@ int from_dump(std::string_view text, ContainerdConfig *ret) {
         Effective e;
         int version = file_version(doc, name);
         e.version = version == 0 ? 1 : version;
-        e.rules = e.version >= CONFIG_VERSION_MAX ? 2 : 1;
+        set_rules(e, e.version >= 4 ? CONTAINERD_RULES_2_3 : e.version == 3 ? CONTAINERD_RULES_2 : CONTAINERD_RULES_1);
         e.runtime_plugin = e.rules == 2;
+        add_disabled(e, doc, name, e.version);
         const char *id = e.rules == 2 ? CRI_RUNTIME_V3 : e.version == 1 ? CRI_V1 : CRI_V2;
         if (const toml::table *t = plugin_table(doc, id))
                 e.layers.push_back({name, *t, {t}});
-        fill(e, name, ret);
+        decode(e, name, ret);
         /* the dump is one merged view: no file to name */
         free(ret->cni_conf_dir_file);
         ret->cni_conf_dir_file = nullptr;
         free(ret->systemd_cgroup_file);
         ret->systemd_cgroup_file = nullptr;
+        free(ret->cri_systemd_cgroup_file);
+        ret->cri_systemd_cgroup_file = nullptr;
+        free(ret->cri_file);
+        ret->cri_file = nullptr;
+        for (size_t i = 0; i < ret->n_runtimes; i++) {
+                free(ret->runtimes[i].systemd_cgroup_file);
+                free(ret->runtimes[i].table_file);
+                ret->runtimes[i].systemd_cgroup_file = ret->runtimes[i].table_file = nullptr;
+        }
         return 0;
 }
 
 } // namespace
 
-void containerd_config_done(ContainerdConfig *c) {
-        if (!c)
-                return;
-        free(c->cni_conf_dir);
-        strv_free(c->cni_bin_dirs);
-        free(c->default_runtime);
-        free(c->systemd_cgroup_file);
-        free(c->cni_conf_dir_file);
-        strv_free(c->files);
-        *c = ContainerdConfig{};
-}
+} // namespace remedy_containerd
 
-int containerd_config_load(Root *root, const char *path, ContainerdRules rules, ContainerdConfig *ret,
+int containerd_config_load(const NodeFS *fs, const char *path, ContainerdRules rules, ContainerdConfig *ret,
                            char **ret_error) {
-        if (!root || !ret)
+        if (!fs || !ret)
                 return -EINVAL;
         *ret = ContainerdConfig{};
-        return remedy_cc::guarded(ret_error, [&]() -> int { return load(root, path, rules, ret); });
+        return remedy_cc::guarded(ret_error, [&]() -> int { return remedy_containerd::load(fs, path, rules, ret); });
 }
 
 int containerd_config_from_dump(const char *text, size_t size, ContainerdConfig *ret, char **ret_error) {
         if (!text || !ret)
                 return -EINVAL;
         *ret = ContainerdConfig{};
-        return remedy_cc::guarded(ret_error, [&]() -> int { return from_dump(std::string_view(text, size), ret); });
+        return remedy_cc::guarded(ret_error,
+                                  [&]() -> int { return remedy_containerd::from_dump(std::string_view(text, size), ret); });
 }

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "remedy/context.h"
 #include "remedy/macro.h"
+#include "remedy/package-version.h"
 #include "remedy/strv.h"
-
-static const char * const node_facts[] = { "containerd.cni.conf_dir", "containerd.cni.bin_dir", NULL };
 
 int containerd_binary(const char **ret) {
         static const char * const candidates[] = { "/usr/local/bin/containerd", "/usr/bin/containerd", NULL };
@@ -23,52 +23,75 @@ int containerd_binary(const char **ret) {
         return -ENOENT;
 }
 
-static int main_file_exists(Root *root, const char *path) {
-        _cleanup_close_ int fd = root_open_file(root, path, O_RDONLY | O_CLOEXEC, 0);
-        if (fd == -ENOENT)
-                return 0;
-        return fd < 0 ? fd : 1;
+ContainerdRules containerd_node_rules(const NodeFS *fs) {
+        _cleanup_free_ char *version = NULL;
+        unsigned major, minor;
+
+        if (package_version(fs, (const char * const[]) { "containerd", "containerd.io", NULL }, &version, NULL) <= 0 ||
+            package_version_minor(version, &major, &minor) < 0)
+                return CONTAINERD_RULES_AUTO;
+        if (major < 2)
+                return CONTAINERD_RULES_1;
+        return major == 2 && minor < 3 ? CONTAINERD_RULES_2 : CONTAINERD_RULES_2_3;
 }
 
-int containerd_node_config(Root *root, bool offline, const char *path, ContainerdConfig *ret, char **ret_error) {
+/* The runtimes of the dump, told apart by the files: a runtime no file names is containerd's
+ * built-in runc, which the dump lists as if configured. */
+static void dump_take_files(ContainerdConfig *dump, ContainerdConfig *files) {
+        dump->files = TAKE_PTR(files->files);
+        if (dump->systemd_cgroup == files->systemd_cgroup)
+                dump->systemd_cgroup_file = TAKE_PTR(files->systemd_cgroup_file);
+        if (streq_ptr(dump->cni_conf_dir, files->cni_conf_dir))
+                dump->cni_conf_dir_file = TAKE_PTR(files->cni_conf_dir_file);
+        dump->cri_file = TAKE_PTR(files->cri_file);
+        if (dump->cri_systemd_cgroup == files->cri_systemd_cgroup)
+                dump->cri_systemd_cgroup_file = TAKE_PTR(files->cri_systemd_cgroup_file);
+        for (size_t i = 0; i < dump->n_runtimes; i++) {
+                ContainerdRuntime *d = &dump->runtimes[i];
+                ContainerdRuntime *f = (ContainerdRuntime *) containerd_config_runtime(files, d->name);
+                if (!f)
+                        continue;
+                if (!f->configured) {
+                        d->configured = false;
+                        d->pods = d->is_default && (d->runc || !*d->type);
+                }
+                if (d->systemd_cgroup == f->systemd_cgroup)
+                        d->systemd_cgroup_file = TAKE_PTR(f->systemd_cgroup_file);
+                d->table_file = TAKE_PTR(f->table_file);
+        }
+}
+
+int containerd_node_config(const NodeFS *fs, bool live, const char *path, ContainerdConfig *ret, char **ret_error) {
         ContainerdConfig dump = {}, files = {};
+        ContainerdRules rules = containerd_node_rules(fs);
+        const NodeFile *f;
         const char *binary;
         int r;
 
         *ret_error = NULL;
-        if (offline || !root_is_host(root))
-                return containerd_config_load(root, path, CONTAINERD_RULES_AUTO, ret, ret_error);
-        if ((r = main_file_exists(root, path)) < 0)
+        if (!live)
+                return containerd_config_load(fs, path, rules, ret, ret_error);
+        if ((r = fs->read(fs->userdata, path, true, &f)) < 0)
                 return asprintf(ret_error, "%s: %s", path, strerror(-r)) < 0 ? -ENOMEM : r;
-        if (r == 0 || containerd_binary(&binary) < 0)
-                return containerd_config_load(root, path, CONTAINERD_RULES_AUTO, ret, ret_error);
+        /* config dump refuses a missing file, the daemon runs on its defaults */
+        if (f->kind == FILE_ABSENT || containerd_binary(&binary) < 0)
+                return containerd_config_load(fs, path, rules, ret, ret_error);
 
         if ((r = containerd_config_dump(binary, path, &dump, ret_error)) < 0)
                 return r;
-        /* The dump says version 3 for containerd 2.x, 2 for 1.x: the rules to read the files by. */
-        r = containerd_config_load(root, path, dump.version >= 3 ? CONTAINERD_RULES_2 : CONTAINERD_RULES_1, &files,
-                                   ret_error);
+        /* The dump says version 2 for 1.x, 3 for 2.0 - 2.2, 4 for 2.3: the rules to read the files by. */
+        rules = dump.version >= 4 ? CONTAINERD_RULES_2_3 : dump.version == 3 ? CONTAINERD_RULES_2 : CONTAINERD_RULES_1;
+        r = containerd_config_load(fs, path, rules, &files, ret_error);
         if (r < 0) {
                 containerd_config_done(&dump);
                 return r;
         }
         /* containerd's own answer wins; the files only say where a value came from, and only
          * where they agree with it. */
-        dump.files = TAKE_PTR(files.files);
-        if (dump.systemd_cgroup == files.systemd_cgroup)
-                dump.systemd_cgroup_file = TAKE_PTR(files.systemd_cgroup_file);
-        if (streq_ptr(dump.cni_conf_dir, files.cni_conf_dir))
-                dump.cni_conf_dir_file = TAKE_PTR(files.cni_conf_dir_file);
+        dump_take_files(&dump, &files);
         containerd_config_done(&files);
         *ret = dump;
         return 0;
-}
-
-bool node_fact_is_known(const char *name) {
-        for (const char * const *f = node_facts; *f; f++)
-                if (streq(*f, name))
-                        return true;
-        return false;
 }
 
 /* The fact's value in an effective configuration: -ENODATA when it has none. */
@@ -83,10 +106,14 @@ int node_fact_param(void *userdata, const char *fact, char **ret, char **ret_err
         NodeFactSource *s = userdata;
         int r;
 
-        if (!node_fact_is_known(fact))
+        if (!param_fact_is_known(fact))
                 return -EINVAL;
         if (!s->loaded) {
-                if ((r = containerd_node_config(s->root, s->offline, CONTAINERD_CONFIG_PATH, &s->containerd, ret_error)) < 0)
+                if (!s->context && (r = context_new(s->root, s->offline, &s->context)) < 0)
+                        return r;
+                const NodeFS fs = ctx_node_fs(s->context);
+                bool live = !s->offline && root_is_host(s->root);
+                if ((r = containerd_node_config(&fs, live, CONTAINERD_CONFIG_PATH, &s->containerd, ret_error)) < 0)
                         return r;
                 s->loaded = true;
         }
@@ -97,4 +124,5 @@ void node_fact_source_done(NodeFactSource *s) {
         if (s->loaded)
                 containerd_config_done(&s->containerd);
         s->loaded = false;
+        s->context = context_free(s->context);
 }

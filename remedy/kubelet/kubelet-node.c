@@ -2,7 +2,7 @@
 /*
  * Which flags the node's kubelet accepts: live, the installed kubelet's own --help; otherwise the
  * shipped per-minor-version list, for a version given or the one of the node's kubelet package
- * (dpkg's status file). Shared by the kubelet-flags action and diagnose's command-line report.
+ * (package-version.h). Shared by the kubelet-flags action and diagnose's command-line report.
  */
 #include "remedy/kubelet-node.h"
 
@@ -12,63 +12,13 @@
 
 #include "remedy/context.h"
 #include "remedy/exec-util.h"
+#include "remedy/package-version.h"
 #include "remedy/strv.h"
 
 extern const char kubelet_flags_data[];
 extern const size_t kubelet_flags_data_size;
 
-#define DPKG_STATUS "/var/lib/dpkg/status"
 #define KUBELET_BINARY "/usr/bin/kubelet"   /* kubeadm's kubelet.service ExecStart */
-
-/* The version of the installed kubelet package ("Package: kubelet" with an installed Status). */
-static int dpkg_kubelet_version(Context *c, char **ret) {
-        const NodeFile *f;
-        int r = ctx_read(c, DPKG_STATUS, true, &f);
-        if (r < 0)
-                return r;
-        *ret = NULL;
-        if (f->kind != FILE_REGULAR)
-                return 0;
-
-        const char *p = f->data, *end = f->data + f->size;
-        bool is_kubelet = false, installed = false;
-        _cleanup_free_ char *version = NULL;
-        while (p <= end) {
-                const char *nl = memchr(p, '\n', (size_t) (end - p));
-                const char *eol = nl ? nl : end;
-                size_t len = (size_t) (eol - p);
-
-                if (len == 0) {   /* end of a paragraph */
-                        if (is_kubelet && installed && version) {
-                                *ret = TAKE_PTR(version);
-                                return 0;
-                        }
-                        is_kubelet = installed = false;
-                        free(version);
-                        version = NULL;
-                } else if (len == 16 && strncmp(p, "Package: kubelet", 16) == 0)
-                        is_kubelet = true;
-                else if (len > 8 && strncmp(p, "Status: ", 8) == 0)
-                        installed = len >= 18 && strncmp(eol - 10, " installed", 10) == 0;
-                else if (len > 9 && strncmp(p, "Version: ", 9) == 0) {
-                        free(version);
-                        version = strndup(p + 9, len - 9);
-                        if (!version)
-                                return -ENOMEM;
-                }
-                if (!nl)
-                        break;
-                p = nl + 1;
-        }
-        if (is_kubelet && installed && version)
-                *ret = TAKE_PTR(version);
-        return 0;
-}
-
-static char *mfree_version(char *p) {
-        free(p);
-        return NULL;
-}
 
 /*
  * Live, the kubelet that will run is the authority on the flags it accepts: its --help lists them
@@ -125,8 +75,9 @@ int kubelet_node_flag_set(Context *c, const char *binary, const char *version_ar
                 from = "kubelet_version";
         else {
                 /* An empty kubelet_version (a parameter's "" default) means: ask the node. */
-                version = mfree_version(version);
-                if ((r = dpkg_kubelet_version(c, &version)) < 0)
+                const NodeFS fs = ctx_node_fs(c);
+                version = mfree(version);
+                if ((r = package_version(&fs, (const char * const[]) { "kubelet", NULL }, &version, NULL)) < 0)
                         return r;
                 from = DPKG_STATUS;
         }

@@ -13,8 +13,18 @@
 #include "remedy/fileio.h"
 #include "remedy/playbook.h"
 
-#include "remedy/containerd-node.h"
 #include "remedy/strv.h"
+
+/* The node facts a parameter can take its value from (`from:`); the engine reads them from the
+ * node (node_fact_param(), containerd-node.c). */
+static const char * const param_facts[] = { "containerd.cni.conf_dir", "containerd.cni.bin_dir", NULL };
+
+bool param_fact_is_known(const char *name) {
+        for (const char * const *f = param_facts; *f; f++)
+                if (streq(*f, name))
+                        return true;
+        return false;
+}
 
 static const char * const param_type_names[_PARAM_TYPE_MAX] = {
         [PARAM_STRING] = "string",
@@ -270,7 +280,7 @@ static int param_parse_one(ParseContext *pc, const YamlNode *key, const YamlNode
         r = parse_string(pc, decl, "from", false, &p->from);
         if (r < 0)
                 return r;
-        if (p->from && !node_fact_is_known(p->from))
+        if (p->from && !param_fact_is_known(p->from))
                 return parse_error(pc, yaml_node_get(decl, "from"), "unknown node fact '%s' (expected one of: %s)",
                                    p->from, "containerd.cni.conf_dir, containerd.cni.bin_dir");
         if (p->from && p->type != PARAM_PATH)

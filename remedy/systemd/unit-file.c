@@ -16,10 +16,6 @@
 /* The unit types systemd lets have Alias= (unit_type_may_alias()). */
 static const char * const alias_types[] = { "service", "socket", "target", "device", "timer", "path", NULL };
 
-static void *mfree(void *p) {
-        free(p);
-        return NULL;
-}
 
 
 int unit_install_printf(const char *unit_name, const char *default_instance, const char *format, char **ret) {

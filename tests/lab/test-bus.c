@@ -29,11 +29,6 @@
 #define SLEEP_UNIT_FILE "/etc/systemd/system/lab-sleep.service"
 #define MASK_LINK "/etc/systemd/system/lab-mask.service"
 
-static void *mfree(void *p) {
-        free(p);
-        return NULL;
-}
-
 static uint64_t now_realtime(void) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);

@@ -95,7 +95,7 @@ is "$RC" 1 "cgroup driver mismatch: exit 1"
 is "$FOUND" "cgroup-driver-systemd" "found, and only it"
 contains "$OUT" "evidence: the kubelet's effective cgroupDriver is systemd, set by /var/lib/kubelet/config.yaml:" \
         "the evidence names the kubelet's setting and where it is"
-contains "$OUT" "evidence: containerd's effective SystemdCgroup is false: set by /etc/containerd/config.toml" \
+contains "$OUT" "evidence: containerd's runtimes that run pods: runc (the default, io.containerd.runc.v2): SystemdCgroup false, set by /etc/containerd/config.toml" \
         "and containerd's"
 contains "$OUT" "fix:     remedy --root=$node apply cgroup-driver-systemd" "and gives the command that fixes it"
 contains "$OUT" "advice: drain the node first" "with the playbook's advice"

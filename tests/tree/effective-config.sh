@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# The configuration the daemons load, not one file of it. cgroup-driver-systemd edits
-# config.toml and config.yaml; an import of containerd's, or a kubelet --config-dir drop-in,
-# that overrides what it sets makes verify fail, naming the overriding file, and the change is
-# rolled back rather than reported as a success. diagnose judges the same way.
+# The configuration the daemons load, not one file of it. cgroup-driver-systemd edits the file
+# containerd reads each setting from: an import whose CRI table replaces config.toml's (1.x)
+# gets the edit, judged by containerd's own config dump. A kubelet --config-dir drop-in that
+# overrides config.yaml makes verify fail, naming the overriding file, and the change is rolled
+# back rather than reported as a success. diagnose judges the same way.
 . "$(dirname "$0")/lib.sh"
 
 fresh_node() {   # the sample node with the kubelet on systemd and containerd's runc not
@@ -28,12 +29,18 @@ found() {   # the cgroup-driver finding, if any (the sample node's certificate i
 }
 is "$(found)" cgroup-driver-systemd "diagnose: the mismatch is found"
 before=$(snapshot "$node")
+run --root="$node" --playbooks="$PLAYBOOKS" --json diagnose
+contains "$OUT" "containerd 1.x lets an import's CRI settings replace the main file's: /etc/containerd/conf.d/50-registry-mirror.toml" \
+        "diagnose names the import that overrides config.toml"
 run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store" apply cgroup-driver-systemd
-is "$RC" 1 "apply: verify fails, exit 1"
-contains "$OUT" "FAILED  verify containerd-config: containerd's effective SystemdCgroup is false: nothing sets it (containerd's default); containerd 1.x lets an import's CRI settings replace the main file's: /etc/containerd/conf.d/50-registry-mirror.toml" \
-        "naming the import that overrides config.toml"
-contains "$OUT" "rolled back" "the change is rolled back"
-is "$(snapshot "$node")" "$before" "every file as it was"
+is "$RC" 0 "apply: the fix goes where containerd reads it"
+contains "$OUT" "SystemdCgroup = true in [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options] of /etc/containerd/conf.d/50-registry-mirror.toml (was unset)" \
+        "in the import whose CRI table replaces the main file's"
+dump=$(containerd_dump "$node")
+contains "$dump" "SystemdCgroup = true" "containerd config dump: runc on systemd"
+contains "$dump" 'runtime_type = "io.containerd.runc.v2"' "containerd config dump: runc keeps its runtime type"
+run --root="$node" --backup-dir="$WORK/store" rollback --last
+is "$(snapshot "$node")" "$before" "rollback: every file as it was"
 
 # The same import with SystemdCgroup in it too: containerd loads true, and the fix holds.
 cat >>"$node/etc/containerd/conf.d/50-registry-mirror.toml" <<'TOML'

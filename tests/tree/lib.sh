@@ -58,6 +58,16 @@ snapshot() {
         (cd "$root" && getfattr -R -P -d -m - --absolute-names . 2>/dev/null | grep -v '^$' ) || true
 }
 
+# containerd_dump NODE [CONFIG]: the node's configuration as Debian's containerd 1.6 merges it
+# (`containerd config dump`), run chrooted into a copy of the node so that imports with absolute
+# paths are the node's, not this machine's. Fails as containerd fails.
+containerd_dump() {
+        local node=$1 config=${2:-/etc/containerd/config.toml} j="$WORK/dump-root"
+        rm -rf "$j" && cp -a "$node" "$j" && mkdir -p "$j/.judge" || return 1
+        cp /usr/bin/containerd /lib64/ld-linux-x86-64.so.2 /lib/x86_64-linux-gnu/libc.so.6 "$j/.judge/" || return 1
+        chroot "$j" /.judge/ld-linux-x86-64.so.2 --library-path /.judge /.judge/containerd --config "$config" config dump
+}
+
 run() {   # run ARGS... : sets OUT, ERR, RC
         OUT=$("$REMEDY" --no-color "$@" 2>"$WORK/stderr") && RC=0 || RC=$?
         ERR=$(cat "$WORK/stderr")

@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * containerd-runtimes: {systemd_cgroup: BOOL, path: PATH}    (path: containerd's main config,
+ *                                                             /etc/containerd/config.toml)
+ *
+ * Puts every runtime containerd runs pods with on the cgroup driver asked for, in the file and
+ * the table that decide it, every other byte kept. Which runtimes, and what decides each, is the
+ * effective configuration as containerd-config.h reads it with the rules of the node's
+ * containerd (its imports merged, its version's plugin ids):
+ *
+ *   - the default runtime and every configured runc runtime (io.containerd.runc.v2, runc.v1,
+ *     1.x's v1 linux shim): a GPU node's default "nvidia" as well as runc. A runtime that is not
+ *     runc-based (kata, gVisor) is left alone, and the note says so;
+ *   - a runc runtime gets options.SystemdCgroup (the key's existing spelling kept) in the file
+ *     whose value wins, else the last file that defines the runtime, else the file whose CRI
+ *     table containerd reads (the main file, or under 1.x the import whose CRI table replaced
+ *     the main file's);
+ *   - the v1 linux shim without an options table follows the CRI plugin's systemd_cgroup: that
+ *     is set instead;
+ *   - runtime_type is named only where the runtime's table is created or containerd would see
+ *     none (1.x reads a table without it as a runtime of no type, whose options it ignores);
+ *   - containerd 1.x refuses to load its CRI plugin when the deprecated systemd_cgroup = true is
+ *     set and the default runtime is not the v1 linux shim: that key is then set to false, as the
+ *     runtime's own option replaces it.
+ *
+ * A configuration remedy cannot read (a version newer than the node's containerd reads, a value
+ * of the wrong type, a missing import) is bad input: the step fails with the file and line.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "remedy/containerd-node.h"
+#include "remedy/context.h"
+#include "remedy/edit-value.h"
+#include "remedy/strv.h"
+#include "remedy/toml-edit.h"
+
+#define RUNC_V2 "io.containerd.runc.v2"
+#define LINUX_V1 "io.containerd.runtime.v1.linux"
+#define CRI_V1 "cri"
+#define CRI_V2 "io.containerd.grpc.v1.cri"
+#define CRI_RUNTIME_V3 "io.containerd.cri.v1.runtime"
+
+typedef struct RuntimesArgs {
+        bool systemd_cgroup;
+        Template *path;
+} RuntimesArgs;
+
+static void runtimes_free(void *p) {
+        RuntimesArgs *a = p;
+        if (!a)
+                return;
+        template_free(a->path);
+        free(a);
+}
+
+static int runtimes_parse(ParseContext *pc, const YamlNode *args, void **ret) {
+        static const char * const keys[] = { "systemd_cgroup", "path", NULL };
+        RuntimesArgs *a = calloc(1, sizeof(RuntimesArgs));
+        int r;
+
+        if (!a)
+                return -ENOMEM;
+        if ((r = parse_check_keys(pc, args, "containerd-runtimes", keys)) < 0 ||
+            (r = parse_bool(pc, args, "systemd_cgroup", true, &a->systemd_cgroup)) < 0 ||
+            (r = parse_template(pc, args, "path", false, TEMPLATE_PATH, "a path", &a->path)) < 0) {
+                runtimes_free(a);
+                return r;
+        }
+        *ret = a;
+        return 0;
+}
+
+/* One key of one table of a file, set in the plan: 1 changed, 0 already so. note gets a line. */
+static int set_key(Context *c, Change *change, const char *path, const char *table, const char *key,
+                   const EditValue *value, FILE *note) {
+        _cleanup_free_ char *data = NULL, *error = NULL, *old = NULL;
+        const NodeFile *f;
+        size_t size = 0;
+        int r;
+
+        if ((r = ctx_read(c, path, true, &f)) < 0)
+                return r;
+        if (f->kind != FILE_REGULAR)
+                return ctx_error(c, -EINVAL, "%s: is a %s, not containerd's configuration", path, file_kind_name(f->kind));
+        r = toml_edit_set(f->data, f->size, table, key, value, &data, &size, &error);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return ctx_error(c, -EINVAL, "%s:%s%s", path, error && *error >= '0' && *error <= '9' ? "" : " ",
+                                 error ? error : strerror(-r));
+        if (r == 0)
+                return 0;
+        if (toml_edit_get_key(f->data, f->size, table, key, &old, NULL) == -ENOMEM)
+                return -ENOMEM;
+        /* f belongs to the overlay and is gone once we want the new content */
+        r = ctx_want_file(c, change, path, data, size, (mode_t) -1, (uid_t) -1, (gid_t) -1);
+        if (r <= 0)
+                return r;
+        fprintf(note, "%s%s = %s in [%s] of %s (was %s)", ftell(note) > 0 ? "; " : "", key, value->text, table, path,
+                old ? old : "unset");
+        return 1;
+}
+
+/* Whether the planned state of path has the table (a dotted key from the root). */
+static int has_table(Context *c, const char *path, const char *table) {
+        _cleanup_free_ char *value = NULL;
+        const NodeFile *f;
+        int r;
+
+        if ((r = ctx_read(c, path, true, &f)) < 0)
+                return r;
+        if (f->kind != FILE_REGULAR)
+                return 0;
+        r = toml_edit_get(f->data, f->size, table, &value, NULL);
+        return r < 0 ? (r == -ENOMEM ? r : 0) : r;
+}
+
+static int file_version(Context *c, const char *path) {
+        _cleanup_free_ char *value = NULL;
+        const NodeFile *f;
+        int r;
+
+        if ((r = ctx_read(c, path, true, &f)) < 0)
+                return r;
+        if (f->kind != FILE_REGULAR || toml_edit_get(f->data, f->size, "version", &value, NULL) <= 0)
+                return 0;
+        return atoi(value);
+}
+
+/*
+ * The CRI plugin's table in file, as that file must spell it for containerd to read it there:
+ * the id under which the file already defines the runtime (table_path), else the one the file
+ * uses at all, else the one of its version.
+ */
+static int cri_table_in(Context *c, const ContainerdConfig *cfg, const char *file, const char *table_path, char **ret) {
+        const char *ids_2[] = { CRI_RUNTIME_V3, CRI_V2, CRI_V1, NULL };
+        const char *ids_1[] = { cfg->version <= 1 ? CRI_V1 : CRI_V2, NULL };
+        const char * const *ids = cfg->rules == 2 ? ids_2 : ids_1;
+        int r;
+
+        for (int pass = 0; pass < 2; pass++)
+                for (const char * const *id = ids; *id; id++) {
+                        _cleanup_free_ char *plugin = NULL, *runtime = NULL;
+                        if (asprintf(&plugin, "plugins.\"%s\"", *id) < 0 || asprintf(&runtime, "%s.%s", plugin, table_path) < 0)
+                                return -ENOMEM;
+                        if ((r = has_table(c, file, pass == 0 ? runtime : plugin)) < 0)
+                                return r;
+                        if (r > 0) {
+                                *ret = TAKE_PTR(plugin);
+                                return 0;
+                        }
+                }
+        const char *id = cfg->rules == 1 ? ids_1[0] : file_version(c, file) >= 3 ? CRI_RUNTIME_V3
+                                                      : file_version(c, file) <= 1 ? CRI_V1 : CRI_V2;
+        return asprintf(ret, "plugins.\"%s\"", id) < 0 ? -ENOMEM : 0;
+}
+
+/* The file an edit of runtime rt belongs in (see the top of this file). */
+static const char *target_file(const ContainerdConfig *cfg, const ContainerdRuntime *rt, const char *main_path) {
+        if (rt && rt->systemd_cgroup_file)
+                return rt->systemd_cgroup_file;
+        if (rt && rt->table_file)
+                return rt->table_file;
+        return cfg->cri_file ? cfg->cri_file : main_path;
+}
+
+static int fix_runtime(Context *c, Change *change, const ContainerdConfig *cfg, const ContainerdRuntime *rt,
+                       const char *main_path, bool want, FILE *note) {
+        const char *file = target_file(cfg, rt, main_path);
+        _cleanup_free_ char *plugin = NULL, *table = NULL, *options = NULL;
+        const EditValue value = { .type = EDIT_VALUE_BOOL, .text = want ? "true" : "false" };
+        int r, changed = 0;
+
+        if (streq(rt->type, LINUX_V1) && !rt->has_options) {
+                /* the v1 linux shim without options goes by the CRI plugin's own key */
+                file = cfg->cri_systemd_cgroup_file ? cfg->cri_systemd_cgroup_file : target_file(cfg, NULL, main_path);
+                if ((r = cri_table_in(c, cfg, file, rt->table_path, &plugin)) < 0)
+                        return r;
+                return set_key(c, change, file, plugin, "systemd_cgroup", &value, note);
+        }
+
+        if ((r = cri_table_in(c, cfg, file, rt->table_path, &plugin)) < 0)
+                return r;
+        if (asprintf(&table, "%s.%s", plugin, rt->table_path) < 0 || asprintf(&options, "%s.options", table) < 0)
+                return -ENOMEM;
+        int exists = has_table(c, file, table);
+        if (exists < 0)
+                return exists;
+        if (!exists || !*rt->type) {
+                const EditValue type = { .type = EDIT_VALUE_STRING, .text = *rt->type ? rt->type : RUNC_V2 };
+                if ((r = set_key(c, change, file, table, "runtime_type", &type, note)) < 0)
+                        return r;
+                changed |= r;
+        }
+        /* an existing spelling of the key is kept where it is the one that wins */
+        const char *key = rt->options_key && rt->systemd_cgroup_file && streq(rt->systemd_cgroup_file, file) ? rt->options_key
+                                                                                                           : "SystemdCgroup";
+        if ((r = set_key(c, change, file, options, key, &value, note)) < 0)
+                return r;
+        return changed | r;
+}
+
+static int runtimes_plan(Context *c, const void *p, Change *change) {
+        const RuntimesArgs *a = p;
+        _cleanup_free_ char *path = NULL, *error = NULL, *text = NULL;
+        _cleanup_(containerd_config_done) ContainerdConfig cfg = {};
+        size_t size = 0;
+        int r, changed = 0;
+
+        if ((r = ctx_render_or(c, a->path, CONTAINERD_CONFIG_PATH, &path)) < 0)
+                return r;
+        const NodeFS fs = ctx_node_fs(c);
+        r = containerd_config_load(&fs, path, containerd_node_rules(&fs), &cfg, &error);
+        if (r < 0)
+                return ctx_error(c, r == -ENOMEM ? r : -EINVAL, "%s", error ? error : strerror(-r));
+
+        FILE *note = open_memstream(&text, &size);
+        if (!note)
+                return -ENOMEM;
+        /* 1.x refuses its CRI plugin with the deprecated key on a runtime that is not the v1 shim */
+        const ContainerdRuntime *d = containerd_config_runtime(&cfg, cfg.default_runtime);
+        if (cfg.rules == 1 && cfg.cri_systemd_cgroup == 1 && d && !streq(d->type, LINUX_V1)) {
+                const char *file = cfg.cri_systemd_cgroup_file ? cfg.cri_systemd_cgroup_file : path;
+                _cleanup_free_ char *plugin = NULL;
+                if ((r = cri_table_in(c, &cfg, file, d->table_path, &plugin)) >= 0)
+                        r = set_key(c, change, file, plugin, "systemd_cgroup", &(EditValue) { EDIT_VALUE_BOOL, "false" }, note);
+                if (r < 0)
+                        goto fail;
+                changed |= r;
+        }
+        for (size_t i = 0; i < cfg.n_runtimes; i++) {
+                const ContainerdRuntime *rt = &cfg.runtimes[i];
+                if (!rt->pods || (rt->systemd_cgroup == a->systemd_cgroup && *rt->type))
+                        continue;
+                if ((r = fix_runtime(c, change, &cfg, rt, path, a->systemd_cgroup, note)) < 0)
+                        goto fail;
+                changed |= r;
+        }
+        bool first = true;
+        for (size_t i = 0; i < cfg.n_runtimes; i++)
+                if (!cfg.runtimes[i].pods && cfg.runtimes[i].configured) {
+                        fprintf(note, "%s%s (%s)", first ? (ftell(note) > 0 ? "; left alone: " : "left alone: ") : ", ",
+                                cfg.runtimes[i].name, *cfg.runtimes[i].type ? cfg.runtimes[i].type : "no runtime_type");
+                        first = false;
+                }
+        if (fclose(note) != 0)
+                return -ENOMEM;
+        if (size > 0)
+                (void) change_set_note(change, "%s", text);
+        return changed;
+fail:
+        fclose(note);
+        return r;
+}
+
+const ActionType action_containerd_runtimes = {
+        .key = "containerd-runtimes",
+        .summary = "every runtime containerd runs pods with on one cgroup driver, in the file and table that decide it",
+        .parse = runtimes_parse,
+        .plan = runtimes_plan,
+        .free_args = runtimes_free,
+};
