@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: MIT
+# Node trees for the real-world suite, built from a recipe (tests/fixtures/real-world/nodes/*.node)
+# over a small kubeadm-on-Debian skeleton whose unit, drop-in and kubelet config are themselves
+# real files of the corpus. Sourced by run.sh after tests/tree/lib.sh.
+#
+# A recipe is one directive a line ('#' starts a comment):
+#   summary TEXT             what the node is, for the test names
+#   containerd 1.6|2.0|2.3   which containerd the node runs (its package version; which merge
+#                            rules judge its configuration). Default 1.6, Debian 12's.
+#   containerd-config PATH   the main configuration containerd's unit passes (default
+#                            /etc/containerd/config.toml)
+#   kubelet VERSION          the kubelet package version (default 1.33.4)
+#   package rpm              no dpkg database: an RPM-based node
+#   put SRC DEST             a corpus file (SRC under tests/fixtures/real-world/) at node path DEST
+#   text DEST LINE           a line appended to DEST (for the few glue lines a node needs)
+#   remove DEST              take a skeleton file away
+#   findings P...            exactly the playbooks diagnose must find ("none": a healthy node)
+#   refuse P TEXT            plan P must refuse (exit 2) with TEXT in its error
+#   verify-fails P TEXT      apply P must fail its verification saying TEXT, and roll back
+#   cni-bin DIR              the CNI plugins a placeholder names, as empty executables in DIR
+#   param P KEY=VALUE        a --set for P in this node
+
+RW="$FIXTURES/real-world"
+
+# node_build RECIPE DIR: the skeleton, then the recipe's files. Sets NODE_* from the recipe.
+node_build() {
+        local recipe=$1 dir=$2 word a b
+        NODE_SUMMARY=$(basename "$recipe" .node)
+        NODE_CONTAINERD=1.6
+        NODE_CONTAINERD_CONFIG=/etc/containerd/config.toml
+        NODE_KUBELET=1.33.4
+        NODE_PACKAGE=deb
+        NODE_FINDINGS=""
+        NODE_REFUSE=()
+        NODE_VERIFY_FAILS=()
+        NODE_PARAMS=()
+        mkdir -p "$dir"/{etc/systemd/system,lib/systemd/system/kubelet.service.d,var/lib/kubelet,var/lib/dpkg,opt/cni/bin,etc/kubernetes}
+        printf 'root:x:0:0:root:/root:/bin/bash\n' >"$dir/etc/passwd"
+        printf 'root:x:0:\n' >"$dir/etc/group"
+        printf 'node01\n' >"$dir/etc/hostname"
+        cp "$RW/kubelet-units/k8s-deb-kubelet.service" "$dir/lib/systemd/system/kubelet.service"
+        cp "$RW/kubelet-units/k8s-deb-10-kubeadm.conf" "$dir/lib/systemd/system/kubelet.service.d/10-kubeadm.conf"
+        cp "$RW/kubelet-config/kubeadm-config.yaml.cgroupfs" "$dir/var/lib/kubelet/config.yaml"
+        # the network manager's units, Debian 12's own (kubelet-wait-online enables its wait-online)
+        cp /lib/systemd/system/systemd-networkd.service /lib/systemd/system/systemd-networkd-wait-online.service \
+                /lib/systemd/system/systemd-networkd.socket "$dir/lib/systemd/system/"
+        mkdir -p "$dir/etc/systemd/system/multi-user.target.wants"
+        ln -s /lib/systemd/system/systemd-networkd.service "$dir/etc/systemd/system/multi-user.target.wants/"
+        for p in bridge host-local loopback portmap; do : >"$dir/opt/cni/bin/$p"; chmod 0755 "$dir/opt/cni/bin/$p"; done
+
+        while read -r word a b; do
+                case "$word" in
+                ''|'#'*) ;;
+                summary) NODE_SUMMARY="$a${b:+ $b}" ;;
+                containerd) NODE_CONTAINERD=$a ;;
+                containerd-config) NODE_CONTAINERD_CONFIG=$a ;;
+                kubelet) NODE_KUBELET=$a ;;
+                package) NODE_PACKAGE=$a ;;
+                put) mkdir -p "$(dirname "$dir$b")"; cp "$RW/$a" "$dir$b" ;;
+                text) mkdir -p "$(dirname "$dir$a")"; printf '%s\n' "$b" >>"$dir$a" ;;
+                remove) rm -rf "${dir:?}$a" ;;
+                findings) NODE_FINDINGS="$a${b:+ $b}" ;;
+                refuse) NODE_REFUSE+=("$a" "$b") ;;
+                verify-fails) NODE_VERIFY_FAILS+=("$a" "$b") ;;
+                cni-bin) mkdir -p "$dir$a"; for p in bridge host-local loopback portmap; do : >"$dir$a/$p"; chmod 0755 "$dir$a/$p"; done ;;
+                param) NODE_PARAMS+=("$a" "$b") ;;
+                *) echo "$recipe: unknown directive '$word'" >&2; return 1 ;;
+                esac
+        done <"$recipe"
+
+        if [ "$NODE_PACKAGE" = deb ]; then
+                local cver
+                case "$NODE_CONTAINERD" in
+                1.6) cver=1.6.20~ds1-1+deb12u3 ;;
+                2.0) cver=2.0.5-1 ;;
+                2.3) cver=2.3.1-1 ;;
+                esac
+                sed -e "s/@KUBELET@/$NODE_KUBELET-1.1/" -e "s/@CONTAINERD@/$cver/" \
+                        "$SOURCE_ROOT/tests/real-world/dpkg-status.in" >"$dir/var/lib/dpkg/status"
+        fi
+        # the recipe's files keep git's 0644; a kubeconfig and the pki are private on a real node
+        find "$dir/etc/kubernetes" -maxdepth 1 -name '*.conf' -exec chmod 0600 {} +
+}
+
+# The param's --set words for playbook $1 in the current node.
+node_sets() {
+        local i
+        for ((i = 0; i < ${#NODE_PARAMS[@]}; i += 2)); do
+                [ "${NODE_PARAMS[i]}" = "$1" ] && printf -- '--set\n%s\n' "${NODE_PARAMS[i + 1]}"
+        done
+}
+
+# The text apply of playbook $1 must fail verification with, or nothing.
+node_verify_failure() {
+        local i
+        for ((i = 0; i < ${#NODE_VERIFY_FAILS[@]}; i += 2)); do
+                [ "${NODE_VERIFY_FAILS[i]}" = "$1" ] && printf '%s' "${NODE_VERIFY_FAILS[i + 1]}"
+        done
+        return 0
+}
+
+# The text plan of playbook $1 must refuse with, or nothing.
+node_refusal() {
+        local i
+        for ((i = 0; i < ${#NODE_REFUSE[@]}; i += 2)); do
+                [ "${NODE_REFUSE[i]}" = "$1" ] && printf '%s' "${NODE_REFUSE[i + 1]}"
+        done
+        return 0
+}
