@@ -414,7 +414,8 @@ int cli_diagnose(PlaybookSet **ret_set, Root **ret_root, SystemdBus **ret_bus, D
                 return r;
         r = diagnose_node(*ret_set, *ret_root, arg_root != NULL, *ret_bus, ret, &error);
         if (r < 0)
-                /* -EINVAL: a node file a match reads does not parse. */
+                /* -EINVAL: a parameter's node fact cannot be read (files a match reads that do not
+                 * parse are the diagnosis' problems, not errors). */
                 return report_error(r == -EINVAL ? EXIT_BAD_INPUT : EXIT_FAILED, "diagnose: %s",
                                     error ? error : strerror(-r));
         return 0;

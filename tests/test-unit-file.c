@@ -117,6 +117,8 @@ static void test_name_from_path(void) {
                 "/swap.img", "/dev/sda2", "/dev/disk/by-uuid/0f4e2c1a-7d0b-4b6e-9a55-2f1c0d9e8b77",
                 "/dev/disk/by-label/my\\x20swap", "/var/lib/swap file", "//dev//./zram0/", "/.swapfile",
                 "/dev/mapper/vg0-swap_1", "/", "/srv/sw\xc3\xa4p",
+                /* relative: systemd-fstab-generator names swapfile.swap after "swapfile" in an fstab */
+                "swap.img", "ID=abc",
         };
         for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
                 _cleanup_free_ char *ours = NULL, *theirs = NULL;
@@ -130,7 +132,6 @@ static void test_name_from_path(void) {
                 ok(r == 0 && streq(ours, theirs), "%s -> %s (systemd-escape: %s)", paths[i], ours ? ours : "(error)", theirs);
         }
         char *s = NULL;
-        is_int(unit_name_from_path("swap.img", ".swap", &s), -EINVAL, "a relative path is refused");
         is_int(unit_name_from_path("/a/../b", ".swap", &s), -EINVAL, "a path with .. is refused");
         char long_path[300];
         memset(long_path, 'a', sizeof(long_path) - 1);

@@ -33,6 +33,8 @@ struct Context {
         const Step *step;             /* the step being planned, for error marks */
         unsigned changes;             /* steps of the current playbook planned so far that change something */
         char **evidence;              /* what conditions that look at logs saw (diagnose quotes it) */
+        char **notes;                 /* "FILE:LINE: reason" of what the daemons skip in their files
+                                       * (a line libmount cannot parse): reported, not an error */
         char *error;                  /* set by helpers on bad node files / values */
         const char *data_dir;         /* shipped data files (kubelet flag lists) */
 
@@ -56,6 +58,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Context *, context_free);
  * values; the engine reports them with exit status 2.
  */
 int ctx_error(Context *c, int err, const char *fmt, ...) _printf_(3, 4);
+
+/* Adds a note (printf-style), once however often it is added. 0 or -ENOMEM. */
+int ctx_note(Context *c, const char *fmt, ...) _printf_(2, 3);
 
 /* Renders a template with the current parameter values (errors through ctx_error). */
 int ctx_render(Context *c, const Template *t, char **ret);

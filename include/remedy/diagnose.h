@@ -43,13 +43,23 @@ typedef struct Diagnosis {
          * alone when there is no kubelet unit. */
         KubeletCommandLine *kubelet;
         char *kubelet_error;
+        /* "FILE:LINE:COLUMN: reason (cannot judge: PLAYBOOK, ...)" for each node file a match
+         * could not read (it does not parse), with the playbooks it stopped: the other playbooks
+         * are still asked, and each of these counts as a finding (something is wrong with the
+         * node). */
+        char **problems;
+        /* "FILE:LINE: reason" for what the daemons skip in their files (a line libmount cannot
+         * parse): worth knowing, not a finding. */
+        char **notes;
 } Diagnosis;
 
 void diagnosis_done(Diagnosis *d);
 
 /*
- * Evaluates every playbook's match. bus is NULL offline. A node file a condition cannot parse is
- * bad input: -EINVAL with *ret_error "FILE:LINE:COLUMN: reason".
+ * Evaluates every playbook's match. bus is NULL offline. A node file a condition cannot parse
+ * does not stop the diagnosis: it becomes one of problems, and the rest is still examined.
+ * Errors: -ENOMEM and such (with *ret_error NULL), or a playbook parameter that cannot be filled
+ * from the node (*ret_error set).
  */
 int diagnose_node(const PlaybookSet *set, Root *root, bool offline, SystemdBus *bus, Diagnosis *ret,
                   char **ret_error);

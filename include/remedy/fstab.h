@@ -24,18 +24,21 @@ typedef struct FstabSwap {
 void fstab_swaps_free(FstabSwap *s, size_t n);
 
 /*
- * The swap entries of an fstab, in order. Comment lines are skipped, as systemd and swapon do.
- * A line libmount cannot parse, or a source systemd could not name a unit after, is bad input:
- * -EINVAL with *ret_error "LINE: reason".
+ * The swap entries of an fstab, in order. Comment lines are skipped, as systemd and swapon do. A
+ * line libmount cannot parse (libmount skips it, and so does systemd-fstab-generator) and a swap
+ * source systemd cannot name a unit after (a path with "..": the generator logs it and goes on)
+ * are skipped too, each with a line in *ret_notes, "LINE: reason" (NULL when there is none): they turn nothing on
+ * at boot, but the operator should hear of them. Errors are only -ENOMEM.
  */
-int fstab_swaps(const char *data, size_t size, FstabSwap **ret, size_t *ret_n, char **ret_error);
+int fstab_swaps(const char *data, size_t size, FstabSwap **ret, size_t *ret_n, char ***ret_notes);
 
 /* data with each of the n entries' lines prefixed by "#"; nothing else changes. */
 int fstab_comment_out(const char *data, size_t size, const FstabSwap *s, size_t n, char **ret, size_t *ret_size);
 
 /*
  * systemd-fstab-generator's fstab_node_to_udev_node(): LABEL=, UUID=, PARTUUID= and PARTLABEL=
- * name links under /dev/disk/by-*, their value encoded as udev encodes it; a path is itself.
+ * name links under /dev/disk/by-*, their value encoded as udev encodes it; a path, or a tag
+ * systemd 252 does not know (ID=), is itself as written.
  */
 int fstab_source_to_node(const char *tag, const char *value, char **ret);
 

@@ -10,8 +10,9 @@
  * is left alone.
  *
  * Live only: offline the node's containerd binary would have to run on the rescue system, which
- * remedy does not do with a binary from the disk it repairs. The plan says so rather than guess
- * at another version's defaults.
+ * remedy does not do with a binary from the disk it repairs, and with --machine the binary here
+ * is not the container's. The step is then skipped, saying so: containerd keeps running on its
+ * defaults, and containerd-runtimes writes the one setting it needs into a file of its own.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -66,14 +67,12 @@ static int default_config_plan(Context *c, const void *p, Change *change) {
                 return r;
         if (f->kind != FILE_ABSENT)
                 return 0;
-        if (c->offline)
-                return ctx_error(c, -EOPNOTSUPP,
-                                 "%s: missing, and offline (--root) remedy does not run the node's containerd to get its "
-                                 "defaults: on the node, run `containerd config default > %s`, or apply this live", path,
-                                 path);
-        if (!root_is_host(c->root))   /* --machine: the binary here is not the container's */
-                return ctx_error(c, -EOPNOTSUPP, "%s: missing; with --machine remedy does not run the container's "
-                                 "containerd: run `containerd config default > %s` in it", path, path);
+        if (c->offline || !root_is_host(c->root)) {
+                change->status = CHANGE_SKIPPED;
+                return change_set_note(change, "%s: missing; %s remedy does not run the node's containerd to print its "
+                                       "defaults (containerd runs on them without a file)", path,
+                                       c->offline ? "offline (--root)" : "with --machine");
+        }
         if ((r = containerd_binary(&binary)) == -ENOENT)
                 return ctx_error(c, r, "%s: missing, and no containerd binary in /usr/local/bin or /usr/bin to print its "
                                  "defaults", path);

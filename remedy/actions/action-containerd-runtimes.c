@@ -23,6 +23,11 @@
  *     set and the default runtime is not the v1 linux shim: that key is then set to false, as the
  *     runtime's own option replaces it.
  *
+ * Without a main file containerd runs on its compiled-in defaults (runc, cgroupfs); the step then
+ * writes one that says only what it changes: the version header and the runtime's table (version
+ * 2 with the 1.x plugin id, which 2.x reads too, unless the node's containerd package says 2.x),
+ * so that every other setting stays containerd's default.
+ *
  * A configuration remedy cannot read (a version newer than the node's containerd reads, a value
  * of the wrong type, a missing import) is bad input: the step fails with the file and line.
  */
@@ -203,6 +208,12 @@ static int fix_runtime(Context *c, Change *change, const ContainerdConfig *cfg, 
         return changed | r;
 }
 
+/* A main file that holds nothing but its version: containerd's defaults, to be edited. */
+static int create_minimal(Context *c, Change *change, const char *path, ContainerdRules rules) {
+        const char *text = rules == CONTAINERD_RULES_2 || rules == CONTAINERD_RULES_2_3 ? "version = 3\n" : "version = 2\n";
+        return ctx_want_file(c, change, path, text, strlen(text), 0644, 0, 0);
+}
+
 static int runtimes_plan(Context *c, const void *p, Change *change) {
         const RuntimesArgs *a = p;
         _cleanup_free_ char *path = NULL, *error = NULL, *text = NULL;
@@ -213,9 +224,17 @@ static int runtimes_plan(Context *c, const void *p, Change *change) {
         if ((r = ctx_render_or(c, a->path, CONTAINERD_CONFIG_PATH, &path)) < 0)
                 return r;
         const NodeFS fs = ctx_node_fs(c);
-        r = containerd_config_load(&fs, path, containerd_node_rules(&fs), &cfg, &error);
+        ContainerdRules rules = containerd_node_rules(&fs);
+        r = containerd_config_load(&fs, path, rules, &cfg, &error);
         if (r < 0)
                 return ctx_error(c, r == -ENOMEM ? r : -EINVAL, "%s", error ? error : strerror(-r));
+        if (!cfg.files) {
+                /* read again, as containerd will read the file planned */
+                containerd_config_done(&cfg);
+                if ((r = create_minimal(c, change, path, rules)) < 0 ||
+                    (r = containerd_config_load(&fs, path, rules, &cfg, &error)) < 0)
+                        return r == -ENOMEM ? r : ctx_error(c, -EINVAL, "%s", error ? error : strerror(-r));
+        }
 
         FILE *note = open_memstream(&text, &size);
         if (!note)

@@ -100,8 +100,20 @@ Context *context_free(Context *c) {
         free(c->overlay);
         free(c->error);
         strv_free(c->evidence);
+        strv_free(c->notes);
         free(c);
         return NULL;
+}
+
+int ctx_note(Context *c, const char *fmt, ...) {
+        _cleanup_free_ char *note = NULL;
+        va_list ap;
+        va_start(ap, fmt);
+        int r = vasprintf(&note, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        return strv_extend_unique(&c->notes, note);
 }
 
 int ctx_error(Context *c, int err, const char *fmt, ...) {

@@ -33,6 +33,8 @@ void diagnosis_done(Diagnosis *d) {
                 kubelet_cmdline_done(d->kubelet);
         free(d->kubelet);
         free(d->kubelet_error);
+        strv_free(d->problems);
+        strv_free(d->notes);
         *d = (Diagnosis) {};
 }
 
@@ -45,9 +47,31 @@ static int add_finding(Diagnosis *d, const Playbook *p, char ***evidence) {
         return 0;
 }
 
-/* One playbook's match against a fresh view of the node: 1 matched, 0 not, <0 error. */
+/* "FILE:LINE:COLUMN: reason (cannot judge: PLAYBOOK, ...)": one line a cause, however many
+ * playbooks it stops. */
+static int add_problem(Diagnosis *d, const char *error, const char *playbook) {
+        size_t n = strlen(error);
+        for (size_t i = 0; d->problems && d->problems[i]; i++) {
+                char *p = d->problems[i];
+                if (strncmp(p, error, n) != 0 || !startswith(p + n, " (cannot judge: "))
+                        continue;
+                char *longer = NULL;
+                if (asprintf(&longer, "%.*s, %s)", (int) (strlen(p) - 1), p, playbook) < 0)
+                        return -ENOMEM;
+                free(p);
+                d->problems[i] = longer;
+                return 0;
+        }
+        char *problem = NULL;
+        if (asprintf(&problem, "%s (cannot judge: %s)", error, playbook) < 0)
+                return -ENOMEM;
+        return strv_consume(&d->problems, problem);
+}
+
+/* One playbook's match against a fresh view of the node: 1 matched, 0 not, <0 error (-EINVAL with
+ * *ret_error for a node file that does not parse). The notes its conditions took go to notes. */
 static int ask_playbook(const Playbook *p, Root *root, bool offline, SystemdBus *bus, NodeFactSource *facts,
-                        char ***ret_evidence, char **ret_error) {
+                        char ***ret_evidence, char ***notes, char **ret_error) {
         _cleanup_(context_freep) Context *c = NULL;
         _cleanup_(param_values_freep) ParamValues *values = NULL;
         _cleanup_free_ char *error = NULL;
@@ -64,6 +88,9 @@ static int ask_playbook(const Playbook *p, Root *root, bool offline, SystemdBus 
         c->values = values;
 
         r = condition_eval(c, p->match, &error);
+        STRV_FOREACH(n, c->notes)
+                if (strv_extend_unique(notes, *n) < 0)
+                        return -ENOMEM;
         if (r < 0) {
                 /* A node file the match reads that does not parse is bad input, as in plan. */
                 const char *why = error ? error : c->error;
@@ -166,9 +193,18 @@ int diagnose_node(const PlaybookSet *set, Root *root, bool offline, SystemdBus *
                 if (!p->match)
                         continue;
                 d.n_asked++;
-                r = ask_playbook(p, root, offline, bus, &facts, &evidence, ret_error);
-                if (r < 0)
+                _cleanup_free_ char *error = NULL;
+                r = ask_playbook(p, root, offline, bus, &facts, &evidence, &d.notes, &error);
+                if (r == -EINVAL && error) {
+                        /* one file that does not parse is a problem of the node, not the end of the diagnosis */
+                        if ((r = add_problem(&d, error, p->name)) < 0)
+                                return r;
+                        continue;
+                }
+                if (r < 0) {
+                        *ret_error = TAKE_PTR(error);
                         return r;
+                }
                 if (r > 0 && (r = add_finding(&d, p, &evidence)) < 0)
                         return r;
         }

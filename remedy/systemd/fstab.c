@@ -14,12 +14,16 @@
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct libmnt_table *, mnt_unref_table);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct libmnt_iter *, mnt_free_iter);
 
+static void swap_entry_clear(FstabSwap *s) {
+        free(s->source);
+        free(s->node);
+        free(s->unit);
+        *s = (FstabSwap) {};
+}
+
 void fstab_swaps_free(FstabSwap *s, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                free(s[i].source);
-                free(s[i].node);
-                free(s[i].unit);
-        }
+        for (size_t i = 0; i < n; i++)
+                swap_entry_clear(&s[i]);
         free(s);
 }
 
@@ -76,7 +80,8 @@ int fstab_source_to_node(const char *tag, const char *value, char **ret) {
                 *ret = TAKE_PTR(text);
                 return 0;
         }
-        return -EOPNOTSUPP;   /* a tag systemd does not turn into a link (ID=, ...) */
+        /* a tag systemd 252 does not turn into a link (ID=, ...): the source is taken as written */
+        return asprintf(ret, "%s=%s", tag, value) < 0 ? -ENOMEM : 0;
 }
 
 typedef struct ParseError {
@@ -109,7 +114,8 @@ static int parse_line(const char *line, size_t n, struct libmnt_table **ret) {
         return 0;
 }
 
-static int swap_entry(struct libmnt_fs *fs, FstabSwap *s, char **ret_error) {
+/* 1 with s filled, 0 with *ret_note for an entry systemd skips, <0 on errors. */
+static int swap_entry(struct libmnt_fs *fs, FstabSwap *s, char **ret_note) {
         const char *tag = NULL, *value = NULL;
         int r;
 
@@ -118,68 +124,85 @@ static int swap_entry(struct libmnt_fs *fs, FstabSwap *s, char **ret_error) {
                 value = mnt_fs_get_srcpath(fs);
         }
         if (!value || !*value)
-                return asprintf(ret_error, "%u: a swap entry without a source", s->line) < 0 ? -ENOMEM : -EINVAL;
+                return asprintf(ret_note, "%u: a swap entry without a source; systemd ignores it", s->line) < 0 ? -ENOMEM : 0;
         s->source = strdup(mnt_fs_get_source(fs));
         if (!s->source)
                 return -ENOMEM;
         r = fstab_source_to_node(tag, value, &s->node);
-        if (r == -EOPNOTSUPP)
-                return asprintf(ret_error, "%u: %s: systemd names no swap unit after a %s= source", s->line, s->source,
-                                tag) < 0 ? -ENOMEM : -EINVAL;
         if (r < 0)
                 return r;
         r = unit_name_from_path(s->node, ".swap", &s->unit);
         if (r == -EINVAL || r == -ENAMETOOLONG)
-                return asprintf(ret_error, "%u: %s: not a path systemd can name a swap unit after", s->line, s->source) < 0
-                               ? -ENOMEM : -EINVAL;
+                return asprintf(ret_note, "%u: %s: not a path systemd can name a swap unit after; it ignores the line",
+                                s->line, s->source) < 0 ? -ENOMEM : 0;
         if (r < 0)
                 return r;
         const char *opts = mnt_fs_get_options(fs);
         /* Not mnt_match_options(): its "noauto" pattern means "auto is absent". */
         s->noauto = opts && mnt_optstr_get_option(opts, "noauto", NULL, NULL) == 0;
-        return 0;
+        return 1;
 }
 
-int fstab_swaps(const char *data, size_t size, FstabSwap **ret, size_t *ret_n, char **ret_error) {
+static int add_note(char ***notes, unsigned line, const char *reason) {
+        char *n;
+        if (asprintf(&n, "%u: %s", line, reason) < 0)
+                return -ENOMEM;
+        return strv_consume(notes, n);
+}
+
+int fstab_swaps(const char *data, size_t size, FstabSwap **ret, size_t *ret_n, char ***ret_notes) {
+        _cleanup_strv_free_ char **notes = NULL;
         FstabSwap *swaps = NULL;
         size_t n = 0;
         unsigned line = 0;
         int r = 0;
 
-        *ret_error = NULL;
         for (size_t pos = 0; pos < size; line++) {
                 const char *nl = memchr(data + pos, '\n', size - pos);
-                size_t end = nl ? (size_t) (nl - data) : size;
+                size_t start = pos, end = nl ? (size_t) (nl - data) : size;
                 _cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
                 struct libmnt_fs *fs = NULL;
 
-                if (memchr(data + pos, 0, end - pos)) {
-                        r = asprintf(ret_error, "%u: a NUL byte", line + 1) < 0 ? -ENOMEM : -EINVAL;
-                        goto fail;
+                pos = nl ? end + 1 : size;
+                if (memchr(data + start, 0, end - start)) {
+                        if ((r = add_note(&notes, line + 1, "a NUL byte; libmount reads the line only up to it")) < 0)
+                                goto fail;
+                        continue;
                 }
-                r = parse_line(data + pos, end - pos, &tb);
+                r = parse_line(data + start, end - start, &tb);
                 if (r == -EINVAL) {
-                        r = asprintf(ret_error, "%u: libmount cannot parse this line", line + 1) < 0 ? -ENOMEM : -EINVAL;
-                        goto fail;
+                        if ((r = add_note(&notes, line + 1, "libmount cannot parse this line; it and systemd skip it")) < 0)
+                                goto fail;
+                        continue;
                 }
                 if (r < 0)
                         goto fail;
-                if (tb && mnt_table_first_fs(tb, &fs) == 0 && streq(mnt_fs_get_fstype(fs), "swap")) {
-                        FstabSwap *grown = reallocarray(swaps, n + 1, sizeof(FstabSwap));
-                        if (!grown) {
-                                r = -ENOMEM;
-                                goto fail;
-                        }
-                        swaps = grown;
-                        swaps[n] = (FstabSwap) { .line = line + 1, .start = pos, .end = end };
+                if (!tb || mnt_table_first_fs(tb, &fs) != 0 || !streq(mnt_fs_get_fstype(fs), "swap"))
+                        continue;
+
+                FstabSwap *grown = reallocarray(swaps, n + 1, sizeof(FstabSwap));
+                if (!grown) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                swaps = grown;
+                swaps[n] = (FstabSwap) { .line = line + 1, .start = start, .end = end };
+                _cleanup_free_ char *note = NULL;
+                if ((r = swap_entry(fs, &swaps[n], &note)) < 0) {
                         n++;
-                        if ((r = swap_entry(fs, &swaps[n - 1], ret_error)) < 0)
+                        goto fail;
+                }
+                if (r > 0)
+                        n++;
+                else {
+                        swap_entry_clear(&swaps[n]);
+                        if ((r = strv_consume(&notes, TAKE_PTR(note))) < 0)
                                 goto fail;
                 }
-                pos = nl ? end + 1 : size;
         }
         *ret = swaps;
         *ret_n = n;
+        *ret_notes = TAKE_PTR(notes);
         return 0;
 fail:
         fstab_swaps_free(swaps, n);

@@ -50,7 +50,7 @@ static bool unit_is_masked(const NodeFS *fs, const char *unit) {
 
 int swap_state_read(Context *c, const char *fstab_path, SwapState *ret) {
         _cleanup_(swap_state_done) SwapState s = {};
-        _cleanup_free_ char *error = NULL;
+        _cleanup_strv_free_ char **notes = NULL;
         const NodeFile *f;
         int r;
 
@@ -59,11 +59,12 @@ int swap_state_read(Context *c, const char *fstab_path, SwapState *ret) {
         if ((r = ctx_read(c, fstab_path, true, &f)) < 0)
                 return r;
         if (f->kind == FILE_REGULAR) {
-                r = fstab_swaps(f->data, f->size, &s.entries, &s.n_entries, &error);
-                if (r == -EINVAL)
-                        return ctx_error(c, r, "%s:%s", fstab_path, error);
+                r = fstab_swaps(f->data, f->size, &s.entries, &s.n_entries, &notes);
                 if (r < 0)
                         return r;
+                STRV_FOREACH(n, notes)
+                        if ((r = ctx_note(c, "%s:%s", fstab_path, *n)) < 0)
+                                return r;
         } else if (f->kind != FILE_ABSENT)
                 return ctx_error(c, -EINVAL, "%s: is a %s, not an fstab", fstab_path, file_kind_name(f->kind));
 

@@ -107,7 +107,9 @@ int unit_name_from_path(const char *path, const char *suffix, char **ret) {
         _cleanup_free_ char *text = NULL;
         size_t size = 0;
 
-        if (!path || path[0] != '/' || !suffix || suffix[0] != '.')
+        /* A relative path is fine too ("swapfile" -> swapfile.swap), as systemd 252's
+         * unit_name_from_path() takes any normalized path. */
+        if (!path || !*path || !suffix || suffix[0] != '.')
                 return -EINVAL;
         FILE *out = open_memstream(&text, &size);
         if (!out)

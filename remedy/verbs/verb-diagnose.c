@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * remedy diagnose [--json]: which known failures the node has, with the evidence (the log line
- * and its time) and the playbook that fixes each. Exit status 0: none found; 1: findings, so
- * that scripts and monitors can use it as `plan --exit-code` is used; 2: bad input or systemd
- * unreachable.
+ * and its time) and the playbook that fixes each. A node file that does not parse is a problem
+ * found, not the end of the diagnosis. Exit status 0: none found; 1: findings or problems, so
+ * that scripts and monitors can use it as `plan --exit-code` is used; 2: bad input on the
+ * command line, unusable playbooks, or systemd unreachable.
  */
 #include <stdio.h>
 #include <string.h>
@@ -75,8 +76,17 @@ static void print_kubelet(const Diagnosis *d) {
 static void print_text(const Diagnosis *d) {
         print_certificate(d->certificate);
         print_kubelet(d);
+        STRV_FOREACH(n, d->notes)
+                printf("%snote:%s %s\n", ansi_grey(), ansi_reset(), *n);
+        STRV_FOREACH(p, d->problems)
+                printf("%sproblem:%s %s\n", ansi_red(), ansi_reset(), *p);
         if (d->n_findings == 0) {
-                printf("No known failure found (%zu playbook%s asked).\n", d->n_asked, d->n_asked == 1 ? "" : "s");
+                size_t n_problems = strv_length(d->problems);
+                if (n_problems > 0)
+                        printf("No known failure found by the %zu playbook%s that could judge the node; %zu could not (see the problems above).\n",
+                               d->n_asked - n_problems, d->n_asked - n_problems == 1 ? "" : "s", n_problems);
+                else
+                        printf("No known failure found (%zu playbook%s asked).\n", d->n_asked, d->n_asked == 1 ? "" : "s");
                 return;
         }
         printf("%s%zu finding%s%s (%zu playbook%s asked):\n", ansi_bold(), d->n_findings, d->n_findings == 1 ? "" : "s",
@@ -115,6 +125,13 @@ static json_object *diagnosis_json(const Diagnosis *d, const Root *root) {
                 json_object_array_add(findings, j);
         }
         json_object_object_add(o, "findings", findings);
+        json_object *problems = json_object_new_array(), *notes = json_object_new_array();
+        STRV_FOREACH(p, d->problems)
+                json_object_array_add(problems, json_object_new_string(*p));
+        STRV_FOREACH(n, d->notes)
+                json_object_array_add(notes, json_object_new_string(*n));
+        json_object_object_add(o, "problems", problems);
+        json_object_object_add(o, "notes", notes);
         if (d->kubelet_error)
                 json_object_object_add(o, "kubelet_command_line_error", json_object_new_string(d->kubelet_error));
         if (d->kubelet) {
@@ -173,5 +190,5 @@ int verb_diagnose(int argc, char **argv) {
                 report_print_json(diagnosis_json(&d, root), stdout);
         else
                 print_text(&d);
-        return d.n_findings > 0 ? EXIT_FAILED : 0;
+        return d.n_findings > 0 || d.problems ? EXIT_FAILED : 0;
 }

@@ -64,6 +64,12 @@ int verb_fix(int argc, char **argv) {
 
         if ((r = strv_extend(&verb_argv, arg_dry_run ? "plan" : "apply")) < 0)
                 return report_error(EXIT_FAILED, "out of memory");
+        /* A playbook that could not judge the node is named; the others go ahead. */
+        STRV_FOREACH(problem, d.problems) {
+                if (!report_options.json)
+                        fprintf(stderr, "remedy: not fixed: %s\n", *problem);
+                skipped = true;
+        }
         for (int pass = 0; pass < 2; pass++)
                 for (size_t i = 0; i < d.n_findings; i++) {
                         const Playbook *p = d.findings[i].playbook;
@@ -83,8 +89,9 @@ int verb_fix(int argc, char **argv) {
 
         if (strv_length(verb_argv) == 1) {
                 if (!report_options.json)
-                        printf(d.n_findings == 0 ? "No known failure found: nothing to fix.\n"
-                                                 : "Nothing that can be fixed without more parameters.\n");
+                        printf(d.n_findings == 0 && !d.problems ? "No known failure found: nothing to fix.\n"
+                               : d.n_findings == 0                ? "Nothing that remedy can fix; see the problems above.\n"
+                                                                  : "Nothing that can be fixed without more parameters.\n");
                 else {
                         json_object *o = json_object_new_object();
                         json_object_object_add(o, "command", json_object_new_string("fix"));

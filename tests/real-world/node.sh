@@ -15,6 +15,8 @@
 #   text DEST LINE           a line appended to DEST (for the few glue lines a node needs)
 #   remove DEST              take a skeleton file away
 #   findings P...            exactly the playbooks diagnose must find ("none": a healthy node)
+#   note TEXT                diagnose must note TEXT (what a daemon skips in its files)
+#   problem TEXT             diagnose must report TEXT as a problem it could not judge
 #   refuse P TEXT            plan P must refuse (exit 2) with TEXT in its error
 #   verify-fails P TEXT      apply P must fail its verification saying TEXT, and roll back
 #   cni-bin DIR              the CNI plugins a placeholder names, as empty executables in DIR
@@ -33,6 +35,8 @@ node_build() {
         NODE_FINDINGS=""
         NODE_REFUSE=()
         NODE_VERIFY_FAILS=()
+        NODE_NOTES=()
+        NODE_PROBLEMS=()
         NODE_PARAMS=()
         mkdir -p "$dir"/{etc/systemd/system,lib/systemd/system/kubelet.service.d,var/lib/kubelet,var/lib/dpkg,opt/cni/bin,etc/kubernetes}
         printf 'root:x:0:0:root:/root:/bin/bash\n' >"$dir/etc/passwd"
@@ -60,6 +64,8 @@ node_build() {
                 text) mkdir -p "$(dirname "$dir$a")"; printf '%s\n' "$b" >>"$dir$a" ;;
                 remove) rm -rf "${dir:?}$a" ;;
                 findings) NODE_FINDINGS="$a${b:+ $b}" ;;
+                note) NODE_NOTES+=("$a${b:+ $b}") ;;
+                problem) NODE_PROBLEMS+=("$a${b:+ $b}") ;;
                 refuse) NODE_REFUSE+=("$a" "$b") ;;
                 verify-fails) NODE_VERIFY_FAILS+=("$a" "$b") ;;
                 cni-bin) mkdir -p "$dir$a"; for p in bridge host-local loopback portmap; do : >"$dir$a/$p"; chmod 0755 "$dir$a/$p"; done ;;

@@ -153,11 +153,21 @@ is "$(snapshot "$node")" "$before" "rollback of the fix restores the node"
 run --root="$node" --playbooks="$PLAYBOOKS" fix kubelet-strip-flags
 is "$RC" 2 "fix takes no playbook names"
 
-# Bad input: a node file a match reads that does not parse.
+# A node file a match reads that does not parse is a problem found, not the end of the diagnosis:
+# every other playbook is still asked and reported.
 node=$(new_node broken-node)
 printf 'version = 2\n[plugins\n' >"$node/etc/containerd/config.toml"
 sed -i 's/^cgroupDriver: cgroupfs/cgroupDriver: systemd/' "$node/var/lib/kubelet/config.yaml"
 run --root="$node" --playbooks="$PLAYBOOKS" diagnose
-is "$RC" 2 "an unparseable containerd config: exit 2"
-contains "$ERR" "/etc/containerd/config.toml:" "naming the file and position"
+is "$RC" 1 "an unparseable containerd config: exit 1, a problem found"
+contains "$OUT" "problem: /etc/containerd/config.toml:2:9: " "naming the file and position"
+contains "$OUT" "(cannot judge: cgroup-driver-systemd, cni-placeholder)" "once, with every playbook it stopped"
+contains "$OUT" "swap-off: Turn swap off" "the other playbooks are still asked: the sample node's swap is found"
+run --root="$node" --playbooks="$PLAYBOOKS" --json diagnose
+is "$(jq -r '.problems | length' <<<"$OUT")" 1 "--json: one problem"
+is "$(jq -r '[.findings[].playbook] | index("swap-off") != null' <<<"$OUT")" true "--json: the other findings"
+run --root="$node" --playbooks="$PLAYBOOKS" fix --dry-run
+is "$RC" 1 "fix: exit 1, something it could not judge"
+contains "$ERR" "not fixed: /etc/containerd/config.toml:2:9: " "fix names it"
+contains "$OUT" "swap-off" "and plans the others"
 done_testing
