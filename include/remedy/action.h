@@ -94,6 +94,7 @@ extern const ActionType action_dropin;
 extern const ActionType action_remove;
 extern const ActionType action_copy;
 extern const ActionType action_yaml_set;
+extern const ActionType action_kubelet_config_set;
 extern const ActionType action_toml_set;
 extern const ActionType action_kubelet_flags;
 extern const ActionType action_unit;
@@ -133,6 +134,7 @@ extern const ConditionType condition_client_certificate; /* condition-certificat
 extern const ConditionType condition_swap;   /* condition-swap.c */
 extern const ConditionType condition_containerd_config; /* condition-effective.c */
 extern const ConditionType condition_kubelet_config;
+extern const ConditionType condition_kubelet_flags; /* condition-kubelet-flags.c */
 
 struct CheckType {
         const char *key;
@@ -157,3 +159,4 @@ extern const CheckType check_swap;      /* condition-swap.c */
 extern const CheckType check_cni_plugins; /* check-cni.c */
 extern const CheckType check_containerd_config; /* condition-effective.c */
 extern const CheckType check_kubelet_config;
+extern const CheckType check_kubelet_flags; /* condition-kubelet-flags.c */

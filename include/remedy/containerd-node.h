@@ -23,6 +23,13 @@
  * release tarball, then /usr/bin); -ENOENT when there is none. */
 int containerd_binary(const char **ret);
 
+typedef struct Context Context;
+
+/* Whether the node has containerd at all: its configuration at path, a containerd.service unit,
+ * or a containerd binary (/usr/bin, /usr/local/bin, Flatcar's /opt/bin). A CRI-O node has none,
+ * and nothing about containerd applies to it. 1, 0, or <0 on errors. */
+int containerd_node_present(Context *c, const char *path);
+
 /* The merge rules of the node's containerd, from its package version (containerd, containerd.io):
  * AUTO when it cannot be told, so that the main file decides. */
 ContainerdRules containerd_node_rules(const NodeFS *fs);
@@ -39,7 +46,6 @@ int containerd_node_config(const NodeFS *fs, bool live, const char *path, Contai
 /* For param_values_fill_facts(): userdata is a NodeFactSource, which reads containerd's
  * configuration once (live that is a `containerd config dump`) for all the facts and playbooks
  * of one run. */
-typedef struct Context Context;
 typedef struct NodeFactSource {
         Root *root;
         bool offline;

@@ -85,6 +85,10 @@ NodeFS ctx_node_fs(Context *c);
  */
 int ctx_read(Context *c, const char *path, bool follow, const NodeFile **ret);
 
+/* ctx_read() of a file that must be a regular file (a final symlink followed): anything else is
+ * a ctx_error "PATH: is a KIND, not WHAT" (-ENOENT when absent, -EINVAL otherwise). */
+int ctx_read_regular(Context *c, const char *path, const char *what, const NodeFile **ret);
+
 /* The kind and permission bits of a node path (a final symlink followed) in the planned state,
  * without reading its content: for binaries, which may be larger than NODE_FILE_MAX. */
 int ctx_stat(Context *c, const char *path, FileKind *ret_kind, mode_t *ret_mode);

@@ -104,6 +104,18 @@ void kubelet_cmdline_done(KubeletCommandLine *c);
 int kubelet_cmdline_resolve(const NodeFS *fs, const char *unit, const KubeletFlagSet *known,
                             KubeletCommandLine *ret, char **ret_error);
 
+/* kubeadm's place for the kubelet's kubeconfig, for a kubelet whose command line does not say. */
+#define KUBELET_KUBECONFIG_DEFAULT "/etc/kubernetes/kubelet.conf"
+
+/* The kubeconfig the kubelet uses: the --kubeconfig of kubelet.service's command line (relative
+ * to "/", its working directory), else KUBELET_KUBECONFIG_DEFAULT when the unit cannot be read
+ * or passes none. 0 or -ENOMEM. */
+int kubelet_cmdline_kubeconfig(const NodeFS *fs, char **ret);
+
+/* The file of a "FILE:LINE" source (KubeletArg.source, KubeletSetting.source), newly allocated;
+ * NULL when out of memory. */
+char *kubelet_source_file(const char *source);
+
 /* The last argument for flag (name without dashes), or NULL. */
 const KubeletArg *kubelet_cmdline_find(const KubeletCommandLine *c, const char *flag);
 
@@ -113,6 +125,9 @@ typedef struct KubeletSetting {
         char *value;         /* a scalar as written ("systemd", "false"); NULL for a mapping or list */
         char *source;        /* "FILE:LINE" of the key, or of the flag's word */
         char *flag;          /* the flag that set it ("cgroup-driver"), NULL when a file did */
+        char *word;          /* that flag's argv word ("--cgroup-driver=cgroupfs"), NULL when a file did */
+        char *variable;      /* the environment variable the flag came from, NULL for a literal word
+                              * of ExecStart= or when a file set it */
         char **overridden;   /* "FILE:LINE" of earlier settings this one overrides, in order */
 } KubeletSetting;
 

@@ -36,6 +36,12 @@ int kubelet_flag_set_from_help(const char *help, size_t size, KubeletFlagSet **r
 /* name without dashes: "fail-swap-on". */
 bool kubelet_flag_set_has(const KubeletFlagSet *s, const char *name);
 bool kubelet_flag_set_is_bool(const KubeletFlagSet *s, const char *name);
+/* Across every version the shipped list covers: with every false, the flags some version
+ * accepts (a flag outside it is a typo, accepted by no kubelet); with every true, the flags all
+ * of them accept. For a kubelet whose version cannot be known. Errors as above. */
+int kubelet_flag_set_across_versions(const char *data, size_t size, bool every, KubeletFlagSet **ret,
+                                     char **ret_error);
+
 /* The minor versions the shipped list covers, oldest first (strv). */
 int kubelet_flag_data_versions(const char *data, size_t size, char ***ret);
 /* The minor of a kubelet version: "1.33", "v1.33.2", "1.33.1-1.1" -> 33. -EINVAL otherwise. */

@@ -15,3 +15,17 @@ typedef struct Context Context;
  * ctx_error.
  */
 int kubelet_node_flag_set(Context *c, const char *binary, const char *version, bool required, KubeletFlagSet **ret);
+
+/* For a kubelet whose version cannot be known (no package database, offline): ever, the flags
+ * some kubelet version accepts, and always, those every one does, from the shipped list. Errors
+ * through ctx_error. */
+int kubelet_node_flag_sets_unversioned(Context *c, KubeletFlagSet **ret_ever, KubeletFlagSet **ret_always);
+
+/*
+ * The flags to judge the node's kubelet by: kubelet_node_flag_set()'s; when no version can be
+ * had, the flags some kubelet version accepts, so that only what no kubelet accepts counts as
+ * rejected, with *ret_always (otherwise NULL) the flags every version accepts: the rest of *ret
+ * could not be judged. Errors through ctx_error.
+ */
+int kubelet_node_judging_set(Context *c, const char *binary, const char *version, KubeletFlagSet **ret,
+                             KubeletFlagSet **ret_always);

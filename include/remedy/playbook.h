@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "remedy/hash.h"
+#include "remedy/edit-value.h"
 #include "remedy/macro.h"
 #include "remedy/yaml-node.h"
 
@@ -92,6 +93,17 @@ int parse_check_keys(ParseContext *pc, const YamlNode *node, const char *what, c
  */
 int parse_template(ParseContext *pc, const YamlNode *map, const char *key, bool required, TemplateFlags flags,
                    const char *what, Template **ret);
+/* The `value:` (a template) and `type:` (string, bool, int) of a step that sets one scalar
+ * (typed-value.c). Without type:, a plain true/false is a bool, a plain integer an int, "{{ p }}"
+ * alone the type of a bool or int parameter, anything else a string; a plain value YAML
+ * versions read differently (yes, 1.5) is refused. action names the step in errors. */
+int typed_value_parse(ParseContext *pc, const YamlNode *args, const char *action, Template **ret_value,
+                      EditValueType *ret_type);
+
+/* A template's text when it has no parameters in it ("" for an empty one), else NULL: what can
+ * be checked when the playbook loads. */
+const char *template_literal(const Template *t);
+
 /* The string scalar at key itself, for getters built on this one (parse_template). */
 int parse_scalar(ParseContext *pc, const YamlNode *map, const char *key, bool required, const YamlNode **ret);
 int parse_bool(ParseContext *pc, const YamlNode *map, const char *key, bool required, bool *ret);

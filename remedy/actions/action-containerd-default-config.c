@@ -67,6 +67,12 @@ static int default_config_plan(Context *c, const void *p, Change *change) {
                 return r;
         if (f->kind != FILE_ABSENT)
                 return 0;
+        if ((r = containerd_node_present(c, path)) < 0)
+                return r;
+        if (r == 0) {
+                change->status = CHANGE_SKIPPED;
+                return change_set_note(change, "containerd is not installed on this node: no configuration to write");
+        }
         if (c->offline || !root_is_host(c->root)) {
                 change->status = CHANGE_SKIPPED;
                 return change_set_note(change, "%s: missing; %s remedy does not run the node's containerd to print its "

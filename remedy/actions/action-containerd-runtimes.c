@@ -86,10 +86,8 @@ static int set_key(Context *c, Change *change, const char *path, const char *tab
         size_t size = 0;
         int r;
 
-        if ((r = ctx_read(c, path, true, &f)) < 0)
+        if ((r = ctx_read_regular(c, path, "containerd's configuration", &f)) < 0)
                 return r;
-        if (f->kind != FILE_REGULAR)
-                return ctx_error(c, -EINVAL, "%s: is a %s, not containerd's configuration", path, file_kind_name(f->kind));
         r = toml_edit_set(f->data, f->size, table, key, value, &data, &size, &error);
         if (r == -ENOMEM)
                 return r;
@@ -223,6 +221,13 @@ static int runtimes_plan(Context *c, const void *p, Change *change) {
 
         if ((r = ctx_render_or(c, a->path, CONTAINERD_CONFIG_PATH, &path)) < 0)
                 return r;
+        if ((r = containerd_node_present(c, path)) < 0)
+                return r;
+        if (r == 0) {
+                change->status = CHANGE_SKIPPED;
+                return change_set_note(change, "containerd is not installed on this node (no %s, no containerd.service, no "
+                                       "containerd binary): nothing to set", path);
+        }
         const NodeFS fs = ctx_node_fs(c);
         ContainerdRules rules = containerd_node_rules(&fs);
         r = containerd_config_load(&fs, path, rules, &cfg, &error);

@@ -11,7 +11,8 @@
  * file: installing it would only trade one crash loop for another, or join the node to another
  * cluster.
  *
- * source and dest are node paths (the operator copies the file to the node). The node name is
+ * source and dest are node paths (the operator copies the file to the node); dest defaults to the
+ * kubeconfig the kubelet uses, its --kubeconfig (kubelet_cmdline_kubeconfig()). The node name is
  * node_name when given, else the name in the current dest's client certificate
  * (CN=system:node:NAME), else the node's /etc/hostname.
  */
@@ -21,6 +22,7 @@
 
 #include "remedy/context.h"
 #include "remedy/kubeconfig.h"
+#include "remedy/kubelet-cmdline.h"
 #include "remedy/strv.h"
 
 #define NODE_CN_PREFIX "system:node:"
@@ -51,7 +53,7 @@ static int kubeconfig_install_parse(ParseContext *pc, const YamlNode *args, void
                 return -ENOMEM;
         if ((r = parse_check_keys(pc, args, "kubeconfig-install", keys)) < 0 ||
             (r = parse_template(pc, args, "source", true, TEMPLATE_PATH, "a path", &a->source)) < 0 ||
-            (r = parse_template(pc, args, "dest", true, TEMPLATE_PATH, "a path", &a->dest)) < 0 ||
+            (r = parse_template(pc, args, "dest", false, TEMPLATE_PATH, "a path", &a->dest)) < 0 ||
             (r = parse_template(pc, args, "node_name", false, 0, "a node name", &a->node_name)) < 0) {
                 kubeconfig_install_free(a);
                 return r;
@@ -226,7 +228,9 @@ static int kubeconfig_install_plan(Context *c, const void *p, Change *change) {
         const NodeFile *f;
         int r;
 
-        if ((r = ctx_render(c, a->source, &source)) < 0 || (r = ctx_render(c, a->dest, &dest)) < 0 ||
+        const NodeFS fs = ctx_node_fs(c);
+        if ((r = ctx_render(c, a->source, &source)) < 0 ||
+            (r = a->dest ? ctx_render(c, a->dest, &dest) : kubelet_cmdline_kubeconfig(&fs, &dest)) < 0 ||
             (a->node_name && (r = ctx_render(c, a->node_name, &node_name)) < 0))
                 return r;
 

@@ -40,15 +40,6 @@ static void toml_set_free(void *p) {
         free(a);
 }
 
-/* The template's text when it has no parameters in it ("" for an empty one), else NULL. */
-static const char *template_literal(const Template *t) {
-        if (t->n_parts == 0)
-                return "";
-        if (t->n_parts == 1 && t->parts[0].literal)
-                return t->parts[0].literal;
-        return NULL;
-}
-
 static bool is_plain_integer(const char *s) {
         if (*s == '-' || *s == '+')
                 s++;

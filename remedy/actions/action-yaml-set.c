@@ -45,48 +45,9 @@ static void yaml_set_free_args(void *p) {
         yaml_set_args_free(p);
 }
 
-static const char *template_literal(const Template *t) {
-        if (t->n_parts == 0)
-                return "";
-        if (t->n_parts == 1 && t->parts[0].literal)
-                return t->parts[0].literal;
-        return NULL;
-}
-
-/* The type a value without `type:` has, as the playbook's own YAML reads it. */
-static int infer_type(ParseContext *pc, const YamlNode *node, const Template *value, EditValueType *ret) {
-        const Param *param = template_sole_param(value);
-        const char *literal = template_literal(value);
-        EditValue as_int;
-
-        if (param) {
-                *ret = param->type == PARAM_BOOL  ? EDIT_VALUE_BOOL
-                       : param->type == PARAM_INT ? EDIT_VALUE_INT
-                                                  : EDIT_VALUE_STRING;
-                return 0;
-        }
-        *ret = EDIT_VALUE_STRING;
-        if (!literal || !value->plain)
-                return 0;
-
-        as_int = (EditValue) { .type = EDIT_VALUE_INT, .text = literal };
-        if (streq(literal, "true") || streq(literal, "false"))
-                *ret = EDIT_VALUE_BOOL;
-        else if (edit_value_check(&as_int) == 0)
-                *ret = EDIT_VALUE_INT;
-        else if (!edit_value_yaml_plain_is_string(literal))
-                /* yes, True, ~, 1.5, 0x10: YAML versions disagree on what these are. */
-                return parse_error(pc, node,
-                                   "yaml-set: value '%s' is ambiguous: write true or false for a bool, quote it for "
-                                   "a string, or give type:", literal);
-        return 0;
-}
-
 static int yaml_set_parse(ParseContext *pc, const YamlNode *args, void **ret_args) {
         static const char * const keys[] = { "path", "key", "value", "type", "create", NULL };
         _cleanup_(yaml_set_args_freep) YamlSetArgs *a = NULL;
-        _cleanup_free_ char *type = NULL;
-        const char *literal;
         int r;
 
         a = calloc(1, sizeof(YamlSetArgs));
@@ -95,8 +56,7 @@ static int yaml_set_parse(ParseContext *pc, const YamlNode *args, void **ret_arg
         if ((r = parse_check_keys(pc, args, "yaml-set", keys)) < 0 ||
             (r = parse_template(pc, args, "path", true, TEMPLATE_PATH, "a path", &a->path)) < 0 ||
             (r = parse_string(pc, args, "key", true, &a->key)) < 0 ||
-            (r = parse_template(pc, args, "value", true, 0, "a YAML value", &a->value)) < 0 ||
-            (r = parse_string(pc, args, "type", false, &type)) < 0 ||
+            (r = typed_value_parse(pc, args, "yaml-set", &a->value, &a->type)) < 0 ||
             (r = parse_bool(pc, args, "create", false, &a->create)) < 0)
                 return r;
 
@@ -104,22 +64,6 @@ static int yaml_set_parse(ParseContext *pc, const YamlNode *args, void **ret_arg
                 return parse_error(pc, yaml_node_get(args, "key"),
                                    "yaml-set: key '%s' is not a key path like memorySwap.swapBehavior (quote a key "
                                    "holding dots: evictionHard.\"nodefs.available\")", a->key);
-
-        if (type) {
-                r = edit_value_type_from_string(type);
-                if (r < 0)
-                        return parse_error(pc, yaml_node_get(args, "type"),
-                                           "yaml-set: type '%s' is not one of string, bool, int", type);
-                a->type = r;
-        } else if ((r = infer_type(pc, yaml_node_get(args, "value"), a->value, &a->type)) < 0)
-                return r;
-
-        /* What the author wrote is checked now; what parameters bring, when planning. */
-        literal = template_literal(a->value);
-        if (literal && edit_value_check(&(EditValue) { .type = a->type, .text = literal }) < 0)
-                return parse_error(pc, yaml_node_get(args, "value"), "yaml-set: value '%s' is not a valid %s%s", literal,
-                                   edit_value_type_name(a->type),
-                                   a->type == EDIT_VALUE_BOOL ? " (write true or false)" : "");
 
         *ret_args = TAKE_PTR(a);
         return 0;

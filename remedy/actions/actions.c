@@ -7,6 +7,7 @@ const ActionType * const action_types[] = {
         &action_remove,
         &action_copy,
         &action_yaml_set,
+        &action_kubelet_config_set,
         &action_toml_set,
         &action_kubelet_flags,
         &action_unit,

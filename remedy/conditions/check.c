@@ -118,6 +118,7 @@ const CheckType * const check_types[] = {
         &check_cni_plugins,
         &check_containerd_config,
         &check_kubelet_config,
+        &check_kubelet_flags,
         NULL,
 };
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * when: / match: {client-certificate: {kubeconfig: PATH, valid: BOOL}}
+ *        (kubeconfig: the kubelet's, its --kubeconfig, kubelet_cmdline_kubeconfig())
  *
  * The client certificate a kubeconfig uses (embedded client-certificate-data, or the file
  * client-certificate names, such as kubelet-client-current.pem) is (not) valid now. `valid: false`
@@ -18,6 +19,7 @@
 #include "remedy/action.h"
 #include "remedy/context.h"
 #include "remedy/kubeconfig.h"
+#include "remedy/kubelet-cmdline.h"
 #include "remedy/pattern.h"
 #include "remedy/strv.h"
 
@@ -43,7 +45,7 @@ static int certificate_condition_parse(ParseContext *pc, const YamlNode *args, v
         if (!cc)
                 return -ENOMEM;
         if ((r = parse_check_keys(pc, args, "the client-certificate condition", keys)) < 0 ||
-            (r = parse_template(pc, args, "kubeconfig", true, TEMPLATE_PATH, "a path", &cc->kubeconfig)) < 0 ||
+            (r = parse_template(pc, args, "kubeconfig", false, TEMPLATE_PATH, "a path", &cc->kubeconfig)) < 0 ||
             (r = parse_bool(pc, args, "valid", true, &cc->valid)) < 0)
                 return r;
         *ret = TAKE_PTR(cc);
@@ -58,7 +60,9 @@ static int certificate_condition_eval(Context *c, const void *args, char **ret_e
         const NodeFile *f;
         int r;
 
-        if ((r = ctx_render(c, cc->kubeconfig, &path)) < 0 || (r = ctx_read(c, path, true, &f)) < 0)
+        const NodeFS fs = ctx_node_fs(c);
+        if ((r = cc->kubeconfig ? ctx_render(c, cc->kubeconfig, &path) : kubelet_cmdline_kubeconfig(&fs, &path)) < 0 ||
+            (r = ctx_read(c, path, true, &f)) < 0)
                 return r;
         if (f->kind != FILE_REGULAR)
                 return 0;

@@ -2,18 +2,23 @@
 /*
  * The configuration a daemon actually runs with, not one file of it:
  *
- *   {containerd-config: {systemd_cgroup: BOOL, some_systemd_cgroup: BOOL, path: PATH}}
- *       (path: /etc/containerd/config.toml; one of the two keys)
+ *   {containerd-config: {systemd_cgroup: BOOL | some_systemd_cgroup: BOOL | installed: BOOL, path: PATH}}
+ *       (path: /etc/containerd/config.toml)
  *       containerd's effective cgroup driver for the runtimes that run pods (the default runtime
  *       and every configured runc runtime; not-runc-based ones such as kata are left out), its
  *       imports merged as containerd merges them (live: its own config dump): systemd_cgroup
  *       true when every one of them is on systemd, some_systemd_cgroup true when at least one is.
  *       A 1.x import that names any CRI setting replaces the CRI table of config.toml,
  *       SystemdCgroup included. A configuration whose CRI plugin would refuse to load is on
- *       neither driver.
- *   {kubelet-config: {key: KEY, equals: VALUE}}
+ *       neither driver. On a node without containerd (CRI-O) neither holds; installed says
+ *       whether it has containerd at all (containerd_node_present()).
+ *   {kubelet-config: {key: KEY, equals: VALUE | not_equals: VALUE | set: BOOL}}
  *       the kubelet's effective setting: its --config file, the --config-dir drop-ins merged over
  *       it, and a command-line flag over both, from the kubelet unit's ExecStart and environment.
+ *       Values compare as the kubelet reads them: a YAML 1.1 boolean (False, yes) is a boolean.
+ *       not_equals holds when the kubelet has a configuration and the key is not VALUE (unset
+ *       included); set when some file or flag sets the key. A kubelet without a configuration
+ *       to read (no unit, a node still joining) matches none of them.
  *
  * Both are conditions (match:, when:) and checks (verify:). A check that fails says which file
  * decides the value, so that a playbook which set config.toml or config.yaml and was overridden
@@ -34,6 +39,7 @@
 typedef struct ContainerdArgs {
         bool want;           /* the value asked for */
         bool some;           /* some_systemd_cgroup: at least one runtime, not every one */
+        bool installed;      /* installed: containerd is on the node */
         Template *path;
 } ContainerdArgs;
 
@@ -47,23 +53,28 @@ static void containerd_args_free(void *p) {
 DEFINE_TRIVIAL_CLEANUP_FUNC(ContainerdArgs *, containerd_args_free);
 
 static int containerd_args_parse(ParseContext *pc, const YamlNode *args, void **ret) {
-        static const char * const keys[] = { "systemd_cgroup", "some_systemd_cgroup", "path", NULL };
+        static const char * const keys[] = { "systemd_cgroup", "some_systemd_cgroup", "installed", "path", NULL };
         _cleanup_(containerd_args_freep) ContainerdArgs *a = calloc(1, sizeof(ContainerdArgs));
-        int every, some;
+        int every, some, installed;
 
         if (!a)
                 return -ENOMEM;
         if ((every = parse_check_keys(pc, args, "containerd-config", keys)) < 0 ||
             (every = parse_bool(pc, args, "systemd_cgroup", false, &a->want)) < 0)
                 return every;
-        bool some_value = false;
-        if ((some = parse_bool(pc, args, "some_systemd_cgroup", false, &some_value)) < 0)
-                return some;
-        if (every + some != 1)
-                return parse_error(pc, args, "containerd-config: give one of systemd_cgroup and some_systemd_cgroup");
+        bool some_value = false, installed_value = false;
+        if ((some = parse_bool(pc, args, "some_systemd_cgroup", false, &some_value)) < 0 ||
+            (installed = parse_bool(pc, args, "installed", false, &installed_value)) < 0)
+                return some < 0 ? some : installed;
+        if (every + some + installed != 1)
+                return parse_error(pc, args, "containerd-config: give one of systemd_cgroup, some_systemd_cgroup and installed");
         if (some) {
                 a->some = true;
                 a->want = some_value;
+        }
+        if (installed) {
+                a->installed = true;
+                a->want = installed_value;
         }
         int r = parse_template(pc, args, "path", false, TEMPLATE_PATH, "a path", &a->path);
         if (r < 0)
@@ -99,6 +110,19 @@ static int containerd_judge(Context *c, const ContainerdArgs *a, char **ret_evid
 
         if ((r = ctx_render_or(c, a->path, CONTAINERD_CONFIG_PATH, &path)) < 0)
                 return r;
+        if ((r = containerd_node_present(c, path)) < 0)
+                return r;
+        if (a->installed) {
+                if (asprintf(ret_evidence, "containerd is %sinstalled on this node", r ? "" : "not ") < 0)
+                        return -ENOMEM;
+                return (r > 0) == a->want;
+        }
+        if (r == 0) {
+                if (asprintf(ret_evidence, "containerd is not installed on this node (no %s, no containerd.service, no "
+                             "containerd binary)", path) < 0)
+                        return -ENOMEM;
+                return -ENODEV;
+        }
         const NodeFS fs = ctx_node_fs(c);
         r = containerd_node_config(&fs, !c->offline && root_is_host(c->root), path, &cfg, &error);
         if (r < 0)
@@ -150,6 +174,8 @@ static int containerd_judge(Context *c, const ContainerdArgs *a, char **ret_evid
 static int containerd_condition_eval(Context *c, const void *args, char **ret_error) {
         _cleanup_free_ char *evidence = NULL;
         int r = containerd_judge(c, args, &evidence);
+        if (r == -ENODEV)   /* no containerd: nothing about it holds */
+                return 0;
         if (r > 0 && evidence && strv_extend(&c->evidence, evidence) < 0)
                 return -ENOMEM;
         return r;
@@ -158,6 +184,10 @@ static int containerd_condition_eval(Context *c, const void *args, char **ret_er
 static int containerd_check_run(Context *c, const void *args, char **ret_evidence) {
         _cleanup_free_ char *evidence = NULL;
         int r = containerd_judge(c, args, &evidence);
+        if (r == -ENODEV) {   /* reported as not run: there is nothing to check */
+                *ret_evidence = TAKE_PTR(evidence);
+                return -EOPNOTSUPP;
+        }
         if (r == 0)
                 *ret_evidence = TAKE_PTR(evidence);
         return r;
@@ -178,9 +208,17 @@ const CheckType check_containerd_config = {
         .state = true,
 };
 
+typedef enum KubeletTest {
+        KUBELET_EQUALS,
+        KUBELET_NOT_EQUALS,
+        KUBELET_SET,
+} KubeletTest;
+
 typedef struct KubeletArgs {
         char *key;
-        Template *equals;
+        KubeletTest test;
+        Template *value;     /* equals, not_equals */
+        bool set;            /* set */
 } KubeletArgs;
 
 static void kubelet_args_free(void *p) {
@@ -188,27 +226,60 @@ static void kubelet_args_free(void *p) {
         if (!a)
                 return;
         free(a->key);
-        template_free(a->equals);
+        template_free(a->value);
         free(a);
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(KubeletArgs *, kubelet_args_free);
 
 static int kubelet_args_parse(ParseContext *pc, const YamlNode *args, void **ret) {
-        static const char * const keys[] = { "key", "equals", NULL };
+        static const char * const keys[] = { "key", "equals", "not_equals", "set", NULL };
         _cleanup_(kubelet_args_freep) KubeletArgs *a = calloc(1, sizeof(KubeletArgs));
-        int r;
+        int r, equals, not_equals, set;
 
         if (!a)
                 return -ENOMEM;
         if ((r = parse_check_keys(pc, args, "kubelet-config", keys)) < 0 ||
             (r = parse_string(pc, args, "key", true, &a->key)) < 0 ||
-            (r = parse_template(pc, args, "equals", true, 0, "a value", &a->equals)) < 0)
-                return r;
+            (equals = parse_template(pc, args, "equals", false, 0, "a value", &a->value)) < 0)
+                return r < 0 ? r : equals;
+        Template *other = NULL;
+        if ((not_equals = parse_template(pc, args, "not_equals", false, 0, "a value", &other)) < 0 ||
+            (set = parse_bool(pc, args, "set", false, &a->set)) < 0) {
+                template_free(other);
+                return not_equals < 0 ? not_equals : set;
+        }
+        if (equals + not_equals + set != 1) {
+                template_free(other);
+                return parse_error(pc, args, "kubelet-config: give one of equals, not_equals and set");
+        }
+        if (not_equals) {
+                a->value = other;
+                a->test = KUBELET_NOT_EQUALS;
+        } else
+                a->test = set ? KUBELET_SET : KUBELET_EQUALS;
         *ret = TAKE_PTR(a);
         return 0;
 }
 
-/* >0 equal, 0 not (either way with *ret_evidence saying what decides it), -ENOENT when the kubelet has no configuration to read
+/* A YAML 1.1 boolean, as the kubelet's sigs.k8s.io/yaml reads one (go-yaml v2): 1, 0, or -1. */
+static int yaml11_bool(const char *s) {
+        static const char * const yes[] = { "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", NULL };
+        static const char * const no[] = { "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", NULL };
+        for (size_t i = 0; yes[i]; i++)
+                if (streq(s, yes[i]))
+                        return 1;
+        for (size_t i = 0; no[i]; i++)
+                if (streq(s, no[i]))
+                        return 0;
+        return -1;
+}
+
+static bool kubelet_values_equal(const char *have, const char *want) {
+        int a = yaml11_bool(have), b = yaml11_bool(want);
+        return a >= 0 && b >= 0 ? a == b : streq(have, want);
+}
+
+/* >0 as asked, 0 not (either way with *ret_evidence saying what decides it), -ENOENT when the kubelet has no configuration to read
  * (no unit, or a node still joining: no config.yaml yet), <0 other errors. */
 static int kubelet_judge(Context *c, const KubeletArgs *a, char **ret_evidence) {
         _cleanup_(kubelet_cmdline_done) KubeletCommandLine cl = {};
@@ -218,7 +289,7 @@ static int kubelet_judge(Context *c, const KubeletArgs *a, char **ret_evidence) 
         size_t size = 0;
         int r;
 
-        if ((r = ctx_render(c, a->equals, &want)) < 0)
+        if (a->value && (r = ctx_render(c, a->value, &want)) < 0)
                 return r;
         r = kubelet_cmdline_resolve(&fs, "kubelet.service", NULL, &cl, &error);
         if (r == -ENOENT)
@@ -231,25 +302,27 @@ static int kubelet_judge(Context *c, const KubeletArgs *a, char **ret_evidence) 
         if (r < 0)
                 return ctx_error(c, r == -ENOMEM ? r : -EINVAL, "%s", error ? error : strerror(-r));
 
-        bool equal = s.set && streq_ptr(s.value, want);
+        bool equal = s.set && s.value && want && kubelet_values_equal(s.value, want);
+        bool result = a->test == KUBELET_EQUALS ? equal : a->test == KUBELET_NOT_EQUALS ? !equal : s.set == a->set;
         FILE *out = open_memstream(ret_evidence, &size);
         if (!out)
                 return -ENOMEM;
         if (!s.set)
-                fprintf(out, "the kubelet's %s is not set (the kubelet's default applies), not %s", a->key, want);
+                fprintf(out, "the kubelet's %s is not set (the kubelet's default applies)%s%s", a->key, want ? ", not " : "",
+                        strempty(want));
         else {
                 fprintf(out, "the kubelet's effective %s is %s, set by ", a->key, s.value ? s.value : "(not a scalar)");
                 if (s.flag)
                         fprintf(out, "--%s at ", s.flag);
                 fputs(s.source, out);
-                if (!equal)
+                if (want && !equal)
                         fprintf(out, ", not %s", want);
         }
         STRV_FOREACH(o, s.overridden)
                 fprintf(out, "%s%s", o == s.overridden ? ", overriding " : ", ", *o);
         if (fclose(out) != 0)
                 return -ENOMEM;
-        return equal;
+        return result;
 }
 
 static int kubelet_condition_eval(Context *c, const void *args, char **ret_error) {

@@ -48,6 +48,8 @@ struct Effective {
         std::vector<Layer> layers;     /* in merge order; the merged table is layers folded */
         bool runtime_plugin = false;   /* 2.x io.containerd.cri.v1.runtime, else the 1.x cri plugin */
         std::set<std::string> disabled_plugins;  /* every file's, as containerd appends them */
+        std::vector<std::pair<std::string, std::string>> plugin_ids;  /* disabled_plugins and
+                                                  * required_plugins as written, with "FILE:LINE:COLUMN: " */
 };
 
 /* containerd-toml.cc: */

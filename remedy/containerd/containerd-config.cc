@@ -194,20 +194,36 @@ bool uses_2x_plugins(const toml::table &doc) {
 }
 
 /* disabled_plugins, which containerd appends across files; version 1's short ids renamed as
- * v1Migrate renames them. */
+ * v1Migrate renames them. required_plugins only for the check of their ids. */
 void add_disabled(Effective &e, const toml::table &doc, const std::string &file, int version) {
-        const toml::node *n = doc.get("disabled_plugins");
-        if (!n)
-                return;
-        const toml::array *a = n->as_array();
-        if (!a)
-                fail(-EINVAL, at(file, n->source()) + "disabled_plugins: expected an array of strings");
-        for (const toml::node &d : *a) {
-                if (!d.is_string())
-                        fail(-EINVAL, at(file, d.source()) + "disabled_plugins: expected an array of strings");
-                std::string id = d.as_string()->get();
-                e.disabled_plugins.insert(version <= 1 && e.rules == 2 && id == CRI_V1 ? CRI_V2 : id);
+        for (const char *key : {"disabled_plugins", "required_plugins"}) {
+                const toml::node *n = doc.get(key);
+                if (!n)
+                        continue;
+                const toml::array *a = n->as_array();
+                if (!a)
+                        fail(-EINVAL, at(file, n->source()) + key + ": expected an array of strings");
+                for (const toml::node &d : *a) {
+                        if (!d.is_string())
+                                fail(-EINVAL, at(file, d.source()) + key + ": expected an array of strings");
+                        std::string id = d.as_string()->get();
+                        e.plugin_ids.push_back({id, at(file, d.source())});
+                        if (std::string_view(key) == "disabled_plugins")
+                                e.disabled_plugins.insert(version <= 1 && e.rules == 2 && id == CRI_V1 ? CRI_V2 : id);
+                }
         }
+}
+
+/* ValidateVersion (1.6 ValidateV2, 2.x alike): from version 2 on, plugins are named by their URI;
+ * a short id makes containerd refuse the whole configuration. */
+void check_plugin_ids(const Effective &e) {
+        if (e.version < 2)
+                return;
+        for (const auto &[id, where] : e.plugin_ids)
+                if (id.find('.') == std::string::npos)
+                        fail(-EINVAL, where + "plugin \"" + id + "\" is not a URI like io.containerd.grpc.v1." + id +
+                                              ": containerd refuses a version " + std::to_string(e.version) +
+                                              " configuration with it and does not start");
 }
 
 /* 2.x: one file's io.containerd.cri.v1.runtime table after the migrations its version needs
@@ -384,6 +400,7 @@ int load(const NodeFS *fs, const char *path, ContainerdRules wanted, ContainerdC
                 if (e.disabled_plugins.erase(CRI_V1) && e.version == 1)
                         e.disabled_plugins.insert(CRI_V2);
         }
+        check_plugin_ids(e);
         decode(e, path, ret);
         return 0;
 }

@@ -11,6 +11,7 @@
 #include "remedy/context.h"
 #include "remedy/macro.h"
 #include "remedy/package-version.h"
+#include "remedy/unit-file.h"
 #include "remedy/strv.h"
 
 int containerd_binary(const char **ret) {
@@ -21,6 +22,33 @@ int containerd_binary(const char **ret) {
                         return 0;
                 }
         return -ENOENT;
+}
+
+int containerd_node_present(Context *c, const char *path) {
+        static const char * const binaries[] = { "/usr/bin/containerd", "/usr/local/bin/containerd", "/opt/bin/containerd", NULL };
+        const NodeFile *f;
+        FileKind kind;
+        mode_t mode;
+        int r;
+
+        if ((r = ctx_read(c, path, true, &f)) < 0)
+                return r;
+        if (f->kind != FILE_ABSENT)
+                return 1;
+        for (const char * const *b = binaries; *b; b++) {
+                /* a binary may be larger than a file remedy reads: its kind only */
+                if ((r = ctx_stat(c, *b, &kind, &mode)) < 0 && r != -ENOENT)
+                        return r;
+                if (r >= 0 && kind != FILE_ABSENT)
+                        return 1;
+        }
+        const NodeFS fs = ctx_node_fs(c);
+        _cleanup_(unit_file_freep) UnitFile *u = NULL;
+        _cleanup_free_ char *error = NULL;
+        r = unit_file_find_fragment(&fs, "containerd.service", &u, &error);
+        if (r == -ENOMEM)
+                return r;
+        return r >= 0;
 }
 
 ContainerdRules containerd_node_rules(const NodeFS *fs) {

@@ -165,9 +165,21 @@ static unsigned detect_indent_step(const Node *n) {
         return 0;
 }
 
-static int format_key(const char *key, bool in_flow, char **ret) {
+/*
+ * A JSON document (EKS writes the kubelet's configuration as JSON): a flow mapping whose keys are
+ * double-quoted. YAML reads JSON, but what is inserted must stay JSON: keys and strings
+ * double-quoted, new mappings as {"key": value}.
+ */
+static bool tree_is_json(const Tree *t) {
+        const Node *r = t->root;
+        /* "{}" alone says nothing either way: YAML it stays */
+        return r && r->kind == NODE_MAPPING && r->flow && r->n_items > 0 &&
+               r->items[0]->style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+}
+
+static int format_key(const char *key, bool in_flow, bool json, char **ret) {
         EditValue v = { .type = EDIT_VALUE_STRING, .text = key };
-        return edit_value_yaml_format(&v, EDIT_YAML_PLAIN, in_flow, ret);
+        return edit_value_yaml_format(&v, json ? EDIT_YAML_DOUBLE_QUOTED : EDIT_YAML_PLAIN, in_flow, ret);
 }
 
 /* "a:\n  b: value\n" for the components from `from` on. */
@@ -175,7 +187,7 @@ static int write_block(FILE *f, char **components, size_t from, unsigned indent,
                        const char *eol) {
         for (size_t i = from; components[i]; i++, indent += step) {
                 _cleanup_free_ char *key = NULL;
-                int r = format_key(components[i], false, &key);
+                int r = format_key(components[i], false, false, &key);
                 if (r < 0)
                         return r;
                 fprintf(f, "%*s%s:%s%s%s", (int) indent, "", key, components[i + 1] ? "" : " ",
@@ -184,13 +196,13 @@ static int write_block(FILE *f, char **components, size_t from, unsigned indent,
         return 0;
 }
 
-/* "a: {b: value}" */
-static int write_flow(FILE *f, char **components, size_t from, const char *value) {
+/* "a: {b: value}", or in JSON "\"a\": {\"b\": value}" */
+static int write_flow(FILE *f, char **components, size_t from, const char *value, bool json) {
         size_t depth = 0;
 
         for (size_t i = from; components[i]; i++) {
                 _cleanup_free_ char *key = NULL;
-                int r = format_key(components[i], true, &key);
+                int r = format_key(components[i], true, json, &key);
                 if (r < 0)
                         return r;
                 fprintf(f, "%s: %s", key, components[i + 1] ? "{" : value);
@@ -230,7 +242,8 @@ static int plan_insert(const char *data, size_t size, const Tree *tree, char **c
         FILE *f;
         int r;
 
-        r = edit_value_yaml_format(v, EDIT_YAML_PLAIN, m && m->flow, &value);
+        bool json = tree_is_json(tree);
+        r = edit_value_yaml_format(v, json ? EDIT_YAML_DOUBLE_QUOTED : EDIT_YAML_PLAIN, m && m->flow, &value);
         if (r < 0)
                 return r;
         f = open_memstream(&buf, &bufsize);
@@ -245,11 +258,16 @@ static int plan_insert(const char *data, size_t size, const Tree *tree, char **c
                 r = write_block(f, components, 0, 0, 2, value, eol);
         } else if (m->flow) {
                 if (m->n_items > 0) {
+                        const Node *last_key = m->items[m->n_items - 2];
                         ret->start = ret->end = node_last_end(m->items[m->n_items - 1]);
-                        fputs(", ", f);
+                        if (json && last_key->start.line > m->start.line)
+                                /* one entry a line, as pretty-printed JSON has it: a line of its own */
+                                fprintf(f, ",%s%*s", eol, (int) last_key->start.column - 1, "");
+                        else
+                                fputs(", ", f);
                 } else
                         ret->start = ret->end = m->close.offset;
-                r = write_flow(f, components, found->found, value);
+                r = write_flow(f, components, found->found, value, json);
         } else {
                 unsigned step = detect_indent_step(tree->root);
 

@@ -274,6 +274,19 @@ int ctx_want_unit_links(Context *c, Change *change, const UnitLinks *links, cons
         return changed;
 }
 
+int ctx_read_regular(Context *c, const char *path, const char *what, const NodeFile **ret) {
+        const NodeFile *f;
+        int r = ctx_read(c, path, true, &f);
+        if (r < 0)
+                return r;
+        if (f->kind == FILE_ABSENT)
+                return ctx_error(c, -ENOENT, "%s: does not exist", path);
+        if (f->kind != FILE_REGULAR)
+                return ctx_error(c, -EINVAL, "%s: is a %s, not %s", path, file_kind_name(f->kind), what);
+        *ret = f;
+        return 0;
+}
+
 int ctx_stat(Context *c, const char *path, FileKind *ret_kind, mode_t *ret_mode) {
         _cleanup_free_ char *canon = NULL;
         struct stat st;

@@ -110,7 +110,7 @@ static int ask_playbook(const Playbook *p, Root *root, bool offline, SystemdBus 
  * kubelet-rotate-kubeconfig's match; an unreadable one is left out (0), not an error.
  */
 static int read_client_certificate(Root *root, bool offline, ClientCertificate **ret) {
-        static const char kubeconfig[] = "/etc/kubernetes/kubelet.conf";
+        _cleanup_free_ char *kubeconfig = NULL;
         _cleanup_(context_freep) Context *c = NULL;
         _cleanup_(kubeconfig_freep) Kubeconfig *kc = NULL;
         _cleanup_(cert_info_freep) CertInfo *info = NULL;
@@ -121,6 +121,9 @@ static int read_client_certificate(Root *root, bool offline, ClientCertificate *
 
         *ret = NULL;
         if ((r = context_new(root, offline, &c)) < 0)
+                return r;
+        const NodeFS fs = ctx_node_fs(c);
+        if ((r = kubelet_cmdline_kubeconfig(&fs, &kubeconfig)) < 0)
                 return r;
         if (ctx_read(c, kubeconfig, true, &f) < 0 || f->kind != FILE_REGULAR)
                 return 0;

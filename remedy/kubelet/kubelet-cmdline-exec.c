@@ -289,11 +289,20 @@ static int arg_add(KubeletCommandLine *c, const Word *w, size_t index, size_t n_
         return 0;
 }
 
+/* hyperkube (OpenShift's ExecStart=/usr/bin/hyperkube kubelet ...) takes the kubelet as its
+ * first word, a subcommand rather than an argument of the kubelet's. */
+static size_t first_argument(const Words *w) {
+        if (w->n < 2 || !streq(w->items[1].text, "kubelet"))
+                return 1;
+        const char *slash = strrchr(w->items[0].text, '/');
+        return streq(slash ? slash + 1 : w->items[0].text, "hyperkube") ? 2 : 1;
+}
+
 static int parse_flags(const Words *w, const KubeletFlagSet *known, KubeletCommandLine *c) {
         bool dashdash = false;
         int r;
 
-        for (size_t i = 1; i < w->n; i++) {
+        for (size_t i = first_argument(w); i < w->n; i++) {
                 const char *t = w->items[i].text, *next = i + 1 < w->n ? w->items[i + 1].text : NULL, *value = NULL;
                 _cleanup_free_ char *name = NULL;
                 size_t used = 1;

@@ -419,3 +419,20 @@ int kubelet_cmdline_resolve(const NodeFS *fs, const char *unit, const KubeletFla
         c = (KubeletCommandLine) {};
         return 0;
 }
+
+int kubelet_cmdline_kubeconfig(const NodeFS *fs, char **ret) {
+        _cleanup_(kubelet_cmdline_done) KubeletCommandLine c = {};
+        _cleanup_free_ char *error = NULL;
+
+        int r = kubelet_cmdline_resolve(fs, "kubelet.service", NULL, &c, &error);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0 || !c.kubeconfig_path)
+                return (*ret = strdup(KUBELET_KUBECONFIG_DEFAULT)) ? 0 : -ENOMEM;
+        return asprintf(ret, "%s%s", c.kubeconfig_path[0] == '/' ? "" : "/", c.kubeconfig_path) < 0 ? -ENOMEM : 0;
+}
+
+char *kubelet_source_file(const char *source) {
+        const char *colon = strrchr(source, ':');
+        return colon ? strndup(source, (size_t) (colon - source)) : strdup(source);
+}

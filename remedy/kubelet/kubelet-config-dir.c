@@ -78,6 +78,8 @@ void kubelet_setting_done(KubeletSetting *s) {
         free(s->value);
         free(s->source);
         free(s->flag);
+        free(s->word);
+        free(s->variable);
         strv_free(s->overridden);
         *s = (KubeletSetting) {};
 }
@@ -247,12 +249,16 @@ int kubelet_cmdline_setting(const KubeletCommandLine *c, const NodeFS *fs, const
                         return -ENOMEM;
                 free(s.value);
                 free(s.flag);
+                free(s.word);
+                free(s.variable);
                 s.set = true;
                 /* a boolean flag without a value means true */
                 s.value = strdup(a->value ?: "true");
                 s.source = strdup(a->source);
                 s.flag = strdup(a->flag);
-                if (!s.value || !s.source || !s.flag)
+                s.word = strdup(a->word);
+                s.variable = a->variable ? strdup(a->variable) : NULL;
+                if (!s.value || !s.source || !s.flag || !s.word || (a->variable && !s.variable))
                         return -ENOMEM;
         }
         *ret = s;

@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,9 +109,14 @@ static size_t split_tabs(char *line, char **fields, size_t max) {
         return n;
 }
 
+/* data_walk()'s minor for the flags of every covered version, and for those of all of them. */
+#define MINOR_EVER UINT_MAX
+#define MINOR_ALWAYS (UINT_MAX - 1)
+
 /*
- * Walks the shipped list. With minor != 0, adds the flags that minor accepts to s; always
- * validates every line and reports the covered range.
+ * Walks the shipped list. With minor != 0, adds the flags that minor accepts to s (MINOR_EVER:
+ * that any covered minor accepts; MINOR_ALWAYS: that every covered minor does); always validates
+ * every line and reports the covered range.
  */
 static int data_walk(const char *data, size_t size, unsigned minor, KubeletFlagSet *s, unsigned *ret_first,
                      unsigned *ret_last, char **ret_error) {
@@ -144,8 +150,10 @@ static int data_walk(const char *data, size_t size, unsigned minor, KubeletFlagS
                     (streq(f[3], "*") ? (b = 999, false) : kubelet_version_minor(f[3], &b) < 0) || a > b ||
                     (n == 5 && strlen(f[4]) != 1))
                         goto bad;
-                if (s && minor >= a && minor <= b &&
-                    (r = flag_set_add(s, f[0], strlen(f[0]), streq(f[1], "bool"), n == 5 ? f[4][0] : 0)) < 0)
+                bool wanted = minor == MINOR_EVER     ? true
+                              : minor == MINOR_ALWAYS ? covers_first && a <= covers_first && b >= covers_last
+                                                      : minor >= a && minor <= b;
+                if (s && wanted && (r = flag_set_add(s, f[0], strlen(f[0]), streq(f[1], "bool"), n == 5 ? f[4][0] : 0)) < 0)
                         return r;
         }
         if (covers_first == 0) {
@@ -191,6 +199,34 @@ int kubelet_flag_set_from_data(const char *data, size_t size, const char *minor,
                         *ret_error = NULL;
                 return -EBADMSG;
         }
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+int kubelet_flag_set_across_versions(const char *data, size_t size, bool every, KubeletFlagSet **ret,
+                                     char **ret_error) {
+        _cleanup_(kubelet_flag_set_freep) KubeletFlagSet *s = calloc(1, sizeof(KubeletFlagSet));
+        unsigned first, last;
+        int r;
+
+        if (!s)
+                return -ENOMEM;
+        r = data_walk(data, size, every ? MINOR_ALWAYS : MINOR_EVER, s, &first, &last, ret_error);
+        if (r < 0)
+                return r;
+        /* a flag listed for several ranges (its type changed) counts once, boolean only if always */
+        if (s->n > 1)
+                qsort(s->entries, s->n, sizeof(FlagEntry), entry_compare);
+        size_t o = 0;
+        for (size_t i = 0; i < s->n; i++) {
+                if (o > 0 && streq(s->entries[o - 1].name, s->entries[i].name)) {
+                        s->entries[o - 1].is_bool = s->entries[o - 1].is_bool && s->entries[i].is_bool;
+                        free(s->entries[i].name);
+                        continue;
+                }
+                s->entries[o++] = s->entries[i];
+        }
+        s->n = o;
         *ret = TAKE_PTR(s);
         return 0;
 }

@@ -105,7 +105,7 @@ int kubelet_node_flag_set(Context *c, const char *binary, const char *version_ar
                 _cleanup_strv_free_ char **versions = NULL;
                 if (kubelet_flag_data_versions(kubelet_flags_data, kubelet_flags_data_size, &versions) < 0 || !versions)
                         return -ENOMEM;
-                if (!required)
+                if (!required && !given)
                         return 0;
                 return ctx_error(c, r, "kubelet-flags: kubelet %s (from %s) is not in the shipped flag list, which covers "
                                  "%s to %s", minor, from, versions[0], versions[strv_length(versions) - 1]);
@@ -113,4 +113,29 @@ int kubelet_node_flag_set(Context *c, const char *binary, const char *version_ar
         if (r < 0)
                 return ctx_error(c, r, "shipped kubelet flag list:%s", error ? error : " unreadable");
         return 0;
+}
+
+int kubelet_node_flag_sets_unversioned(Context *c, KubeletFlagSet **ret_ever, KubeletFlagSet **ret_always) {
+        _cleanup_(kubelet_flag_set_freep) KubeletFlagSet *ever = NULL, *always = NULL;
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        if ((r = kubelet_flag_set_across_versions(kubelet_flags_data, kubelet_flags_data_size, false, &ever, &error)) < 0 ||
+            (r = kubelet_flag_set_across_versions(kubelet_flags_data, kubelet_flags_data_size, true, &always, &error)) < 0)
+                return ctx_error(c, r, "shipped kubelet flag list:%s", error ? error : " unreadable");
+        *ret_ever = TAKE_PTR(ever);
+        *ret_always = TAKE_PTR(always);
+        return 0;
+}
+
+int kubelet_node_judging_set(Context *c, const char *binary, const char *version, KubeletFlagSet **ret,
+                             KubeletFlagSet **ret_always) {
+        int r;
+
+        *ret_always = NULL;
+        if ((r = kubelet_node_flag_set(c, binary, version, false, ret)) < 0)
+                return r;
+        if (*ret)
+                return 0;
+        return kubelet_node_flag_sets_unversioned(c, ret, ret_always);
 }

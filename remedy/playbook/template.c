@@ -180,6 +180,14 @@ int parse_template(ParseContext *pc, const YamlNode *map, const char *key, bool 
         return r < 0 ? r : 1;
 }
 
+const char *template_literal(const Template *t) {
+        if (t->n_parts == 0)
+                return "";
+        if (t->n_parts == 1 && t->parts[0].literal)
+                return t->parts[0].literal;
+        return NULL;
+}
+
 const Param *template_sole_param(const Template *t) {
         if (t && t->n_parts == 1 && !t->parts[0].literal)
                 return t->parts[0].param;

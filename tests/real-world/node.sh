@@ -19,6 +19,8 @@
 #   problem TEXT             diagnose must report TEXT as a problem it could not judge
 #   refuse P TEXT            plan P must refuse (exit 2) with TEXT in its error
 #   verify-fails P TEXT      apply P must fail its verification saying TEXT, and roll back
+#   not-fixed P TEXT         P has nothing it can change, yet the node is not fixed: apply says
+#                            "Not fixed" and TEXT, exit 1
 #   cni-bin DIR              the CNI plugins a placeholder names, as empty executables in DIR
 #   param P KEY=VALUE        a --set for P in this node
 
@@ -35,6 +37,7 @@ node_build() {
         NODE_FINDINGS=""
         NODE_REFUSE=()
         NODE_VERIFY_FAILS=()
+        NODE_NOT_FIXED=()
         NODE_NOTES=()
         NODE_PROBLEMS=()
         NODE_PARAMS=()
@@ -68,6 +71,7 @@ node_build() {
                 problem) NODE_PROBLEMS+=("$a${b:+ $b}") ;;
                 refuse) NODE_REFUSE+=("$a" "$b") ;;
                 verify-fails) NODE_VERIFY_FAILS+=("$a" "$b") ;;
+                not-fixed) NODE_NOT_FIXED+=("$a" "$b") ;;
                 cni-bin) mkdir -p "$dir$a"; for p in bridge host-local loopback portmap; do : >"$dir$a/$p"; chmod 0755 "$dir$a/$p"; done ;;
                 param) NODE_PARAMS+=("$a" "$b") ;;
                 *) echo "$recipe: unknown directive '$word'" >&2; return 1 ;;
@@ -94,6 +98,15 @@ node_sets() {
         for ((i = 0; i < ${#NODE_PARAMS[@]}; i += 2)); do
                 [ "${NODE_PARAMS[i]}" = "$1" ] && printf -- '--set\n%s\n' "${NODE_PARAMS[i + 1]}"
         done
+}
+
+# The text apply of playbook $1 must say "Not fixed" with, or nothing.
+node_not_fixed() {
+        local i
+        for ((i = 0; i < ${#NODE_NOT_FIXED[@]}; i += 2)); do
+                [ "${NODE_NOT_FIXED[i]}" = "$1" ] && printf '%s' "${NODE_NOT_FIXED[i + 1]}"
+        done
+        return 0
 }
 
 # The text apply of playbook $1 must fail verification with, or nothing.

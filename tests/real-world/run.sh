@@ -112,6 +112,16 @@ one_playbook() {   # one_playbook NAME NODE-DIR PLAYBOOK
                 echo "# exit $RC: $(head -3 <<<"$ERR$OUT")"
                 return
         fi
+        local not_fixed; not_fixed=$(node_not_fixed "$p")
+        if [ -n "$not_fixed" ]; then
+                contains "$OUT" "$not_fixed" "$name: plan $p names what it cannot change"
+                local before_nf; before_nf=$(snapshot "$node")
+                run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store-nf-$RANDOM" apply "$p" "${sets[@]}"
+                is "$RC" 1 "$name: apply $p: exit 1"
+                contains "$OUT" "Not fixed" "$name: apply $p says Not fixed rather than Nothing to do"
+                is "$(snapshot "$node")" "$before_nf" "$name: apply $p changed nothing"
+                grep -q '^  change' <<<"$OUT" || return 0
+        fi
         grep -q '^  change' <<<"$OUT" || return 0   # nothing to do here
 
         local before summary_before="" store="$WORK/store-$RANDOM$RANDOM"

@@ -26,10 +26,23 @@ renew_cert() {
 no_swap() {
         sed -i 's|^/swap.img|#/swap.img|' "$1/etc/fstab"
 }
+# Likewise the flags the sample nodes' kubelets reject (a typo, a flag removed in 1.24 and, for
+# broken-node-v3's kubelet 1.35, --pod-infra-container-image), as an operator who had run
+# kubelet-strip-flags would have.
+no_bad_flags() {
+        sed -i 's| --improve-speed"|"|' "$1/var/lib/kubelet/kubeadm-flags.env"
+        sed -i 's| --network-plugin=cni"|"|' "$1/etc/default/kubelet"
+        grep -q '^Version: 1.35' "$1/var/lib/dpkg/status" &&
+                sed -i 's| --pod-infra-container-image=[^ "]*||' "$1/var/lib/kubelet/kubeadm-flags.env"
+        return 0
+}
 
 node=$(new_node broken-node)
 diag "$node"
-is "$FOUND" "kubelet-rotate-kubeconfig swap-off" "the sample node: its expired client certificate and its swap are found, from the files alone"
+is "$FOUND" "kubelet-rotate-kubeconfig kubelet-strip-flags swap-off" \
+   "the sample node: its expired client certificate, the flags its kubelet rejects and its swap are found, from the files alone"
+contains "$OUT" "evidence: the kubelet's command line holds what it rejects: --improve-speed (/var/lib/kubelet/kubeadm-flags.env:1 \$KUBELET_KUBEADM_ARGS), --network-plugin=cni (/etc/default/kubelet:3 \$KUBELET_EXTRA_ARGS)" \
+        "the flags' evidence names each word and where it came from"
 contains "$OUT" "swap on at boot: /etc/fstab:3: /swap.img (swap.img.swap)" "the swap evidence names the fstab line and its unit"
 # The kubelet's effective command line, word by word with its source, judged by the flag list of
 # the node's kubelet package version (1.30: --network-plugin went in 1.24, --improve-speed never was).
@@ -73,8 +86,8 @@ is "$(sha256sum <"$node/etc/fstab")" "$fstab_before" "rollback restores the fsta
 [ ! -e "$node/etc/systemd/system/swap.img.swap" ] && [ ! -L "$node/etc/systemd/system/swap.img.swap" ]
 ok $? "and removes the mask"
 diag "$node"
-is "$FOUND" "swap-off" "and swap is found again"
-run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store-swap" apply swap-off
+is "$FOUND" "kubelet-strip-flags swap-off" "and swap is found again (the rejected flags still are)"
+run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store-swap" apply swap-off kubelet-strip-flags
 run --root="$node" --playbooks="$PLAYBOOKS" --json diagnose
 is "$(jq -r '.client_certificate | "\(.valid_now) \(.days_left) \(.subject)"' <<<"$OUT")" \
         "true 30 CN=system:node:node01,O=system:nodes" "a certificate valid for 30 days: 30 days left (openssl judged it so)"
@@ -108,6 +121,7 @@ is "$RC" 0 "exit 0"
 node=$(new_node broken-node)
 renew_cert "$node"
 no_swap "$node"
+no_bad_flags "$node"
 sed -i 's/SystemdCgroup = false/SystemdCgroup = true/' "$node/etc/containerd/config.toml"
 diag "$node"
 is "$FOUND" "cgroup-driver-systemd" "containerd systemd, kubelet cgroupfs: found"
@@ -121,6 +135,7 @@ is "$FOUND" "" "a node without kubelet config (kubeadm join pending): no finding
 node=$(new_node broken-node-v3)
 [ -e "$node/var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem" ] && renew_cert "$node"
 no_swap "$node"
+no_bad_flags "$node"
 rm -f "$node"/etc/cni/net.d/*
 run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store3" apply cni-placeholder
 diag "$node"
@@ -135,6 +150,7 @@ is "$(jq -r '.findings[0].fix' <<<"$OUT")" "remedy --root=$node apply cni-placeh
 node=$(new_node broken-node)
 renew_cert "$node"
 no_swap "$node"
+no_bad_flags "$node"
 sed -i 's/^cgroupDriver: cgroupfs/cgroupDriver: systemd/' "$node/var/lib/kubelet/config.yaml"
 before=$(snapshot "$node")
 run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store-fix" fix --dry-run

@@ -62,21 +62,53 @@ sed -i 's/SystemdCgroup = false/SystemdCgroup = true/' "$node/etc/containerd/con
 is "$(found)" cgroup-driver-systemd "with containerd on systemd, the drop-in's cgroupfs is the mismatch"
 before=$(snapshot "$node")
 run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store2" apply cgroup-driver-systemd
-is "$RC" 1 "apply: its steps change nothing (config.yaml already says systemd), yet it is not fixed: exit 1"
-contains "$OUT" "FAILED  verify kubelet-config: the kubelet's effective cgroupDriver is cgroupfs, set by /etc/kubernetes/kubelet.conf.d/90-vendor.conf:3, not systemd, overriding /var/lib/kubelet/config.yaml:" \
-        "naming the drop-in that overrides config.yaml"
+is "$RC" 0 "apply: the fix goes into the drop-in that decides"
+contains "$OUT" "cgroupDriver: cgroupfs → systemd in /etc/kubernetes/kubelet.conf.d/90-vendor.conf" "naming the drop-in"
+contains "$OUT" "passed  verify kubelet-config" "verify judges the merged configuration"
+python3 -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); sys.exit(d["cgroupDriver"] != "systemd")' \
+        "$node/etc/kubernetes/kubelet.conf.d/90-vendor.conf"; ok $? "a YAML parser reads systemd from the drop-in"
+grep -q '^cgroupDriver: systemd$' "$node/var/lib/kubelet/config.yaml"; ok $? "config.yaml untouched: it said systemd already"
+run --root="$node" --backup-dir="$WORK/store2" rollback --last
+is "$(snapshot "$node")" "$before" "rollback: every file as it was"
+
+# A --cgroup-driver flag in kubeadm-flags.env overrides every file: it is removed, and the file set.
+fresh_node
+sed -i 's/^cgroupDriver: systemd/cgroupDriver: cgroupfs/' "$node/var/lib/kubelet/config.yaml"
+sed -i 's|--improve-speed"|--cgroup-driver=cgroupfs"|' "$node/var/lib/kubelet/kubeadm-flags.env"
+sed -i 's/SystemdCgroup = false/SystemdCgroup = true/' "$node/etc/containerd/config.toml"
+is "$(found)" cgroup-driver-systemd "a --cgroup-driver=cgroupfs flag against containerd on systemd is the mismatch"
+before=$(snapshot "$node")
+run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store3" apply cgroup-driver-systemd
+is "$RC" 0 "apply exits 0"
+contains "$OUT" "removes --cgroup-driver=cgroupfs from \$KUBELET_KUBEADM_ARGS in /var/lib/kubelet/kubeadm-flags.env" "the flag is removed, saying so"
+! grep -q -- '--cgroup-driver' "$node/var/lib/kubelet/kubeadm-flags.env"; ok $? "kubeadm-flags.env holds it no more"
+grep -q '^cgroupDriver: systemd$' "$node/var/lib/kubelet/config.yaml"; ok $? "config.yaml says systemd"
+run --root="$node" --backup-dir="$WORK/store3" rollback --last
+is "$(snapshot "$node")" "$before" "rollback: every file as it was"
+
+# A short plugin id in a version 2 file: containerd refuses the whole configuration and does not
+# start. remedy says so where it reads the file, as containerd's own config dump does.
+fresh_node
+sed -i 's/^disabled_plugins = \[\]/disabled_plugins = ["cri"]/' "$node/etc/containerd/config.toml"
+containerd_dump "$node" >/dev/null 2>&1; ok $((! $?)) "containerd itself refuses the file"
+run --root="$node" --playbooks="$PLAYBOOKS" --json diagnose
+contains "$(jq -r '.problems[]' <<<"$OUT")" 'plugin "cri" is not a URI like io.containerd.grpc.v1.cri: containerd refuses a version 2 configuration with it' \
+        "diagnose reports it as a problem, with the file and line"
+contains "$(jq -r '.problems[]' <<<"$OUT")" "/etc/containerd/config.toml:" "naming the file"
+
+# Not fixed: the steps have nothing to change, yet the node is not as the playbook wants it.
+# containerd's runc is on systemd already, but its CRI plugin is disabled (as Docker's
+# containerd.io ships it): verify says so, and apply does not claim "Nothing to do".
+fresh_node
+printf 'version = 2\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]\n  runtime_type = "io.containerd.runc.v2"\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]\n  SystemdCgroup = true\n' \
+        >"$node/etc/containerd/config.toml"
+before=$(snapshot "$node")
+run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store4" apply cgroup-driver-systemd
+is "$RC" 1 "apply: its steps change nothing, yet it is not fixed: exit 1"
+contains "$OUT" "FAILED  verify containerd-config: containerd's CRI plugin would not load (the CRI plugin is disabled" \
+        "naming why"
 contains "$OUT" "Not fixed: the node is not as the playbook wants it, and its steps have nothing to change" \
         "rather than \"Nothing to do\""
 is "$(snapshot "$node")" "$before" "nothing changed"
-
-# With config.yaml on cgroupfs too, the playbook changes config.yaml, and verify fails and rolls
-# it back, again naming the drop-in.
-sed -i 's/^cgroupDriver: systemd/cgroupDriver: cgroupfs/' "$node/var/lib/kubelet/config.yaml"
-before=$(snapshot "$node")
-run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store2" apply cgroup-driver-systemd
-is "$RC" 1 "a change that a drop-in overrides: exit 1"
-contains "$OUT" "90-vendor.conf:3" "naming the drop-in"
-contains "$OUT" "was rolled back" "rolled back"
-is "$(snapshot "$node")" "$before" "every file as it was"
 
 done_testing

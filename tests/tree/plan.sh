@@ -32,8 +32,8 @@ contains "$OUT" '"subnet": "10.10.0.0/16"' "--set reaches the template"
 
 run --root="$node" --playbooks="$PLAYBOOKS" --json plan cgroup-driver-systemd
 is "$RC" 0 "plan --json exits 0"
-yaml_step='.playbooks[0].steps[] | select(.action == "yaml-set")'
-is "$(jq -r "$yaml_step | .status" <<<"$OUT")" "change" "JSON: the yaml-set step is a change"
+yaml_step='.playbooks[0].steps[] | select(.action == "kubelet-config-set")'
+is "$(jq -r "$yaml_step | .status" <<<"$OUT")" "change" "JSON: the kubelet-config-set step is a change"
 is "$(jq -r '[.playbooks[0].steps[] | select(.name | contains("runtime")) | .note] | join(",")' <<<"$OUT")" \
    'SystemdCgroup = true in [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options] of /etc/containerd/config.toml (was false)' \
    "JSON: the runtime step says what it sets, where, and what it was"
