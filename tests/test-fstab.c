@@ -236,6 +236,15 @@ static void test_proc_swaps(void) {
         is_int(proc_swaps_parse("NAME TYPE SIZE\n", &paths), -EBADMSG, "another format is refused");
         char *real = read_file("/proc/swaps", NULL);
         ok(proc_swaps_parse(real, &paths) == 0, "this machine's /proc/swaps parses");
+        strv_free(paths);
+        paths = NULL;
+        /* util-linux's copy of a real /proc/swaps (real-world corpus): a partition, a file, and a
+         * deleted file whose name the kernel wrote with " (deleted)" escaped */
+        char *util_linux = read_fixture("real-world/fstab/proc-swaps.util-linux", NULL);
+        ok(proc_swaps_parse(util_linux, &paths) == 0 && strv_length(paths) == 3, "util-linux's /proc/swaps: three areas");
+        ok(paths && streq(paths[0], "/dev/dm-2") && streq(paths[1], "/some/swapfile") &&
+           streq(paths[2], "/some/swapfile2 (deleted)"), "their paths, \\040 undone");
+        free(util_linux);
         free(real);
         strv_free(paths);
 }

@@ -25,6 +25,19 @@ int containerd_binary(const char **ret);
 
 typedef struct Context Context;
 
+/*
+ * The main configuration the node's containerd reads: the --config (-c) its containerd.service
+ * passes, as systemd would expand it (Flatcar's ${CONTAINERD_CONFIG}, /usr/share/containerd/
+ * config.toml; image-builder's drop-in that resets ExecStart=), else CONTAINERD_CONFIG_PATH.
+ * 0 or -ENOMEM.
+ */
+int containerd_node_config_path(Context *c, char **ret);
+
+/* Whether another program writes path again (k3s, RKE2 and k0s mark the file; Bottlerocket renders
+ * /etc at boot), so that an edit would not last: 1 with *ret saying what to change instead, 0 not,
+ * -ENOMEM (containerd-generated.c). f is path's planned state. */
+int containerd_generated_refusal(Context *c, const char *path, const NodeFile *f, char **ret);
+
 /* Whether the node has containerd at all: its configuration at path, a containerd.service unit,
  * or a containerd binary (/usr/bin, /usr/local/bin, Flatcar's /opt/bin). A CRI-O node has none,
  * and nothing about containerd applies to it. 1, 0, or <0 on errors. */

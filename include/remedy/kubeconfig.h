@@ -48,6 +48,10 @@ typedef struct Kubeconfig {
         KubeconfigBlob ca;           /* certificate-authority(-data) */
         KubeconfigBlob client_cert;  /* client-certificate(-data) */
         KubeconfigBlob client_key;   /* client-key(-data) */
+        /* The user's other ways to authenticate, which remedy reports and never runs: */
+        char *exec_command;          /* users[].user.exec.command ("aws-iam-authenticator") */
+        char *auth_provider;         /* users[].user.auth-provider.name ("oidc") */
+        bool token;                  /* a token or tokenFile */
 } Kubeconfig;
 
 /*

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * containerd-default-config: {path}       (path: containerd's main config, /etc/containerd/config.toml)
+ * containerd-default-config: {path}       (path: containerd's main config, the one its unit passes)
  *
  * A node installed from containerd's release tarball or a distribution package may have no
  * config.toml at all: containerd then runs on its compiled-in defaults, runc on the cgroupfs
@@ -47,7 +47,7 @@ static int default_config_parse(ParseContext *pc, const YamlNode *args, void **r
         if (!a)
                 return -ENOMEM;
         if ((r = parse_check_keys(pc, args, "containerd-default-config", keys)) < 0 ||
-            (r = parse_template(pc, args, "path", true, TEMPLATE_PATH, "a path", &a->path)) < 0) {
+            (r = parse_template(pc, args, "path", false, TEMPLATE_PATH, "a path", &a->path)) < 0) {
                 default_config_free(a);
                 return r;
         }
@@ -63,7 +63,8 @@ static int default_config_plan(Context *c, const void *p, Change *change) {
         size_t size = 0;
         int status = 0, r;
 
-        if ((r = ctx_render(c, a->path, &path)) < 0 || (r = ctx_read(c, path, true, &f)) < 0)
+        if ((r = a->path ? ctx_render(c, a->path, &path) : containerd_node_config_path(c, &path)) < 0 ||
+            (r = ctx_read(c, path, true, &f)) < 0)
                 return r;
         if (f->kind != FILE_ABSENT)
                 return 0;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * containerd-runtimes: {systemd_cgroup: BOOL, path: PATH}    (path: containerd's main config,
- *                                                             /etc/containerd/config.toml)
+ *                                                             the one its unit passes)
  *
  * Puts every runtime containerd runs pods with on the cgroup driver asked for, in the file and
  * the table that decide it, every other byte kept. Which runtimes, and what decides each, is the
@@ -86,8 +86,23 @@ static int set_key(Context *c, Change *change, const char *path, const char *tab
         size_t size = 0;
         int r;
 
+        /* /usr is the OS image's (read-only on Flatcar, replaced whole by an update elsewhere):
+         * an edit there would fail or not last */
+        if (startswith(path, "/usr/"))
+                return ctx_error(c, -EROFS,
+                                 "%s: belongs to the OS image (/usr, read-only on Flatcar): copy it to "
+                                 "/etc/containerd/config.toml, make containerd read that one (a containerd.service "
+                                 "drop-in: ExecStart= then ExecStart=containerd --config /etc/containerd/config.toml, "
+                                 "or Environment=CONTAINERD_CONFIG=/etc/containerd/config.toml on Flatcar), and run "
+                                 "this again", path);
+
         if ((r = ctx_read_regular(c, path, "containerd's configuration", &f)) < 0)
                 return r;
+        _cleanup_free_ char *refusal = NULL;
+        if ((r = containerd_generated_refusal(c, path, f, &refusal)) < 0)
+                return r;
+        if (r > 0)
+                return ctx_error(c, -EROFS, "%s", refusal);
         r = toml_edit_set(f->data, f->size, table, key, value, &data, &size, &error);
         if (r == -ENOMEM)
                 return r;
@@ -219,7 +234,7 @@ static int runtimes_plan(Context *c, const void *p, Change *change) {
         size_t size = 0;
         int r, changed = 0;
 
-        if ((r = ctx_render_or(c, a->path, CONTAINERD_CONFIG_PATH, &path)) < 0)
+        if ((r = a->path ? ctx_render(c, a->path, &path) : containerd_node_config_path(c, &path)) < 0)
                 return r;
         if ((r = containerd_node_present(c, path)) < 0)
                 return r;

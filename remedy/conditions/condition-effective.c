@@ -3,7 +3,7 @@
  * The configuration a daemon actually runs with, not one file of it:
  *
  *   {containerd-config: {systemd_cgroup: BOOL | some_systemd_cgroup: BOOL | installed: BOOL, path: PATH}}
- *       (path: /etc/containerd/config.toml)
+ *       (path: the main config containerd's unit passes, containerd_node_config_path())
  *       containerd's effective cgroup driver for the runtimes that run pods (the default runtime
  *       and every configured runc runtime; not-runc-based ones such as kata are left out), its
  *       imports merged as containerd merges them (live: its own config dump): systemd_cgroup
@@ -108,7 +108,7 @@ static int containerd_judge(Context *c, const ContainerdArgs *a, char **ret_evid
         size_t size = 0, pods = 0, on_systemd = 0;
         int r;
 
-        if ((r = ctx_render_or(c, a->path, CONTAINERD_CONFIG_PATH, &path)) < 0)
+        if ((r = a->path ? ctx_render(c, a->path, &path) : containerd_node_config_path(c, &path)) < 0)
                 return r;
         if ((r = containerd_node_present(c, path)) < 0)
                 return r;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "remedy/context.h"
+#include "remedy/kubelet-cmdline.h"
 #include "remedy/macro.h"
 #include "remedy/package-version.h"
 #include "remedy/unit-file.h"
@@ -22,6 +23,31 @@ int containerd_binary(const char **ret) {
                         return 0;
                 }
         return -ENOENT;
+}
+
+int containerd_node_config_path(Context *c, char **ret) {
+        _cleanup_(kubelet_cmdline_done) KubeletCommandLine cl = {};
+        _cleanup_free_ char *error = NULL;
+        const NodeFS fs = ctx_node_fs(c);
+        const char *found = NULL;
+
+        /* The service's command line as systemd runs it: the resolver reads any service's unit,
+         * drop-ins and environment; only its words are used here, not its kubelet flag reading. */
+        int r = kubelet_cmdline_resolve(&fs, "containerd.service", NULL, &cl, &error);
+        if (r == -ENOMEM)
+                return r;
+        /* urfave/cli: --config FILE, --config=FILE, -c FILE (the last one wins) */
+        for (size_t i = 1; r >= 0 && cl.argv && cl.argv[i]; i++) {
+                const char *w = cl.argv[i], *v;
+                if ((streq(w, "--config") || streq(w, "-c") || streq(w, "-config")) && cl.argv[i + 1])
+                        found = cl.argv[++i];
+                else if ((v = startswith(w, "--config=")) || (v = startswith(w, "-c=")))
+                        found = v;
+        }
+        if (!found || !*found)
+                return (*ret = strdup(CONTAINERD_CONFIG_PATH)) ? 0 : -ENOMEM;
+        /* relative: from containerd's working directory, "/" under systemd */
+        return asprintf(ret, "%s%s", found[0] == '/' ? "" : "/", found) < 0 ? -ENOMEM : 0;
 }
 
 int containerd_node_present(Context *c, const char *path) {
@@ -141,7 +167,9 @@ int node_fact_param(void *userdata, const char *fact, char **ret, char **ret_err
                         return r;
                 const NodeFS fs = ctx_node_fs(s->context);
                 bool live = !s->offline && root_is_host(s->root);
-                if ((r = containerd_node_config(&fs, live, CONTAINERD_CONFIG_PATH, &s->containerd, ret_error)) < 0)
+                _cleanup_free_ char *path = NULL;
+                if ((r = containerd_node_config_path(s->context, &path)) < 0 ||
+                    (r = containerd_node_config(&fs, live, path, &s->containerd, ret_error)) < 0)
                         return r;
                 s->loaded = true;
         }

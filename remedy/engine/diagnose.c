@@ -8,6 +8,7 @@
 
 #include "remedy/action.h"
 #include "remedy/containerd-node.h"
+#include "remedy/crio-config.h"
 #include "remedy/context.h"
 #include "remedy/kubeconfig.h"
 #include "remedy/kubelet-node.h"
@@ -109,7 +110,29 @@ static int ask_playbook(const Playbook *p, Root *root, bool offline, SystemdBus 
  * left. Informational: an expired or not-yet-valid one is a finding through
  * kubelet-rotate-kubeconfig's match; an unreadable one is left out (0), not an error.
  */
-static int read_client_certificate(Root *root, bool offline, ClientCertificate **ret) {
+/* A note on how the kubelet's kubeconfig authenticates when it is not with a certificate remedy
+ * can judge: an exec plugin (remedy does not run it), an auth provider, a token. */
+static int note_credentials(Diagnosis *d, const char *kubeconfig, const Kubeconfig *kc) {
+        _cleanup_free_ char *note = NULL;
+        int r;
+
+        if (kc->exec_command)
+                r = asprintf(&note, "%s: user '%s' authenticates with the exec plugin '%s', which remedy does not run: "
+                             "no client certificate to judge", kubeconfig, kc->user_name, kc->exec_command);
+        else if (kc->auth_provider)
+                r = asprintf(&note, "%s: user '%s' authenticates with the auth provider '%s': no client certificate to judge",
+                             kubeconfig, kc->user_name, kc->auth_provider);
+        else if (kc->token)
+                r = asprintf(&note, "%s: user '%s' authenticates with a token: no client certificate to judge", kubeconfig,
+                             kc->user_name);
+        else
+                return 0;
+        if (r < 0)
+                return -ENOMEM;
+        return strv_extend_unique(&d->notes, note);
+}
+
+static int read_client_certificate(Root *root, bool offline, Diagnosis *d, ClientCertificate **ret) {
         _cleanup_free_ char *kubeconfig = NULL;
         _cleanup_(context_freep) Context *c = NULL;
         _cleanup_(kubeconfig_freep) Kubeconfig *kc = NULL;
@@ -127,8 +150,11 @@ static int read_client_certificate(Root *root, bool offline, ClientCertificate *
                 return r;
         if (ctx_read(c, kubeconfig, true, &f) < 0 || f->kind != FILE_REGULAR)
                 return 0;
-        if (kubeconfig_parse(kubeconfig, f->data, f->size, &kc, &error) < 0 ||
-            kubeconfig_load(kc, c, KUBECONFIG_CLIENT_CERT, &error) < 0 || !kc->client_cert.data)
+        if (kubeconfig_parse(kubeconfig, f->data, f->size, &kc, &error) < 0)
+                return 0;
+        if (!kc->client_cert.data && !kc->client_cert.path)
+                return note_credentials(d, kubeconfig, kc);
+        if (kubeconfig_load(kc, c, KUBECONFIG_CLIENT_CERT, &error) < 0 || !kc->client_cert.data)
                 return 0;
         const char *source = kc->client_cert.path ? kc->client_cert.path : kubeconfig;
         if (cert_info_from_pem(source, kc->client_cert.data, kc->client_cert.size, &info, &error) < 0)
@@ -182,6 +208,42 @@ static int read_kubelet_command_line(Root *root, bool offline, Diagnosis *d) {
         return 0;
 }
 
+/*
+ * CRI-O and the kubelet on different cgroup drivers: a problem remedy names and does not repair
+ * (it repairs containerd). Quiet on a node without CRI-O or without a kubelet unit.
+ */
+static int check_crio(Root *root, bool offline, Diagnosis *d) {
+        _cleanup_(context_freep) Context *c = NULL;
+        _cleanup_(kubelet_cmdline_done) KubeletCommandLine cl = {};
+        _cleanup_(kubelet_setting_done) KubeletSetting s = {};
+        _cleanup_free_ char *manager = NULL, *source = NULL, *error = NULL, *problem = NULL;
+        int r;
+
+        if ((r = context_new(root, offline, &c)) < 0)
+                return r;
+        if ((r = crio_node_present(c)) <= 0)
+                return r;
+        const NodeFS fs = ctx_node_fs(c);
+        r = crio_cgroup_manager(&fs, &manager, &source, &error);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return add_problem(d, error ? error : strerror(-r), "CRI-O's cgroup manager");
+        if (kubelet_cmdline_resolve(&fs, "kubelet.service", NULL, &cl, NULL) < 0 ||
+            kubelet_cmdline_setting(&cl, &fs, "cgroupDriver", &s, NULL) < 0)
+                return 0;
+        /* the kubelet's default is cgroupfs */
+        const char *driver = s.set && s.value ? s.value : "cgroupfs";
+        if (streq(driver, manager))
+                return 0;
+        if (asprintf(&problem, "CRI-O's cgroup_manager is %s (%s) and the kubelet's cgroupDriver %s (%s): they must agree; "
+                     "remedy repairs containerd, not CRI-O: set cgroup_manager in a file of %s, or the kubelet's "
+                     "cgroupDriver, then restart CRI-O and the kubelet", manager, source ? source : "CRI-O's default",
+                     driver, s.set ? s.source : "the kubelet's default", CRIO_CONFIG_DIR) < 0)
+                return -ENOMEM;
+        return strv_consume(&d->problems, TAKE_PTR(problem));
+}
+
 int diagnose_node(const PlaybookSet *set, Root *root, bool offline, SystemdBus *bus, Diagnosis *ret,
                   char **ret_error) {
         _cleanup_(diagnosis_done) Diagnosis d = {};
@@ -211,7 +273,8 @@ int diagnose_node(const PlaybookSet *set, Root *root, bool offline, SystemdBus *
                 if (r > 0 && (r = add_finding(&d, p, &evidence)) < 0)
                         return r;
         }
-        if ((r = read_client_certificate(root, offline, &d.certificate)) < 0 ||
+        if ((r = check_crio(root, offline, &d)) < 0 ||
+            (r = read_client_certificate(root, offline, &d, &d.certificate)) < 0 ||
             (r = read_kubelet_command_line(root, offline, &d)) < 0)
                 return r;
         *ret = d;

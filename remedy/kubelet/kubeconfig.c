@@ -73,6 +73,8 @@ Kubeconfig *kubeconfig_free(Kubeconfig *kc) {
         free(kc->cluster_name);
         free(kc->user_name);
         free(kc->server);
+        free(kc->exec_command);
+        free(kc->auth_provider);
         KubeconfigBlob *blobs[] = { &kc->ca, &kc->client_cert, &kc->client_key };
         for (size_t i = 0; i < ELEMENTSOF(blobs); i++) {
                 free(blobs[i]->data);
@@ -234,6 +236,20 @@ int kubeconfig_parse(const char *file, const char *data, size_t size, Kubeconfig
             (r = get_blob(file, user, "client-certificate", &kc->client_cert, ret_error)) < 0 ||
             (r = get_blob(file, user, "client-key", &kc->client_key, ret_error)) < 0)
                 return r;
+
+        /* what else the user authenticates with, to say so: an exec plugin is a program remedy
+         * does not run, and a token carries no expiry to judge */
+        const YamlNode *exec = user ? yaml_node_get(user, "exec") : NULL, *provider = user ? yaml_node_get(user, "auth-provider") : NULL;
+        const char *command = NULL, *provider_name = NULL, *token = NULL, *token_file = NULL;
+        if ((exec && exec->type == YAML_NODE_MAPPING && (r = get_string(file, exec, "command", &command, ret_error)) < 0) ||
+            (provider && provider->type == YAML_NODE_MAPPING &&
+             (r = get_string(file, provider, "name", &provider_name, ret_error)) < 0) ||
+            (r = get_string(file, user, "token", &token, ret_error)) < 0 ||
+            (r = get_string(file, user, "tokenFile", &token_file, ret_error)) < 0)
+                return r;
+        if ((command && !(kc->exec_command = strdup(command))) || (provider_name && !(kc->auth_provider = strdup(provider_name))))
+                return -ENOMEM;
+        kc->token = (token && *token) || (token_file && *token_file);
 
         *ret = TAKE_PTR(kc);
         return 0;

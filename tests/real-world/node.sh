@@ -14,6 +14,10 @@
 #   put SRC DEST             a corpus file (SRC under tests/fixtures/real-world/) at node path DEST
 #   text DEST LINE           a line appended to DEST (for the few glue lines a node needs)
 #   remove DEST              take a skeleton file away
+#   mkdir DEST               an empty directory
+#   derive DEST crlf|bom     DEST rewritten with CRLF line endings, or a UTF-8 BOM before it: no
+#                            real kubelet configuration with either was found, so the suite makes
+#                            one from a real file, and checks that edits keep it
 #   findings P...            exactly the playbooks diagnose must find ("none": a healthy node)
 #   note TEXT                diagnose must note TEXT (what a daemon skips in its files)
 #   problem TEXT             diagnose must report TEXT as a problem it could not judge
@@ -38,6 +42,7 @@ node_build() {
         NODE_REFUSE=()
         NODE_VERIFY_FAILS=()
         NODE_NOT_FIXED=()
+        NODE_DERIVED=()
         NODE_NOTES=()
         NODE_PROBLEMS=()
         NODE_PARAMS=()
@@ -66,6 +71,14 @@ node_build() {
                 put) mkdir -p "$(dirname "$dir$b")"; cp "$RW/$a" "$dir$b" ;;
                 text) mkdir -p "$(dirname "$dir$a")"; printf '%s\n' "$b" >>"$dir$a" ;;
                 remove) rm -rf "${dir:?}$a" ;;
+                mkdir) mkdir -p "$dir$a" ;;
+                derive)
+                        case "$b" in
+                        crlf) sed -i 's/$/\r/' "$dir$a" ;;
+                        bom) printf '\357\273\277' | cat - "$dir$a" >"$dir$a.new" && mv "$dir$a.new" "$dir$a" ;;
+                        *) echo "$recipe: derive $a: crlf or bom, not '$b'" >&2; return 1 ;;
+                        esac
+                        NODE_DERIVED+=("$a" "$b") ;;
                 findings) NODE_FINDINGS="$a${b:+ $b}" ;;
                 note) NODE_NOTES+=("$a${b:+ $b}") ;;
                 problem) NODE_PROBLEMS+=("$a${b:+ $b}") ;;

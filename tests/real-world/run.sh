@@ -81,7 +81,8 @@ files_state() {   # path and hash of every regular file and symlink, outside the
 # The lines libmount cannot parse ("N parse errors" of findmnt --verify; its other errors are
 # about this machine's devices, not the file).
 fstab_parse_errors() {
-        findmnt --verify --tab-file "$1" 2>&1 | sed -n 's/^\([0-9]*\) parse errors.*/\1/p'
+        local n; n=$(findmnt --verify --tab-file "$1" 2>&1 | sed -n 's/^\([0-9]*\) parse error.*/\1/p')
+        echo "${n:-0}"   # "Success, no errors or warnings detected"
 }
 
 # judge_file NODE PATH: the file parses for the program that reads it.
@@ -158,6 +159,15 @@ one_playbook() {   # one_playbook NAME NODE-DIR PLAYBOOK
                 fi
         fi
 
+        local i
+        for ((i = 0; i < ${#NODE_DERIVED[@]}; i += 2)); do
+                local f="$node${NODE_DERIVED[i]}"
+                if [ "${NODE_DERIVED[i + 1]}" = crlf ]; then
+                        is "$(grep -c $'[^\r]$' "$f")" 0 "$name: $p: ${NODE_DERIVED[i]} keeps CRLF on every line"
+                else
+                        is "$(head -c3 "$f" | od -An -tx1 | tr -d ' ')" efbbbf "$name: $p: ${NODE_DERIVED[i]} keeps its BOM"
+                fi
+        done
         if [ "$p" = swap-off ] && [ -f "$node/etc/fstab" ]; then
                 is "$(findmnt --fstab --tab-file "$node/etc/fstab" --types swap --noheadings --output SOURCE 2>/dev/null)" "" \
                    "$name: findmnt reads no swap left in the fstab"
