@@ -66,7 +66,7 @@ static void help(void) {
                "      --json             print the report as one JSON document\n"
                "      --no-color         no colours\n"
                "  -v, --verbose          more messages (twice: debug)\n"
-               "  -q, --quiet            errors only\n"
+               "  -q, --quiet            outcomes and errors only\n"
                "  -h, --help             this help\n"
                "      --version          the version\n\n"
                "Exit status: 0 done or nothing to do; 1 a step or verification failed (rolled back),\n"
@@ -206,6 +206,8 @@ int cli_parse_argv(int argc, char **argv) {
                 }
         }
 
+        report_options.quiet = verbosity < 0;
+        report_options.verbose = verbosity > 0;
         log_set_max_level(verbosity < 0    ? LOG_LEVEL_WARNING
                           : verbosity == 0 ? LOG_LEVEL_NOTICE
                           : verbosity == 1 ? LOG_LEVEL_INFO

@@ -201,6 +201,32 @@ static void test_small_cases(void) {
         _cleanup_free_ char *s = NULL;
         is_int(diff_unified_string("same\n", 5, "same\n", 5, "A", "B", &s), 0, "identical texts: 0");
         is_str(s, "", "identical texts: nothing printed");
+
+        /* Unlike GNU diff, bytes that are not UTF-8 make a file binary: they would reach the
+         * terminal raw. Valid UTF-8 stays text. */
+        static const struct {
+                const char *name, *a, *b;
+                bool binary;
+        } utf8_cases[] = {
+                { "Latin-1 comment", "# caf\xe9\nx = 1\n", "# caf\xe9\nx = 2\n", true },
+                { "overlong slash", "a\n", "\xc0\xaf\n", true },
+                { "surrogate", "a\n", "\xed\xa0\x80\n", true },
+                { "past U+10FFFF", "a\n", "\xf4\x90\x80\x80\n", true },
+                { "sequence cut at the end", "a\n", "b\xe2\x82", true },
+                { "UTF-8 comment", "# caf\xc3\xa9\nx = 1\n", "# caf\xc3\xa9\nx = 2\n", false },
+                { "four-byte character", "a\n", "\xf0\x9f\x90\xb3\n", false },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(utf8_cases); i++) {
+                _cleanup_free_ char *d = NULL;
+                is_int(diff_unified_string(utf8_cases[i].a, strlen(utf8_cases[i].a), utf8_cases[i].b,
+                                           strlen(utf8_cases[i].b), "A", "B", &d),
+                       1, "%s: differs", utf8_cases[i].name);
+                if (utf8_cases[i].binary)
+                        is_str(d, "Binary files A and B differ\n", "%s: binary, bytes not shown", utf8_cases[i].name);
+                else
+                        ok(d && strstr(d, "@@ ") && strstr(d, utf8_cases[i].b[0] == '#' ? "+x = 2" : utf8_cases[i].b),
+                           "%s: a text diff", utf8_cases[i].name);
+        }
 }
 
 static uint64_t rng_state = 0x5eed2024;

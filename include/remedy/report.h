@@ -15,9 +15,18 @@
 typedef struct ReportOptions {
         bool json;
         bool color;
+        /* -q: outcomes and errors only; -v: every file of a step that touches many. JSON always has
+         * everything: a program reading it chooses for itself. */
+        bool quiet;
+        bool verbose;
 } ReportOptions;
 
 extern ReportOptions report_options;
+
+/* A step or a rollback that touches many files (a glob over years of rotated kubelet certificates)
+ * would bury the rest of the report: without -v, the first REPORT_FILES_SHOWN are shown and the
+ * others counted. */
+#define REPORT_FILES_SHOWN 5
 
 /* ANSI sequences, or "" without colour. */
 const char *ansi_bold(void);

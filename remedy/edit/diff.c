@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "diff-compare.h"
+#include "remedy/utf8.h"
 #include "remedy/macro.h"
 #include "secret-mask.h"
 
@@ -157,8 +158,10 @@ int diff_unified(FILE *out, const char *a, size_t a_size, const char *b, size_t 
         if (a_size == b_size && (a_size == 0 || memcmp(a, b, a_size) == 0))
                 return 0;
 
-        /* Like diff: a NUL byte makes a file binary, and binary files only differ. */
-        if (memchr(a ?: "", 0, a_size) || memchr(b ?: "", 0, b_size)) {
+        /* Like diff: a NUL byte makes a file binary, and binary files only differ. Bytes that are
+         * not UTF-8 count as binary too: they would reach a terminal raw. */
+        if (memchr(a ?: "", 0, a_size) || memchr(b ?: "", 0, b_size) || !utf8_is_valid_n(a ?: "", a_size) ||
+            !utf8_is_valid_n(b ?: "", b_size)) {
                 fprintf(out, "Binary files %s and %s differ\n", label_a, label_b);
                 return ferror(out) ? -EIO : 1;
         }

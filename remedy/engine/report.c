@@ -111,29 +111,57 @@ static void print_op(const FileOp *op, FILE *out) {
                 fprintf(out, "          (was → %s)\n", b->data);
 }
 
+static void print_ops(const StepResult *s, FILE *out) {
+        size_t n = s->change.n_ops, shown = report_options.verbose ? n : MIN(n, (size_t) REPORT_FILES_SHOWN);
+
+        for (size_t o = 0; o < shown; o++)
+                print_op(&s->change.ops[o], out);
+        if (shown < n)
+                fprintf(out, "          %s… and %zu more of %zu files (-v shows every one)%s\n", ansi_grey(), n - shown, n,
+                        ansi_reset());
+}
+
+/* What -q keeps of a playbook: the steps that failed and the checks that did not pass. */
+static bool job_has_failure(const Job *job, bool dry_run) {
+        for (size_t i = 0; i < job->playbook->n_steps; i++)
+                if (job->steps[i].change.status == CHANGE_FAILED || job->steps[i].error)
+                        return true;
+        for (size_t i = 0; !dry_run && i < job->playbook->n_checks; i++)
+                if (job->checks[i].passed == 0)
+                        return true;
+        return false;
+}
+
 void report_run(const Run *r, const char *command, bool dry_run, FILE *out) {
+        bool quiet = report_options.quiet;
+
         for (size_t j = 0; j < r->n_jobs; j++) {
                 const Job *job = &r->jobs[j];
+                if (quiet && !job_has_failure(job, dry_run))
+                        continue;
                 fprintf(out, "%s%s%s: %s\n", ansi_bold(), job->playbook->name, ansi_reset(),
                         strempty(job->playbook->summary));
-                if (job->playbook->advice)
+                if (job->playbook->advice && !quiet)
                         fprintf(out, "  %sadvice:%s %s\n", ansi_yellow(), ansi_reset(), job->playbook->advice);
 
                 for (size_t i = 0; i < job->playbook->n_steps; i++) {
                         const StepResult *s = &job->steps[i];
+                        if (quiet && s->change.status != CHANGE_FAILED && !s->error)
+                                continue;
                         fprintf(out, "  %s%-8s%s%s\n", status_color(s->change.status),
                                 change_status_name(s->change.status, dry_run), ansi_reset(), s->step->name);
-                        if (s->change.note)
+                        if (s->change.note && !quiet)
                                 fprintf(out, "          %s%s%s\n", ansi_grey(), s->change.note, ansi_reset());
                         if (s->error)
                                 fprintf(out, "          %serror: %s%s\n", ansi_red(), s->error, ansi_reset());
-                        if (s->change.status == CHANGE_PENDING || s->change.status == CHANGE_FAILED)
-                                for (size_t o = 0; o < s->change.n_ops; o++)
-                                        print_op(&s->change.ops[o], out);
+                        if (!quiet && (s->change.status == CHANGE_PENDING || s->change.status == CHANGE_FAILED))
+                                print_ops(s, out);
                 }
                 for (size_t i = 0; !dry_run && i < job->playbook->n_checks; i++) {
                         const CheckResult *c = &job->checks[i];
                         if (c->passed < 0 && !c->evidence)
+                                continue;
+                        if (quiet && c->passed != 0)
                                 continue;
                         fprintf(out, "  %s%-8s%sverify %s%s%s\n",
                                 c->passed < 0 ? ansi_grey() : c->passed ? ansi_green() : ansi_red(),
@@ -141,13 +169,14 @@ void report_run(const Run *r, const char *command, bool dry_run, FILE *out) {
                                 c->check->type->key, c->evidence ? ": " : "", strempty(c->evidence));
                 }
         }
-        if (r->reload_at_end && (dry_run || r->outcome == RUN_APPLIED))
+        if (r->reload_at_end && (dry_run || r->outcome == RUN_APPLIED) && !quiet)
                 fprintf(out, "  %s%-8s%sdaemon-reload (unit files or drop-ins changed)\n", status_color(CHANGE_PENDING),
                         change_status_name(CHANGE_PENDING, dry_run), ansi_reset());
 
         unsigned n_change, n_ok, n_skip, n_fail;
         run_count(r, &n_change, &n_ok, &n_skip, &n_fail);
-        fputc('\n', out);
+        if (!quiet)
+                fputc('\n', out);
         if (dry_run)
                 fprintf(out, "Plan: %u to change, %u ok, %u skipped. Nothing was changed (dry run).\n", n_change, n_ok,
                         n_skip);

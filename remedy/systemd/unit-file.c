@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "remedy/strv.h"
+#include "remedy/utf8.h"
 #include "unit-internal.h"
 
 #define WHITESPACE " \t\n\r"
@@ -136,35 +137,6 @@ static int extract_word(const char **p, bool unquote, char **ret) {
 }
 
 /* systemd ignores lines that are not UTF-8. */
-static bool utf8_valid(const char *s) {
-        const unsigned char *p = (const unsigned char *) s;
-        while (*p) {
-                size_t len;
-                unsigned cp;
-                if (*p < 0x80) {
-                        p++;
-                        continue;
-                } else if ((*p & 0xe0) == 0xc0)
-                        len = 2, cp = *p & 0x1f;
-                else if ((*p & 0xf0) == 0xe0)
-                        len = 3, cp = *p & 0x0f;
-                else if ((*p & 0xf8) == 0xf0)
-                        len = 4, cp = *p & 0x07;
-                else
-                        return false;
-                for (size_t i = 1; i < len; i++) {
-                        if ((p[i] & 0xc0) != 0x80)
-                                return false;
-                        cp = (cp << 6) | (p[i] & 0x3f);
-                }
-                if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-                    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-                        return false;
-                p += len;
-        }
-        return true;
-}
-
 static char *strstrip(char *s) {
         s += strspn(s, WHITESPACE);
         size_t n = strlen(s);
@@ -243,7 +215,7 @@ static int install_assign(UnitInstall *i, const char *unit_name, const char *fil
 static int install_parse_line(UnitInstall *i, const char *unit_name, const char *file, unsigned line, char *l,
                               bool *in_install, char **ret_error) {
         l = strstrip(l);
-        if (!*l || !utf8_valid(l))
+        if (!*l || !utf8_is_valid_n(l, strlen(l)))
                 return 0;
         if (*l == '[') {
                 size_t n = strlen(l);

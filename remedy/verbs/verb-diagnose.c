@@ -74,10 +74,13 @@ static void print_kubelet(const Diagnosis *d) {
 }
 
 static void print_text(const Diagnosis *d) {
-        print_certificate(d->certificate);
-        print_kubelet(d);
-        STRV_FOREACH(n, d->notes)
-                printf("%snote:%s %s\n", ansi_grey(), ansi_reset(), *n);
+        /* -q keeps the outcome (findings, problems); the node's description and notes are context. */
+        if (!report_options.quiet) {
+                print_certificate(d->certificate);
+                print_kubelet(d);
+                STRV_FOREACH(n, d->notes)
+                        printf("%snote:%s %s\n", ansi_grey(), ansi_reset(), *n);
+        }
         STRV_FOREACH(p, d->problems)
                 printf("%sproblem:%s %s\n", ansi_red(), ansi_reset(), *p);
         if (d->n_findings == 0) {

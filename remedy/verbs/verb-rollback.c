@@ -18,7 +18,41 @@ typedef struct RollbackPrinter {
         Root *root;
         json_object *items;   /* --json */
         unsigned n_changes;
+        /* Items come in the order they were archived, so a glob's matches arrive together: a run
+         * of more than REPORT_FILES_SHOWN in one directory is shown in part and counted. */
+        char *run_dir;
+        unsigned run_length, run_hidden;
 } RollbackPrinter;
+
+static void printer_end_run(RollbackPrinter *p) {
+        if (p->run_hidden > 0)
+                printf("  %s… and %u more file%s in %s (-v shows every one)%s\n", ansi_grey(), p->run_hidden,
+                       p->run_hidden == 1 ? "" : "s", p->run_dir, ansi_reset());
+        p->run_dir = mfree(p->run_dir);
+        p->run_length = p->run_hidden = 0;
+}
+
+static void printer_free_run(RollbackPrinter *p) {
+        free(p->run_dir);
+}
+
+/* Whether an item is shown, or only counted in its directory's run. */
+static int printer_show(RollbackPrinter *p, const char *path) {
+        const char *slash = strrchr(path, '/');
+        size_t n = slash ? (size_t) (slash - path) : 0;
+
+        if (!p->run_dir || strlen(p->run_dir) != n || strncmp(p->run_dir, path, n) != 0) {
+                printer_end_run(p);
+                p->run_dir = strndup(path, n);
+                if (!p->run_dir)
+                        return -ENOMEM;
+        }
+        if (++p->run_length > REPORT_FILES_SHOWN && !report_options.verbose) {
+                p->run_hidden++;
+                return 0;
+        }
+        return 1;
+}
 
 static const char *restore_action_name(RestoreAction a) {
         switch (a) {
@@ -64,6 +98,11 @@ static int print_item(const RestoreItem *item, void *userdata) {
                 return 0;
         }
 
+        if (report_options.quiet)
+                return 0;
+        int show = printer_show(p, item->path);
+        if (show <= 0)
+                return show;
         if (item->action == RESTORE_UNCHANGED) {
                 printf("  %sok%s       %s (already as archived)\n", ansi_green(), ansi_reset(), item->path);
                 return 0;
@@ -108,6 +147,8 @@ static int print_unit_item(const UnitRestoreItem *item, void *userdata) {
                 json_object_array_add(p->items, o);
                 return 0;
         }
+        if (report_options.quiet)
+                return 0;
         if (!item->unit) {
                 printf("  %s%s%s (systemd reads the restored files)\n", ansi_yellow(), item->action, ansi_reset());
                 return 0;
@@ -169,8 +210,8 @@ int verb_rollback(int argc, char **argv) {
         if (r < 0)
                 return report_error(EXIT_BAD_INPUT, "refusing to roll back %s: %s", m->id, error ? error : strerror(-r));
 
-        RollbackPrinter p = { .root = root, .items = report_options.json ? json_object_new_array() : NULL };
-        if (!report_options.json)
+        _cleanup_(printer_free_run) RollbackPrinter p = { .root = root, .items = report_options.json ? json_object_new_array() : NULL };
+        if (!report_options.json && !report_options.quiet)
                 printf("%sRolling back%s %s (%s, %s)%s\n", ansi_bold(), ansi_reset(), m->id, strempty(m->command),
                        txn_state_to_string(m->state), arg_dry_run ? " — dry run" : "");
 
@@ -199,6 +240,7 @@ int verb_rollback(int argc, char **argv) {
                 }
         }
         p.n_changes += up.n_changes;
+        printer_end_run(&p);
 
         if (report_options.json) {
                 json_object *o = json_object_new_object();
@@ -210,10 +252,12 @@ int verb_rollback(int argc, char **argv) {
                 json_object_object_add(o, "units", up.items);
                 report_print_json(o, stdout);
         } else if (arg_dry_run)
-                printf("\nRollback would make %u change%s. Nothing was changed (dry run).\n", p.n_changes,
+                printf("%sRollback would make %u change%s. Nothing was changed (dry run).\n",
+                       report_options.quiet ? "" : "\n", p.n_changes,
                        p.n_changes == 1 ? "" : "s");
         else
-                printf("\nRolled back %s: %u change%s; the files%s are as they were before it.\n", m->id, p.n_changes,
+                printf("%sRolled back %s: %u change%s; the files%s are as they were before it.\n",
+                       report_options.quiet ? "" : "\n", m->id, p.n_changes,
                        p.n_changes == 1 ? "" : "s", m->n_units > 0 && bus ? " and units" : "");
         return 0;
 }

@@ -200,4 +200,39 @@ run --root="$node2" --backup-dir="$WORK/store2" rollback --last
 is "$RC" 0 "rollback"
 test ! -e "$node2$conf"; ok $? "rollback removed the kubelet.conf it created"
 
+# A node whose kubelet rotated its certificate every month for a year: twelve kubelet-client files.
+# The report shows the first five and counts the rest unless -v; --json lists every one; -q prints
+# only the outcome.
+node3=$(setup_node)
+[ -d "$node3/etc/kubernetes" ] || { echo "Bail out! no copy of the sample node"; exit 1; }
+for m in 01 02 03 04 05 06 07 08 09 10 11; do
+        cp -p "$node3/var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem" \
+                "$node3/var/lib/kubelet/pki/kubelet-client-2024-$m-01-00-00-00.pem"
+done
+make_kubeconfig "$node3/root/node01.conf" ca good good "$server" system:node:node01
+n_files=$(find "$node3/var/lib/kubelet/pki" -name 'kubelet-client*' | wc -l)
+is "$n_files" 13 "thirteen kubelet-client files (twelve certificates and the current symlink)"
+run --root="$node3" --playbooks="$PLAYBOOKS" plan kubelet-rotate-kubeconfig --set kubeconfig=/root/node01.conf
+is "$RC" 0 "many files: plan exits 0"
+is "$(grep -c '^          remove /var/lib/kubelet/pki/kubelet-client' <<<"$OUT")" 5 "the report shows five of them"
+contains "$OUT" "… and 8 more of 13 files (-v shows every one)" "and counts the others"
+run --root="$node3" --playbooks="$PLAYBOOKS" -v plan kubelet-rotate-kubeconfig --set kubeconfig=/root/node01.conf
+is "$(grep -c '^          remove /var/lib/kubelet/pki/kubelet-client' <<<"$OUT")" 13 "-v shows all thirteen"
+run --root="$node3" --playbooks="$PLAYBOOKS" --json plan kubelet-rotate-kubeconfig --set kubeconfig=/root/node01.conf
+is "$(jq '[.playbooks[].steps[].files[] | select(.path | startswith("/var/lib/kubelet/pki/kubelet-client"))] | length' <<<"$OUT")" 13 \
+        "--json lists all thirteen"
+run --root="$node3" --playbooks="$PLAYBOOKS" -q --backup-dir="$WORK/store3" apply kubelet-rotate-kubeconfig --set kubeconfig=/root/node01.conf
+is "$RC" 0 "-q apply exits 0"
+is "$(grep -c . <<<"$OUT")" 1 "-q prints one line"
+contains "$OUT" "Applied: " "the outcome"
+is "$(find "$node3/var/lib/kubelet/pki" -name 'kubelet-client*' | wc -l)" 0 "and every kubelet-client file was removed"
+run --root="$node3" --backup-dir="$WORK/store3" rollback --last --dry-run
+is "$(grep -cE '^  [a-z-]+ +/' <<<"$OUT")" 6 "rollback --dry-run shows six files: kubelet.conf and five of the directory"
+contains "$OUT" "… and 8 more files in /var/lib/kubelet/pki (-v shows every one)" "and counts the others"
+run --root="$node3" -q --backup-dir="$WORK/store3" rollback --last
+is "$RC" 0 "-q rollback exits 0"
+is "$(grep -c . <<<"$OUT")" 1 "-q rollback prints one line"
+contains "$OUT" "Rolled back " "the outcome"
+is "$(find "$node3/var/lib/kubelet/pki" -name 'kubelet-client*' | wc -l)" 13 "rollback brought the thirteen back"
+
 done_testing
