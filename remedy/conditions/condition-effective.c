@@ -188,7 +188,9 @@ static int containerd_check_run(Context *c, const void *args, char **ret_evidenc
                 *ret_evidence = TAKE_PTR(evidence);
                 return -EOPNOTSUPP;
         }
-        if (r == 0)
+        /* Passed or not, say which runtimes were judged: on a GPU node "passed" alone would not
+         * tell the operator that nvidia, not runc, is the one that runs the pods. */
+        if (r >= 0)
                 *ret_evidence = TAKE_PTR(evidence);
         return r;
 }
