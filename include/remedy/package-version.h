@@ -15,11 +15,23 @@
  * errors.
  */
 
+#include "remedy/fileio.h"
 #include "remedy/node-fs.h"
 
 #define DPKG_STATUS "/var/lib/dpkg/status"
 
 int package_version(const NodeFS *fs, const char * const *names, char **ret_version, char **ret_source);
+
+/*
+ * The same from the node's RPM database (rpmdb.sqlite in /var/lib/rpm or /usr/lib/sysimage/rpm:
+ * RHEL 9, Rocky, Amazon Linux 2023, Fedora), asked of this machine's rpm on a private copy, so that
+ * nothing is written to the node. Read from the node as it is on disk, not through a NodeFS: no
+ * playbook step writes a package database. 1 with the version ("1.29.3") and the database's path,
+ * 0 when there is no database or none of the names is installed, -ENOPKG when there is one but
+ * no /usr/bin/rpm on this machine to read it, <0 on other errors. The Berkeley DB "Packages" of
+ * RHEL 8 and older is not read (rpm 4.18 reads it only read-only, through a build option).
+ */
+int rpm_package_version(Root *root, const char * const *names, char **ret_version, char **ret_source);
 
 /* The "MAJOR.MINOR" of a Debian or RPM version ("1:1.7.24-1" -> 1, 7): 0, or -EINVAL when it does
  * not start with two numbers. */

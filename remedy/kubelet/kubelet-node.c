@@ -71,23 +71,35 @@ int kubelet_node_flag_set(Context *c, const char *binary, const char *version_ar
                 if (r != 0)
                         return r < 0 ? r : 0;
         }
+        _cleanup_free_ char *source = NULL;
+        bool rpm_unreadable = false;
         if (given)
                 from = "kubelet_version";
         else {
-                /* An empty kubelet_version (a parameter's "" default) means: ask the node. */
+                /* An empty kubelet_version (a parameter's "" default) means: ask the node, dpkg's
+                 * database first, then RPM's. */
                 const NodeFS fs = ctx_node_fs(c);
+                static const char *const names[] = { "kubelet", NULL };
                 version = mfree(version);
-                if ((r = package_version(&fs, (const char * const[]) { "kubelet", NULL }, &version, NULL)) < 0)
+                if ((r = package_version(&fs, names, &version, &source)) < 0)
                         return r;
-                from = DPKG_STATUS;
+                if (r == 0) {
+                        r = rpm_package_version(c->root, names, &version, &source);
+                        if (r == -ENOPKG)
+                                rpm_unreadable = true;
+                        else if (r < 0)
+                                return ctx_error(c, r, "kubelet-flags: cannot read the node's RPM database: %s", strerror(-r));
+                }
+                from = source ? source : DPKG_STATUS;
         }
         if (!version) {
                 if (!required)
                         return 0;
                 return ctx_error(c, -ENOENT,
-                                 "kubelet-flags: cannot tell which kubelet version the node runs (no installed kubelet "
-                                 "package in %s); pass kubelet_version, e.g. kubelet_version: \"1.33\"",
-                                 DPKG_STATUS);
+                                 "kubelet-flags: cannot tell which kubelet version the node runs (%s); pass "
+                                 "kubelet_version, e.g. kubelet_version: \"1.33\"",
+                                 rpm_unreadable ? "it has an RPM database, and this machine has no /usr/bin/rpm to read it"
+                                                : "no installed kubelet package in dpkg's or RPM's database");
         }
 
         /* dpkg versions may carry an epoch: "1:1.33.1-1.1" */
