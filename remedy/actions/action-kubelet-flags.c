@@ -17,7 +17,8 @@
  * /etc/sysconfig/kubelet). `remove` names flags with or without their dashes; `remove_unknown`
  * also removes every flag the node's kubelet does not accept, judged by the shipped per-version
  * list for `kubelet_version` ("1.33") or, without it, for the version of the node's kubelet
- * package in the dpkg status file (also when kubelet_version is empty). Only the last assignment of the variable counts, as in systemd.
+ * package in dpkg's status file or the RPM database (also when kubelet_version is empty). Only the
+ * last assignment of the variable counts, as in systemd.
  * A missing file has no flags to remove.
  */
 #include <ctype.h>
@@ -36,7 +37,7 @@ typedef struct KubeletFlagsArgs {
         Template *variable;         /* NULL: by file name */
         char **remove;              /* names without dashes */
         bool remove_unknown;
-        Template *kubelet_version;  /* NULL: from dpkg */
+        Template *kubelet_version;  /* NULL: from the node's package database */
         Template *kubelet;          /* live: the binary whose --help lists the flags */
 } KubeletFlagsArgs;
 
