@@ -59,6 +59,11 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Context *, context_free);
  */
 int ctx_error(Context *c, int err, const char *fmt, ...) _printf_(3, 4);
 
+/* ctx_error for an editor's failure on PATH: its error is "LINE:COLUMN: reason" when the file is
+ * at fault ("PATH:LINE:COLUMN: reason") and the reason alone otherwise ("PATH: reason");
+ * without one, "PATH: fallback". */
+int ctx_edit_error(Context *c, int err, const char *path, const char *error, const char *fallback);
+
 /* Adds a note (printf-style), once however often it is added. 0 or -ENOMEM. */
 int ctx_note(Context *c, const char *fmt, ...) _printf_(2, 3);
 

@@ -107,8 +107,7 @@ static int set_key(Context *c, Change *change, const char *path, const char *tab
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return ctx_error(c, -EINVAL, "%s:%s%s", path, error && *error >= '0' && *error <= '9' ? "" : " ",
-                                 error ? error : strerror(-r));
+                return ctx_edit_error(c, -EINVAL, path, error, strerror(-r));
         if (r == 0)
                 return 0;
         if (toml_edit_get_key(f->data, f->size, table, key, &old, NULL) == -ENOMEM)

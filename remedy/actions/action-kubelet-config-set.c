@@ -185,8 +185,7 @@ static int kubelet_config_set_plan(Context *c, const void *p, Change *change) {
         if (r == -ENOMEM)
                 goto fail;
         if (r < 0) {
-                r = ctx_error(c, r, "%s:%s%s", target, error && *error >= '0' && *error <= '9' ? "" : " ",
-                              error ? error : "cannot edit");
+                r = ctx_edit_error(c, r, target, error, "cannot edit");
                 goto fail;
         }
         if (r > 0) {

@@ -158,9 +158,7 @@ static int toml_set_plan(Context *c, const void *p, Change *change) {
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                /* errors about the file come as "LINE:COLUMN: reason" */
-                return ctx_error(c, -EINVAL, "%s:%s%s", path, error && *error >= '0' && *error <= '9' ? "" : " ",
-                                 error ? error : strerror(-r));
+                return ctx_edit_error(c, -EINVAL, path, error, strerror(-r));
         if (r == 0)
                 return 0;
 

@@ -104,9 +104,7 @@ static int yaml_set_plan(Context *c, const void *p, Change *change) {
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                /* File errors are "LINE:COLUMN: reason", argument errors the reason alone. */
-                return ctx_error(c, r, "%s:%s%s", path, error && *error >= '0' && *error <= '9' ? "" : " ",
-                                 error ? error : "cannot edit");
+                return ctx_edit_error(c, r, path, error, "cannot edit");
         if (r == 0)
                 return 0;
 

@@ -127,6 +127,11 @@ int ctx_error(Context *c, int err, const char *fmt, ...) {
         return err < 0 ? err : -EINVAL;
 }
 
+int ctx_edit_error(Context *c, int err, const char *path, const char *error, const char *fallback) {
+        bool at_line = error && *error >= '0' && *error <= '9';
+        return ctx_error(c, err, "%s:%s%s", path, at_line ? "" : " ", error ? error : fallback);
+}
+
 int ctx_render(Context *c, const Template *t, char **ret) {
         _cleanup_free_ char *error = NULL;
         int r = template_render(t, c->values, ret, &error);
