@@ -122,9 +122,13 @@ static void print_ops(const StepResult *s, FILE *out) {
 }
 
 /* What -q keeps of a playbook: the steps that failed and the checks that did not pass. */
+static bool step_failed(const StepResult *s) {
+        return s->change.status == CHANGE_FAILED || s->error;
+}
+
 static bool job_has_failure(const Job *job, bool dry_run) {
         for (size_t i = 0; i < job->playbook->n_steps; i++)
-                if (job->steps[i].change.status == CHANGE_FAILED || job->steps[i].error)
+                if (step_failed(&job->steps[i]))
                         return true;
         for (size_t i = 0; !dry_run && i < job->playbook->n_checks; i++)
                 if (job->checks[i].passed == 0)
@@ -146,7 +150,7 @@ void report_run(const Run *r, const char *command, bool dry_run, FILE *out) {
 
                 for (size_t i = 0; i < job->playbook->n_steps; i++) {
                         const StepResult *s = &job->steps[i];
-                        if (quiet && s->change.status != CHANGE_FAILED && !s->error)
+                        if (quiet && !step_failed(s))
                                 continue;
                         fprintf(out, "  %s%-8s%s%s\n", status_color(s->change.status),
                                 change_status_name(s->change.status, dry_run), ansi_reset(), s->step->name);
