@@ -113,29 +113,21 @@ node_sets() {
         done
 }
 
-# The text apply of playbook $1 must say "Not fixed" with, or nothing.
-node_not_fixed() {
+# node_lookup ARRAY P: the text ARRAY (pairs of playbook and text) holds for playbook P, or nothing.
+node_lookup() {
+        local -n pairs=$1
         local i
-        for ((i = 0; i < ${#NODE_NOT_FIXED[@]}; i += 2)); do
-                [ "${NODE_NOT_FIXED[i]}" = "$1" ] && printf '%s' "${NODE_NOT_FIXED[i + 1]}"
+        for ((i = 0; i < ${#pairs[@]}; i += 2)); do
+                [ "${pairs[i]}" = "$2" ] && printf '%s' "${pairs[i + 1]}"
         done
         return 0
 }
+
+# The text apply of playbook $1 must say "Not fixed" with, or nothing.
+node_not_fixed() { node_lookup NODE_NOT_FIXED "$1"; }
 
 # The text apply of playbook $1 must fail verification with, or nothing.
-node_verify_failure() {
-        local i
-        for ((i = 0; i < ${#NODE_VERIFY_FAILS[@]}; i += 2)); do
-                [ "${NODE_VERIFY_FAILS[i]}" = "$1" ] && printf '%s' "${NODE_VERIFY_FAILS[i + 1]}"
-        done
-        return 0
-}
+node_verify_failure() { node_lookup NODE_VERIFY_FAILS "$1"; }
 
 # The text plan of playbook $1 must refuse with, or nothing.
-node_refusal() {
-        local i
-        for ((i = 0; i < ${#NODE_REFUSE[@]}; i += 2)); do
-                [ "${NODE_REFUSE[i]}" = "$1" ] && printf '%s' "${NODE_REFUSE[i + 1]}"
-        done
-        return 0
-}
+node_refusal() { node_lookup NODE_REFUSE "$1"; }
