@@ -165,6 +165,9 @@ static int split_components(const char *path, char ***ret) {
                 }
                 p = e;
         }
+        /* "/" has no components: an empty list, never NULL, so callers can index it. */
+        if (!l && !(l = calloc(1, sizeof(char *))))
+                return -ENOMEM;
         *ret = TAKE_PTR(l);
         return 0;
 }

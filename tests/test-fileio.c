@@ -57,6 +57,11 @@ static void test_canonicalize(const char *dir) {
         is_int(root_canonicalize(r, "/new/dir/file", true, &p), 0, "missing components");
         is_str(p, "/new/dir/file", "missing components appended");
         free(p);
+        /* The root itself: the parent of anything at the top of the node (it once crashed). */
+        p = NULL;
+        is_int(root_canonicalize(r, "/", true, &p), 0, "canonicalize the root itself");
+        is_str(p, "/", "the root is \"/\"");
+        free(p);
 
         /* Reading through an escaping link must not read the host's file. */
         char *data = NULL;
