@@ -153,9 +153,11 @@ static int dirs_add(Manifest *m, const char *path, bool existed, const struct ti
         return 0;
 }
 
-/* Records the parent of path and, when it is missing, every missing ancestor plus the existing
- * directory the first of them will be created in: exactly the directories whose mtime the
- * transaction can change, and the ones it may create. */
+/* Records every ancestor of path: the missing ones, which the transaction may create, and the
+ * existing ones with their mtimes. The transaction changes only the mtimes of the parents (of
+ * path, or of the first directory it creates); the ancestors above are for the rollback of a
+ * rollback, which may make a directory again that the rollback removed, and puts its parent's
+ * mtime back. */
 static int record_parent_dirs(Root *root, Manifest *m, const char *path) {
         _cleanup_free_ char *dir = path_dirname(path);
 
@@ -168,14 +170,13 @@ static int record_parent_dirs(Root *root, Manifest *m, const char *path) {
                 r = root_lstat(root, dir, &st);
                 if (r < 0 && r != -ENOENT)
                         return r;
-                if (r >= 0) {
-                        if (!S_ISDIR(st.st_mode))
-                                return -ENOTDIR;
-                        return dirs_add(m, dir, true, &st.st_mtim);
-                }
-                r = dirs_add(m, dir, false, NULL);
+                if (r >= 0 && !S_ISDIR(st.st_mode))
+                        return -ENOTDIR;
+                r = r >= 0 ? dirs_add(m, dir, true, &st.st_mtim) : dirs_add(m, dir, false, NULL);
                 if (r < 0)
                         return r;
+                if (streq(dir, "/"))
+                        return 0;
 
                 char *up = path_dirname(dir);
                 if (!up)

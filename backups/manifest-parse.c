@@ -185,6 +185,39 @@ static int parse_playbook(json_object *o, const char *where, void *elem, char **
         return 0;
 }
 
+static int parse_path_state(json_object *o, const char *key, const char *where, PathState *s, char **ret_error) {
+        json_object *v;
+        int64_t mode, uid, gid;
+        char state_where[96];
+        int r;
+
+        r = get_field(o, key, json_type_object, true, where, &v, ret_error);
+        if (r < 0 || !v)
+                return r;
+        (void) snprintf(state_where, sizeof state_where, "%s%s.", where, key);
+        r = get_string(v, "kind", false, state_where, &s->kind, ret_error);
+        if (r < 0)
+                return r;
+        if (!streq(s->kind, "file") && !streq(s->kind, "symlink") && !streq(s->kind, "absent") &&
+            !streq(s->kind, "other"))
+                return parse_fail(ret_error, "%skind: unknown kind \"%s\"", state_where, s->kind);
+        r = get_sha256(v, "sha256", !streq(s->kind, "file") && !streq(s->kind, "symlink"), state_where, s->sha256,
+                       ret_error);
+        if (r >= 0)
+                r = get_int64(v, "mode", state_where, 0, 07777, &mode, ret_error);
+        if (r >= 0)
+                r = get_int64(v, "uid", state_where, 0, UINT32_MAX - 1, &uid, ret_error);
+        if (r >= 0)
+                r = get_int64(v, "gid", state_where, 0, UINT32_MAX - 1, &gid, ret_error);
+        if (r < 0)
+                return r;
+        s->mode = (mode_t) mode;
+        s->uid = (uid_t) uid;
+        s->gid = (gid_t) gid;
+        s->known = true;
+        return 0;
+}
+
 static int parse_entry(json_object *o, const char *where, void *elem, char **ret_error) {
         ManifestEntry *e = elem;
         int r;
@@ -201,6 +234,15 @@ static int parse_entry(json_object *o, const char *where, void *elem, char **ret
         if (e->existed != !streq(e->kind, "absent"))
                 return parse_fail(ret_error, "%sexisted: contradicts kind \"%s\"", where, e->kind);
         return get_sha256(o, "sha256", !streq(e->kind, "file"), where, e->sha256, ret_error);
+}
+
+/* Format 2 records what the transaction left each path as (null until it finished). */
+static int parse_entry_v2(json_object *o, const char *where, void *elem, char **ret_error) {
+        ManifestEntry *e = elem;
+        int r = parse_entry(o, where, elem, ret_error);
+        if (r < 0)
+                return r;
+        return parse_path_state(o, "after", where, &e->after, ret_error);
 }
 
 static int parse_dir(json_object *o, const char *where, void *elem, char **ret_error) {
@@ -314,9 +356,9 @@ static int parse_manifest(json_object *o, Manifest *m, char **ret_error) {
         r = get_int64(o, "format", "", INT64_MIN, INT64_MAX, &format, ret_error);
         if (r < 0)
                 return r;
-        if (format != MANIFEST_FORMAT)
+        if (format < MANIFEST_FORMAT_MIN || format > MANIFEST_FORMAT)
                 return parse_fail(ret_error, "format: unsupported manifest format %" PRIi64, format);
-        m->format = MANIFEST_FORMAT;
+        m->format = (unsigned) format;
 
         r = get_string(o, "id", false, "", &m->id, ret_error);
         if (r < 0)
@@ -347,16 +389,24 @@ static int parse_manifest(json_object *o, Manifest *m, char **ret_error) {
                 r = get_string(o, "journal_cursor", true, "", &m->journal_cursor, ret_error);
         if (r >= 0)
                 r = get_string(o, "error", true, "", &m->error, ret_error);
+        if (r >= 0 && m->format >= 2)
+                r = get_string(o, "reverts", true, "", &m->reverts, ret_error);
+        if (r >= 0 && m->format >= 2)
+                r = get_string(o, "rolled_back_by", true, "", &m->rolled_back_by, ret_error);
         if (r >= 0)
                 r = parse_archive(o, m, ret_error);
         if (r < 0)
                 return r;
+        if (m->reverts && !txn_id_is_valid(m->reverts))
+                return parse_fail(ret_error, "reverts: \"%s\" is not a transaction ID", m->reverts);
+        if (m->rolled_back_by && !txn_id_is_valid(m->rolled_back_by))
+                return parse_fail(ret_error, "rolled_back_by: \"%s\" is not a transaction ID", m->rolled_back_by);
 
         r = parse_array(o, "playbooks", sizeof(ManifestPlaybook), parse_playbook, (void **) &m->playbooks, &m->n_playbooks,
                         ret_error);
         if (r >= 0)
-                r = parse_array(o, "entries", sizeof(ManifestEntry), parse_entry, (void **) &m->entries, &m->n_entries,
-                                ret_error);
+                r = parse_array(o, "entries", sizeof(ManifestEntry), m->format >= 2 ? parse_entry_v2 : parse_entry,
+                                (void **) &m->entries, &m->n_entries, ret_error);
         if (r >= 0)
                 r = parse_array(o, "dirs", sizeof(ManifestDir), parse_dir, (void **) &m->dirs, &m->n_dirs, ret_error);
         if (r >= 0)

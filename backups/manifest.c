@@ -31,12 +31,15 @@ Manifest *manifest_free(Manifest *m) {
         free(m->archive);
         free(m->journal_cursor);
         free(m->error);
+        free(m->reverts);
+        free(m->rolled_back_by);
         for (size_t i = 0; i < m->n_playbooks; i++)
                 manifest_playbook_done(&m->playbooks[i]);
         free(m->playbooks);
         for (size_t i = 0; i < m->n_entries; i++) {
                 free(m->entries[i].path);
                 free(m->entries[i].kind);
+                path_state_done(&m->entries[i].after);
         }
         free(m->entries);
         for (size_t i = 0; i < m->n_dirs; i++)
@@ -107,11 +110,26 @@ static json_object *playbook_to_json(const ManifestPlaybook *p) {
         return TAKE_PTR(o);
 }
 
+/* JSON null while the state is not known. */
+static int add_path_state(json_object *o, const char *key, const PathState *s) {
+        if (!s->known)
+                return json_object_object_add(o, key, NULL) < 0 ? -ENOMEM : 0;
+
+        _cleanup_(json_object_putp) json_object *v = json_object_new_object();
+        if (!v || add_string(v, "kind", s->kind) < 0 || add_string(v, "sha256", s->sha256) < 0 ||
+            add_value(v, "mode", json_object_new_int((int) s->mode)) < 0 ||
+            add_value(v, "uid", json_object_new_int64((int64_t) s->uid)) < 0 ||
+            add_value(v, "gid", json_object_new_int64((int64_t) s->gid)) < 0)
+                return -ENOMEM;
+        return add_value(o, key, TAKE_PTR(v));
+}
+
 static json_object *entry_to_json(const ManifestEntry *e) {
         _cleanup_(json_object_putp) json_object *o = json_object_new_object();
 
         if (!o || add_string(o, "path", e->path) < 0 || add_value(o, "existed", json_object_new_boolean(e->existed)) < 0 ||
-            add_string(o, "kind", e->kind) < 0 || add_string(o, "sha256", e->sha256) < 0)
+            add_string(o, "kind", e->kind) < 0 || add_string(o, "sha256", e->sha256) < 0 ||
+            add_path_state(o, "after", &e->after) < 0)
                 return NULL;
         return TAKE_PTR(o);
 }
@@ -179,6 +197,8 @@ int manifest_to_json(const Manifest *m, char **ret) {
                 { "command", m->command },
                 { "journal_cursor", m->journal_cursor },
                 { "error", m->error },
+                { "reverts", m->reverts },
+                { "rolled_back_by", m->rolled_back_by },
         };
         r = add_value(o, "format", json_object_new_int((int) m->format));
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(strings); i++)

@@ -13,6 +13,7 @@ static const char *const txn_state_names[_TXN_STATE_MAX] = {
         [TXN_APPLIED] = "applied",
         [TXN_FAILED] = "failed",
         [TXN_ROLLED_BACK] = "rolled-back",
+        [TXN_ABANDONED] = "abandoned",
 };
 
 const char *txn_state_to_string(TxnState s) {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The two updates of a running transaction's manifest: its state, along the transitions allowed,
- * and the units it recorded. Each is saved to the store durably before it counts, and the
+ * The updates of a transaction's manifest: its state, along the transitions allowed, what it left
+ * each path as when it finished, the units it recorded, and its return to "applied" when the
+ * rollback that reverted it is rolled back itself. Each is saved to the store durably before it counts, and the
  * manifest in memory is left as it was when the save fails, so that it always equals the disk.
  */
 #include "remedy/backup.h"
@@ -87,4 +88,35 @@ int txn_add_unit(BackupStore *s, Manifest *m, const char *name, const char *unit
                 return r;
         }
         return 1;
+}
+
+int txn_finish(BackupStore *s, Root *root, Manifest *m, TxnState state, const char *error) {
+        int r;
+
+        if (!s || !root || !m || (state != TXN_APPLIED && state != TXN_FAILED))
+                return -EINVAL;
+        /* A path that cannot be read now stays unknown: rollback then restores it as before. */
+        for (size_t i = 0; i < m->n_entries; i++) {
+                path_state_done(&m->entries[i].after);
+                r = path_state_read(root, m->entries[i].path, &m->entries[i].after);
+                if (r == -ENOMEM)
+                        return r;
+        }
+        return txn_set_state(s, m, state, error);
+}
+
+int txn_reinstate(BackupStore *s, Manifest *m) {
+        _cleanup_free_ char *by = NULL;
+        int r;
+
+        if (!s || !m || m->state != TXN_ROLLED_BACK)
+                return -EINVAL;
+        by = TAKE_PTR(m->rolled_back_by);
+        m->state = TXN_APPLIED;
+        r = backup_store_save(s, m);
+        if (r < 0) {
+                m->state = TXN_ROLLED_BACK;
+                m->rolled_back_by = TAKE_PTR(by);
+        }
+        return r;
 }

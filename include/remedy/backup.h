@@ -31,7 +31,10 @@
 #include "remedy/hash.h"
 #include "remedy/macro.h"
 
-#define MANIFEST_FORMAT 1
+/* Format 2 added what each path was left as, and the links between a transaction and the
+ * rollback that reverted it; format 1 manifests are still read (without them). */
+#define MANIFEST_FORMAT 2
+#define MANIFEST_FORMAT_MIN 1
 #define BACKUP_KEEP_DEFAULT 50   /* apply prunes to this many on its own */
 #define TXN_ARCHIVE_SUFFIX ".tar.zst"
 #define TXN_MANIFEST_SUFFIX ".json"
@@ -42,6 +45,7 @@ typedef enum TxnState {
         TXN_APPLIED,
         TXN_FAILED,
         TXN_ROLLED_BACK,
+        TXN_ABANDONED,           /* prepared, and stopped before it changed anything */
         _TXN_STATE_MAX,
 } TxnState;
 
@@ -60,11 +64,28 @@ typedef struct ManifestPlaybook {
         char **param_values;     /* strv, same length */
 } ManifestPlaybook;
 
+/* A path's state as far as loss goes: what it is, what it holds, who may read it. Not its mtime:
+ * touching a file loses nothing. */
+typedef struct PathState {
+        bool known;              /* false: not recorded (format 1, or the run stopped first) */
+        char *kind;              /* "file", "symlink", "absent" or "other" (a directory, a FIFO...) */
+        char sha256[SHA256_HEX_SIZE];  /* of the content (file) or the target (symlink), "" otherwise */
+        mode_t mode;             /* permission bits, files only */
+        uid_t uid;
+        gid_t gid;
+} PathState;
+
+void path_state_done(PathState *s);
+/* Reads a node path's state through the root, never following a symlink. */
+int path_state_read(Root *root, const char *path, PathState *ret);
+bool path_state_equal(const PathState *a, const PathState *b);
+
 typedef struct ManifestEntry {
         char *path;              /* canonical node path */
         bool existed;            /* false: created by the transaction, removed on rollback */
         char *kind;              /* "file", "symlink" or "absent" before the transaction */
         char sha256[SHA256_HEX_SIZE];  /* of the content before (files only), "" otherwise */
+        PathState after;         /* as the transaction left it (applied or failed) */
 } ManifestEntry;
 
 typedef struct ManifestDir {
@@ -95,6 +116,8 @@ typedef struct Manifest {
         uint64_t archive_size;
         char *journal_cursor;    /* where the transaction began in the journal (live), or NULL */
         char *error;             /* why it failed, or NULL */
+        char *reverts;           /* a rollback's own record: the transaction it rolled back */
+        char *rolled_back_by;    /* the record of the rollback that reverted this one, or NULL */
         ManifestPlaybook *playbooks;
         size_t n_playbooks;
         ManifestEntry *entries;
@@ -147,6 +170,26 @@ int backup_store_load(BackupStore *s, const char *id, Manifest **ret, char **ret
 /* The newest unresolved transaction (prepared, applying, failed), 0 when there is none, 1 found. */
 int backup_store_find_unresolved(BackupStore *s, Manifest **ret);
 
+/*
+ * The stores a node's transactions are in: store_registry_add() records a store's host path in
+ * ROOT/var/lib/remedy/stores (0600); node_find_unresolved() looks for an unresolved transaction
+ * of this root in current and in every recorded store, 1 found (*ret_store: the store's path when
+ * it is not current), 0 none.
+ */
+#define STORE_REGISTRY_PATH "/var/lib/remedy/stores"
+/* 1 when added, 0 when it was there already. */
+int store_registry_add(Root *root, const char *store_path);
+int store_registry_list(Root *root, char ***ret);
+int node_find_unresolved(Root *root, BackupStore *current, Manifest **ret, char **ret_store, char **ret_error);
+
+/*
+ * One remedy per node, whichever store it uses: an OFD lock on /run/remedy/node.lock for the live
+ * node ("/"), /run/remedy/roots/SHA256-OF-ROOT.lock for a --root, made 0700/0600. The fd in
+ * *ret_fd holds it until closed. -EBUSY when another process holds it (its pid in *ret_holder,
+ * 0 if unknown).
+ */
+int node_lock(const char *root_path, int *ret_fd, pid_t *ret_holder);
+
 /* Removes all but the newest keep transactions; never removes an unresolved one. Returns the
  * number removed; the IDs go to *ret_removed when not NULL. */
 int backup_store_prune(BackupStore *s, unsigned keep, char ***ret_removed);
@@ -185,6 +228,13 @@ int backup_store_save(BackupStore *s, Manifest *m);
  * anything out of rolled-back) is -EINVAL; the same state again only updates the error. */
 int txn_set_state(BackupStore *s, Manifest *m, TxnState state, const char *error);
 
+/* Records what the transaction left each path as (for rollback to tell later changes from its
+ * own) and moves it to state (applied or failed), in one durable save. */
+int txn_finish(BackupStore *s, Root *root, Manifest *m, TxnState state, const char *error);
+
+/* A rolled-back transaction whose rollback was itself rolled back is applied again. */
+int txn_reinstate(BackupStore *s, Manifest *m);
+
 /* Checks that the archive exists, has the manifest's size and SHA-256, and holds exactly the
  * entries the manifest says existed, each a safe relative path. -EBADMSG with a reason. */
 int txn_verify(BackupStore *s, const Manifest *m, char **ret_error);
@@ -199,6 +249,8 @@ typedef enum RestoreAction {
 
 typedef struct RestoreItem {
         RestoreAction action;
+        bool changed_since;          /* the node is not as the transaction left it: restoring it
+                                      * loses a change made since (by a later transaction or by hand) */
         const char *path;
         const char *kind;            /* archived kind: "file", "symlink", "absent", "directory" */
         const char *archived_data;   /* file content or symlink target, for diffs (RESTORE_FILE);
@@ -211,11 +263,18 @@ typedef struct RestoreItem {
 
 typedef int (*RestoreVisitor)(const RestoreItem *item, void *userdata);
 
+typedef struct RollbackOptions {
+        bool dry_run;            /* write nothing: the visitor sees what would be done */
+        bool force;              /* restore paths changed since the transaction too */
+        const char *by;          /* the ID of the rollback's own record, kept as rolled_back_by */
+} RollbackOptions;
+
 /*
- * Rolls back (see above). With dry_run nothing is written: visitor sees what would be done. The
- * visitor (may be NULL) is called for every item in order; a negative return aborts. Refuses a
- * tampered archive with -EBADMSG (*ret_error says why) and then writes nothing. A transaction in state prepared changed nothing: it is
- * only marked rolled-back.
+ * Rolls back (see above); o may be NULL for the defaults. The visitor (may be NULL) is called for
+ * every item in order; a negative return aborts. Writes nothing when it refuses: a tampered
+ * archive is -EBADMSG, a path changed since the transaction (item.changed_since) without force is
+ * -EUCLEAN, each with *ret_error saying why. A transaction in state prepared changed nothing: it
+ * is only marked abandoned.
  */
-int txn_rollback(BackupStore *s, Root *root, Manifest *m, bool dry_run, RestoreVisitor visitor, void *userdata,
-                 char **ret_error);
+int txn_rollback(BackupStore *s, Root *root, Manifest *m, const RollbackOptions *o, RestoreVisitor visitor,
+                 void *userdata, char **ret_error);

@@ -19,7 +19,11 @@ static void test_manifest_fixtures(void) {
         static const struct {
                 const char *file, *reason;
         } bad[] = {
-                { "bad-format.json", "format: unsupported manifest format 2" },
+                { "bad-format.json", "format: unsupported manifest format 3" },
+                { "bad-after-kind.json", "entries[0].after.kind: unknown kind \"fifo\"" },
+                { "bad-after-sha.json", "entries[0].after.sha256: not a SHA-256" },
+                { "bad-reverts.json", "reverts: \"../x\" is not a transaction ID" },
+                { "bad-missing-reverts.json", "reverts: missing" },
                 { "bad-missing-state.json", "state: missing" },
                 { "bad-state.json", "state: unknown state \"half-done\"" },
                 { "bad-dotdot.json", "entries[0].path: \"/etc/containerd/../shadow\" is not a canonical absolute path" },

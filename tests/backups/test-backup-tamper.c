@@ -190,7 +190,7 @@ static void expect_refused(Manifest *m, int want, const char *reason, const char
         _cleanup_(manifest_freep) Manifest *on_disk = NULL;
         int r;
 
-        r = txn_rollback(store, root, m, false, NULL, NULL, &error);
+        r = txn_rollback(store, root, m, NULL, NULL, NULL, &error);
         is_int(r, want, "%s: refused", what);
         ok(error && strstr(error, reason), "%s: reason \"%s\"", what, strempty(error));
         after = snapshot();
@@ -402,7 +402,7 @@ static void test_genuine(void) {
                             *created = join(root_dir, "/etc/app/new.conf"),
                             *other = join(root_dir, "/etc/app/other.conf");
 
-        is_int(txn_rollback(store, root, m, false, NULL, NULL, &error), 0, "genuine archive rolls back (%s)",
+        is_int(txn_rollback(store, root, m, NULL, NULL, NULL, &error), 0, "genuine archive rolls back (%s)",
                strempty(error));
         data = read_file(config, NULL);
         is_str(data, "original config\n", "content restored");

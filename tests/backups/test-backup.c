@@ -76,12 +76,15 @@ static void test_transaction(void) {
         is_str(m->entries[1].kind, "symlink", "current is a symlink");
         is_str(m->entries[2].path, "/etc/app/new.d/sub/created.conf", "created path");
         ok(!m->entries[2].existed && streq(m->entries[2].kind, "absent"), "created path did not exist");
-        is_int(m->n_dirs, 4, "dirs: /etc/app, new.d, new.d/sub, /usr/bin");
-        ok(m->n_dirs == 4 && streq(m->dirs[0].path, "/etc/app") && m->dirs[0].existed &&
-                   m->dirs[0].mtime.tv_sec == 1600000100 && m->dirs[0].mtime.tv_nsec == 999999999,
+        /* Every ancestor, parents first: the rollback of a rollback may make one again. */
+        is_int(m->n_dirs, 7, "dirs: /, /etc, /etc/app, new.d, new.d/sub, /usr, /usr/bin");
+        ok(m->n_dirs == 7 && streq(m->dirs[0].path, "/") && m->dirs[0].existed && streq(m->dirs[1].path, "/etc"),
+           "ancestors recorded up to the root");
+        ok(m->n_dirs == 7 && streq(m->dirs[2].path, "/etc/app") && m->dirs[2].existed &&
+                   m->dirs[2].mtime.tv_sec == 1600000100 && m->dirs[2].mtime.tv_nsec == 999999999,
            "parent mtime recorded");
-        ok(m->n_dirs == 4 && streq(m->dirs[1].path, "/etc/app/new.d") && !m->dirs[1].existed &&
-                   streq(m->dirs[2].path, "/etc/app/new.d/sub") && !m->dirs[2].existed,
+        ok(m->n_dirs == 7 && streq(m->dirs[3].path, "/etc/app/new.d") && !m->dirs[3].existed &&
+                   streq(m->dirs[4].path, "/etc/app/new.d/sub") && !m->dirs[4].existed,
            "missing directories recorded, parents first");
         is_str(m->playbooks[0].param_names[0], "image", "playbook params");
         is_str(m->root, root_dir, "root recorded");
@@ -160,7 +163,7 @@ static void test_transaction(void) {
         damaged = snapshot(root_dir);
         ok(!streq(damaged, before), "the damage shows in the snapshot");
         f = open_memstream(&items, &items_len);
-        r = txn_rollback(s, root, m, true, collect_items, f, &error);
+        r = txn_rollback(s, root, m, &(RollbackOptions) { .dry_run = true }, collect_items, f, &error);
         fclose(f);
         is_int(r, 0, "dry-run rollback (%s)", strempty(error));
         _cleanup_free_ char *after_dry = snapshot(root_dir);
@@ -178,7 +181,7 @@ static void test_transaction(void) {
                "dry run reports every item with archived content");
         is_int(m->state, TXN_FAILED, "dry run leaves the state");
 
-        r = txn_rollback(s, root, m, false, NULL, NULL, &error);
+        r = txn_rollback(s, root, m, NULL, NULL, NULL, &error);
         is_int(r, 0, "rollback (%s)", strempty(error));
         after = snapshot(root_dir);
         is_str(after, before, "tree identical after rollback: content, mode, owner, mtime, xattrs, ACL");
@@ -194,7 +197,7 @@ static void test_transaction(void) {
         free(items);
         items = NULL;
         f = open_memstream(&items, &items_len);
-        r = txn_rollback(s, root, m, false, collect_items, f, &error);
+        r = txn_rollback(s, root, m, NULL, collect_items, f, &error);
         fclose(f);
         is_int(r, 0, "second rollback");
         again = snapshot(root_dir);
@@ -277,7 +280,7 @@ static void test_crash_recovery(void) {
 
         is_int(backup_store_find_unresolved(s, &found), 1, "crashed transaction is unresolved");
         is_str(found ? found->id : NULL, id, "the newest unresolved one");
-        is_int(txn_rollback(s, root, found, false, NULL, NULL, &error), 0, "rollback after crash (%s)", strempty(error));
+        is_int(txn_rollback(s, root, found, NULL, NULL, NULL, &error), 0, "rollback after crash (%s)", strempty(error));
         {
                 _cleanup_free_ char *other = node("/etc/app/.#remedy.keep.conf.0123456789abcdef"),
                                     *notours = node("/etc/app/.#remedy.config.toml.notours");
@@ -309,12 +312,12 @@ static void test_prepared(void) {
         if (txn_create(s, root, txn_info(), paths, &m) < 0)
                 abort();
         write_file(cfg, "changed by the operator\n", 24);
-        is_int(txn_rollback(s, root, m, false, count_items, &visited, &error), 0, "rollback of a prepared transaction");
+        is_int(txn_rollback(s, root, m, NULL, count_items, &visited, &error), 0, "rollback of a prepared transaction");
         is_int(visited, 0, "nothing to do");
         data = read_file(cfg, NULL);
         is_str(data, "changed by the operator\n", "node untouched");
         is_int(backup_store_load(s, m->id, &loaded, NULL), 0, "reload");
-        ok(loaded && loaded->state == TXN_ROLLED_BACK, "marked rolled-back");
+        ok(loaded && loaded->state == TXN_ABANDONED, "marked abandoned: it never began");
 }
 
 static void test_lock(void) {
