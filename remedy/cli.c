@@ -24,6 +24,8 @@ char **arg_sets;
 bool arg_exit_code;
 bool arg_dry_run;
 bool arg_last;
+bool arg_cascade;
+bool arg_force;
 bool arg_no_rollback;
 unsigned arg_keep;
 bool arg_keep_set;
@@ -44,7 +46,9 @@ static void help(void) {
                "                                        what apply would change, with diffs; writes nothing\n"
                "  apply NAME... [--set KEY=VALUE]... [--dry-run] [--no-rollback]\n"
                "                                        back up, change, verify; roll back on failure\n"
-               "  rollback [ID | --last] [--dry-run]    restore the files of a transaction, then its units\n"
+               "  rollback [ID | --last] [--cascade] [--force] [--dry-run]\n"
+               "                                        restore the files of a transaction, then its units;\n"
+               "                                        undo a rollback by rolling back its own ID\n"
                "  backups list | show ID | verify ID | prune --keep=N\n\n"
                "Options:\n"
                "      --root=DIR         work on the node filesystem mounted at DIR (offline repair);\n"
@@ -61,7 +65,10 @@ static void help(void) {
                "      --exit-code        plan: exit 1 when changes are pending\n"
                "      --dry-run          apply, rollback: show what would be done, change nothing\n"
                "      --no-rollback      apply: keep the changes when verification fails\n"
-               "      --last             rollback: the newest transaction\n"
+               "      --last             rollback: the newest transaction still applied\n"
+               "      --cascade          rollback: first roll back the later transactions that\n"
+               "                         changed the same files, newest first\n"
+               "      --force            rollback: even over changes made since by hand\n"
                "      --keep=N           backups prune: how many transactions to keep\n"
                "      --json             print the report as one JSON document\n"
                "      --no-color         no colours\n"
@@ -83,6 +90,8 @@ enum {
         OPT_DRY_RUN,
         OPT_NO_ROLLBACK,
         OPT_LAST,
+        OPT_CASCADE,
+        OPT_FORCE,
         OPT_KEEP,
         OPT_JSON,
         OPT_NO_COLOR,
@@ -103,6 +112,8 @@ int cli_parse_argv(int argc, char **argv) {
                 { "dry-run", no_argument, NULL, OPT_DRY_RUN },
                 { "no-rollback", no_argument, NULL, OPT_NO_ROLLBACK },
                 { "last", no_argument, NULL, OPT_LAST },
+                { "cascade", no_argument, NULL, OPT_CASCADE },
+                { "force", no_argument, NULL, OPT_FORCE },
                 { "keep", required_argument, NULL, OPT_KEEP },
                 { "json", no_argument, NULL, OPT_JSON },
                 { "no-color", no_argument, NULL, OPT_NO_COLOR },
@@ -152,6 +163,12 @@ int cli_parse_argv(int argc, char **argv) {
                         break;
                 case OPT_LAST:
                         arg_last = true;
+                        break;
+                case OPT_CASCADE:
+                        arg_cascade = true;
+                        break;
+                case OPT_FORCE:
+                        arg_force = true;
                         break;
                 case OPT_KEEP: {
                         char *end;

@@ -30,6 +30,8 @@ extern char **arg_sets;           /* --set KEY=VALUE */
 extern bool arg_exit_code;
 extern bool arg_dry_run;
 extern bool arg_last;
+extern bool arg_cascade;
+extern bool arg_force;
 extern bool arg_no_rollback;
 extern unsigned arg_keep;
 extern bool arg_keep_set;

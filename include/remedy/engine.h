@@ -81,6 +81,18 @@ int engine_plan(Run *r);
 /* Counts over all steps of the run. */
 void run_count(const Run *r, unsigned *ret_change, unsigned *ret_ok, unsigned *ret_skipped, unsigned *ret_failed);
 
+/*
+ * Before changing a node (engine/node-guard.c). node_guard_lock() takes the node's lock and the
+ * store's: -EBUSY while another remedy holds either; the node lock's fd goes to *ret_fd.
+ * node_guard_unresolved() marks transactions that were prepared and never began abandoned (with
+ * a notice) and then refuses with -EBUSY while one is left applying or failed, in this store or
+ * any other that held one for this root. Both set *ret_error to a sentence for the operator.
+ */
+int node_guard_lock(Root *root, BackupStore *store, int *ret_fd, char **ret_error);
+int node_guard_unresolved(Root *root, BackupStore *store, char **ret_error);
+/* Whether store is ROOT/var/lib/remedy/backups, which every run looks in anyway. */
+bool node_guard_store_is_default(const Root *root, const BackupStore *store);
+
 typedef struct ApplyOptions {
         BackupStore *store;
         const char *command;  /* for the manifest */

@@ -193,7 +193,7 @@ static int rollback_run(Run *r, BackupStore *store, size_t upto_job, size_t upto
                 }
         }
 
-        k = txn_rollback(store, r->root, r->txn, false, NULL, NULL, &error);
+        k = txn_rollback(store, r->root, r->txn, &(RollbackOptions) { .force = true }, NULL, NULL, &error);
         if (k < 0) {
                 set_error(&r->rollback_error, "rolling back transaction %s failed: %s", r->txn->id,
                           error ? error : strerror(-k));
@@ -268,7 +268,7 @@ static int fail_and_roll_back(Run *r, BackupStore *store, size_t upto_job, size_
                 upto_job = r->n_jobs - 1;
                 upto_step = r->jobs[upto_job].playbook->n_steps;
         }
-        (void) txn_set_state(store, r->txn, TXN_FAILED, r->error);
+        (void) txn_finish(store, r->root, r->txn, TXN_FAILED, r->error);
         int k = rollback_run(r, store, upto_job, upto_step);
         r->outcome = k < 0 ? RUN_ROLLBACK_FAILED : RUN_ROLLED_BACK;
         return 1;
@@ -293,39 +293,15 @@ static int record_units(Run *r, BackupStore *store) {
 }
 
 int engine_apply(Run *r, const ApplyOptions *o) {
-        _cleanup_(manifest_freep) Manifest *unresolved = NULL;
         _cleanup_strv_free_ char **paths = NULL;
+        _cleanup_close_ int node_lock_fd = -EBADF;
         TxnPlaybookInfo *pbs = NULL;
         TxnInfo info;
-        pid_t holder = 0;
         int k;
 
-        k = backup_store_lock(o->store, &holder);
-        if (k == -EBUSY) {
-                if (holder > 0)
-                        set_error(&r->error, "another remedy (pid %d) is working on this node; try again when it has finished",
-                                  (int) holder);
-                else
-                        set_error(&r->error, "another remedy is working on this node; try again when it has finished");
-                return -EBUSY;
-        }
-        if (k < 0) {
-                set_error(&r->error, "cannot lock the backup store %s: %s", backup_store_path(o->store), strerror(-k));
+        if ((k = node_guard_lock(r->root, o->store, &node_lock_fd, &r->error)) < 0 ||
+            (k = node_guard_unresolved(r->root, o->store, &r->error)) < 0)
                 return k;
-        }
-
-        k = backup_store_find_unresolved(o->store, &unresolved);
-        if (k < 0) {
-                set_error(&r->error, "cannot read the backup store %s: %s", backup_store_path(o->store), strerror(-k));
-                return k;
-        }
-        if (k > 0) {
-                set_error(&r->error,
-                          "transaction %s was left %s (remedy was interrupted); nothing is applied until it is "
-                          "resolved: run \"remedy rollback %s\"",
-                          unresolved->id, txn_state_to_string(unresolved->state), unresolved->id);
-                return -EBUSY;
-        }
 
         /* Plan under the lock, so that what is applied is what was planned. */
         if ((k = engine_plan(r)) < 0)
@@ -349,6 +325,19 @@ int engine_apply(Run *r, const ApplyOptions *o) {
                                     journal_error ? journal_error : strerror(-k));
         }
 
+        /* The next run finds this transaction whichever store it is given: a store the node does
+         * not know yet is recorded in it, as part of this transaction. */
+        bool register_store = false;
+        if (!node_guard_store_is_default(r->root, o->store)) {
+                _cleanup_strv_free_ char **known = NULL;
+                if ((k = store_registry_list(r->root, &known)) < 0) {
+                        set_error(&r->error, "cannot read %s (nothing was changed): %s", STORE_REGISTRY_PATH, strerror(-k));
+                        return k;
+                }
+                register_store = !strv_contains(known, backup_store_path(o->store));
+                if (register_store && (k = strv_extend(&paths, STORE_REGISTRY_PATH)) < 0)
+                        return k;
+        }
         if ((k = make_txn_info(r, o->command, &info, &pbs)) < 0)
                 return k;
         info.journal_cursor = r->journal_cursor;
@@ -361,6 +350,11 @@ int engine_apply(Run *r, const ApplyOptions *o) {
         if ((k = record_units(r, o->store)) < 0 || (k = txn_set_state(o->store, r->txn, TXN_APPLYING, NULL)) < 0) {
                 set_error(&r->error, "cannot record transaction %s (nothing was changed): %s", r->txn->id, strerror(-k));
                 return k;
+        }
+
+        if (register_store && (k = store_registry_add(r->root, backup_store_path(o->store))) < 0) {
+                set_error(&r->error, "cannot record the backup store in %s: %s", STORE_REGISTRY_PATH, strerror(-k));
+                return fail_and_roll_back(r, o->store, 0, 0);
         }
 
         /* Nothing has been applied yet: the plan's bookkeeping of due reloads starts over. */
@@ -405,13 +399,11 @@ int engine_apply(Run *r, const ApplyOptions *o) {
         if (verify_failed)
                 set_error(&r->error, "verification failed; the changes were kept (--no-rollback)");
 
-        if ((k = txn_set_state(o->store, r->txn, TXN_APPLIED, NULL)) < 0) {
-                /* The node is changed and verified; only the record of it failed. It stays
-                 * "applying" on disk, which makes the next run ask for a rollback: safe. */
-                set_error(&r->error, "changes applied but transaction %s could not be marked applied: %s", r->txn->id,
-                          strerror(-k));
-                r->outcome = RUN_APPLIED;
-                return 1;
+        if ((k = txn_finish(o->store, r->root, r->txn, TXN_APPLIED, NULL)) < 0) {
+                /* A change that cannot be recorded as applied cannot be trusted to be undone later
+                 * either: it is undone now, while the archive is known to be good. */
+                set_error(&r->error, "transaction %s could not be recorded as applied: %s", r->txn->id, strerror(-k));
+                return fail_and_roll_back(r, o->store, r->n_jobs, 0);
         }
         r->outcome = RUN_APPLIED;
 
