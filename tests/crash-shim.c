@@ -5,7 +5,8 @@
  *
  *   REMEDY_SHIM_MODE=kill   lets it happen, then kills the process with SIGKILL (a crash or power
  *                           loss right after that mutation);
- *   REMEDY_SHIM_MODE=eio    makes it fail with EIO instead (an I/O error mid-apply).
+ *   REMEDY_SHIM_MODE=eio    makes it fail with EIO instead (an I/O error mid-apply);
+ *   REMEDY_SHIM_MODE=enospc makes it fail with ENOSPC (the file system filled up).
  *
  * N comes from REMEDY_SHIM_AT. Apart from that, REMEDY_SHIM_NO_TMPFILE=1 makes every
  * openat(..., O_TMPFILE) fail with EOPNOTSUPP, as it does on 9p, NFS and overlayfs before Linux
@@ -26,23 +27,24 @@
 #include <unistd.h>
 
 static long shim_at = -1, shim_count;
-static int shim_kill, shim_no_tmpfile;
+static int shim_kill, shim_errno, shim_no_tmpfile;
 
 __attribute__((constructor)) static void shim_init(void) {
         const char *at = getenv("REMEDY_SHIM_AT"), *mode = getenv("REMEDY_SHIM_MODE");
         if (at)
                 shim_at = strtol(at, NULL, 10);
-        shim_kill = !mode || strcmp(mode, "eio") != 0;
+        shim_errno = mode && strcmp(mode, "eio") == 0 ? EIO : mode && strcmp(mode, "enospc") == 0 ? ENOSPC : 0;
+        shim_kill = shim_errno == 0;
         shim_no_tmpfile = getenv("REMEDY_SHIM_NO_TMPFILE") != NULL;
 }
 
-/* Called before the real call: returns -1 (with errno EIO) when this one must fail. */
+/* Called before the real call: returns -1 (with errno EIO or ENOSPC) when this one must fail. */
 static int shim_before(void) {
         if (shim_at < 0)
                 return 0;
         if (!shim_kill && shim_count + 1 == shim_at) {
                 shim_count++;
-                errno = EIO;
+                errno = shim_errno;
                 return -1;
         }
         return 0;

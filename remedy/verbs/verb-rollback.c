@@ -432,6 +432,15 @@ int verb_rollback(int argc, char **argv) {
                 return 0;
         }
 
+        /* Like apply, nothing new while a transaction is left half-done: an interrupted rollback
+         * is resolved first (rolling back its record puts the node back as it was before it). */
+        if (!arg_dry_run && !txn_state_unresolved(m->state)) {
+                _cleanup_free_ char *error = NULL;
+                r = node_guard_unresolved(root, store, &error);
+                if (r < 0)
+                        return report_error(r == -EBUSY ? EXIT_BAD_INPUT : EXIT_FAILED, "%s", error);
+        }
+
         RollbackRun rr = {
                 .root = root,
                 .bus = bus,

@@ -10,7 +10,9 @@
 # - rollback --last unwinds the stack of applies, then says there is nothing left;
 # - one remedy per node whichever backup store each uses, and a transaction left half-applied in
 #   one store blocks an apply through another;
-# - a transaction prepared and never begun does not block the node: it is marked abandoned.
+# - a transaction prepared and never begun does not block the node: it is marked abandoned;
+# - a rollback killed after any of its mutations leaves a state from which the next rollback
+#   completes.
 . "$(dirname "$0")/lib.sh"
 
 # ---- Directories at the top of the root ----
@@ -203,5 +205,30 @@ contains "$ERR" "never began" "it says why"
 contains "$ERR" "marked abandoned" "and what it did"
 is "$("$REMEDY" --root="$node" --backup-dir="$store" --json backups list | jq -r '[.backups[].state] | join(",")')" \
         "abandoned,applied" "the store holds one abandoned and one applied transaction"
+
+# ---- A rollback killed part-way ----
+template=$(new_node broken-node)
+pristine=$(snapshot "$template")
+n=1
+while :; do
+        node="$WORK/kill-rb-$n"; rm -rf "$node" "$node-store"; cp -a "$template" "$node"
+        "$REMEDY" --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$node-store" \
+                apply cgroup-driver-systemd cni-placeholder kubelet-strip-flags kubelet-wait-online >/dev/null 2>&1 ||
+                ok 1 "apply for the killed rollback at mutation $n"
+        LD_PRELOAD="$CRASH_SHIM" REMEDY_SHIM_MODE=kill REMEDY_SHIM_AT=$n \
+                "$REMEDY" --no-color --root="$node" --backup-dir="$node-store" rollback --last >/dev/null 2>&1 && rc=0 || rc=$?
+        [ "$rc" -eq 137 ] || break
+        # Resolve what the kill left (if anything), then unwind what is still applied.
+        run --root="$node" --backup-dir="$node-store" rollback
+        [ "$RC" -eq 0 ] || contains "$ERR" "no interrupted transaction" "killed rollback at mutation $n: nothing to resolve, or resolved"
+        for _ in 1 2 3; do
+                run --root="$node" --backup-dir="$node-store" rollback --last
+                [[ "$OUT" == "Nothing to roll back"* ]] && break
+        done
+        is "$RC/$(snapshot "$node")" "0/$pristine" "killed rollback at mutation $n: the next rollbacks complete it, node as before"
+        n=$((n + 1))
+        [ $n -le 200 ] || { ok 1 "too many mutations"; break; }
+done
+is "$rc" 0 "a rollback with no kill left completes (after $((n - 1)) mutations)"
 
 done_testing

@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: MIT
+# Certificates and kubeconfigs made with the openssl CLI as kubeadm makes them, for the tree
+# tests, so that nothing expires in the repository. Set pki=DIR before use.
+
+# make_ca NAME CN: NAME.key, NAME.crt
+make_ca() {
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$pki/$1.key" \
+                -out "$pki/$1.crt" -days 3650 -subj "/CN=$2" 2>/dev/null
+}
+
+# make_cert NAME CA SUBJECT NOT-BEFORE NOT-AFTER: NAME.key, NAME.crt (a client certificate as the
+# kubeadm CA issues it: clientAuth, not a CA).
+make_cert() {
+        local name=$1 ca=$2 subj=$3 start=$4 end=$5 db="$pki/db-$1"
+        mkdir -p "$db" && : >"$db/index.txt" && echo 1000 >"$db/serial"
+        cat >"$db/ca.cnf" <<EOF
+[ca]
+default_ca = c
+[c]
+database = $db/index.txt
+serial = $db/serial
+new_certs_dir = $db
+certificate = $pki/$ca.crt
+private_key = $pki/$ca.key
+default_md = sha256
+policy = p
+unique_subject = no
+x509_extensions = x
+[p]
+organizationName = optional
+commonName = supplied
+[x]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = clientAuth
+EOF
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$pki/$name.key" \
+                -out "$db/req.csr" -subj "$subj" 2>/dev/null &&
+        openssl ca -batch -config "$db/ca.cnf" -in "$db/req.csr" -out "$pki/$name.crt" -notext \
+                -startdate "$start" -enddate "$end" >"$db/log" 2>&1
+}
+
+# make_kubeconfig OUT CA CERT KEY SERVER USER: kubeadm's layout with embedded credentials.
+make_kubeconfig() {
+        cat >"$1" <<EOF
+apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: $(base64 -w0 "$pki/$2.crt")
+    server: $5
+  name: kubernetes
+contexts:
+- context:
+    cluster: kubernetes
+    user: $6
+  name: $6@kubernetes
+current-context: $6@kubernetes
+kind: Config
+preferences: {}
+users:
+- name: $6
+  user:
+    client-certificate-data: $(base64 -w0 "$pki/$3.crt")
+    client-key-data: $(base64 -w0 "$pki/$4.key")
+EOF
+}
+
+ago() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
