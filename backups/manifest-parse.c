@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 #include <stdarg.h>
 
+#include "remedy/str-index.h"
 #include "remedy/strv.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
@@ -414,10 +415,13 @@ static int parse_manifest(json_object *o, Manifest *m, char **ret_error) {
         if (r < 0)
                 return r;
 
-        for (size_t i = 0; i < m->n_entries; i++)
-                for (size_t j = 0; j < i; j++)
-                        if (streq(m->entries[j].path, m->entries[i].path))
-                                return parse_fail(ret_error, "entries[%zu].path: \"%s\" listed twice", i, m->entries[i].path);
+        _cleanup_(str_index_freep) StrIndex *seen = NULL;
+        for (size_t i = 0; i < m->n_entries; i++) {
+                if (str_index_get(seen, m->entries[i].path, NULL))
+                        return parse_fail(ret_error, "entries[%zu].path: \"%s\" listed twice", i, m->entries[i].path);
+                if ((r = str_index_put(&seen, m->entries[i].path, i)) < 0)
+                        return r;
+        }
         return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "remedy/fileio.h"
+#include "remedy/str-index.h"
 #include "remedy/strv.h"
 
 void plan_done(Plan *p) {
@@ -48,22 +49,62 @@ static int changed_since(Root *root, const ManifestEntry *e, RestoreAction actio
         return !path_state_equal(&now, &e->after);
 }
 
+/* What each directory holds of remedy's temporary files, listed once per directory: a glob's ten
+ * thousand files in one directory must not list it ten thousand times. */
+typedef struct DirCache {
+        StrIndex *index;        /* directory -> position in temps */
+        char ***temps;          /* the REMEDY_TEMP_PREFIX names in it */
+        size_t n;
+        StrIndex *parents_ok;   /* directories check_parents() found free of symlinks */
+} DirCache;
+
+static void dir_cache_done(DirCache *c) {
+        for (size_t i = 0; i < c->n; i++)
+                strv_free(c->temps[i]);
+        free(c->temps);
+        str_index_free(c->index);
+        str_index_free(c->parents_ok);
+}
+
+static int dir_cache_temps(DirCache *c, Root *root, const char *dir, char ***ret) {
+        _cleanup_strv_free_ char **names = NULL, **temps = NULL;
+        size_t i;
+        int r;
+
+        if (str_index_get(c->index, dir, &i)) {
+                *ret = c->temps[i];
+                return 0;
+        }
+        r = root_list_dir(root, dir, &names);
+        if (r < 0 && r != -ENOENT && r != -ENOTDIR)
+                return r;
+        STRV_FOREACH(name, names)
+                if (startswith(*name, REMEDY_TEMP_PREFIX) && (r = strv_extend(&temps, *name)) < 0)
+                        return r;
+        char ***l = reallocarray(c->temps, c->n + 1, sizeof(char **));
+        if (!l)
+                return -ENOMEM;
+        c->temps = l;
+        if ((r = str_index_put(&c->index, dir, c->n)) < 0)
+                return r;
+        *ret = c->temps[c->n++] = TAKE_PTR(temps);
+        return 0;
+}
+
 /* A crash inside an atomic write leaves its temporary file beside the target; it is the
  * transaction's doing, so rollback removes it (and the directory it was in can go too). */
-static int plan_fileio_leftovers(Plan *p, Root *root, const char *path) {
-        _cleanup_strv_free_ char **names = NULL;
+static int plan_fileio_leftovers(Plan *p, DirCache *cache, Root *root, const char *path) {
         _cleanup_free_ char *dir = path_dirname(path);
         const char *base = path_basename(path);
+        char **temps;
         int r;
 
         if (!dir)
                 return -ENOMEM;
-        r = root_list_dir(root, dir, &names);
-        if (r == -ENOENT || r == -ENOTDIR)
-                return 0;
+        r = dir_cache_temps(cache, root, dir, &temps);
         if (r < 0)
                 return r;
-        STRV_FOREACH(name, names) {
+        STRV_FOREACH(name, temps) {
                 char *leftover;
 
                 if (!fileio_is_temp_name(*name, base))
@@ -83,12 +124,14 @@ static int plan_fileio_leftovers(Plan *p, Root *root, const char *path) {
 
 /* Anything written goes through its parent directories: none of them may have become a symlink,
  * which libarchive would follow from the root's directory out to the host. */
-static int check_parents(Root *root, const char *path, char **ret_error) {
+static int check_parents(DirCache *cache, Root *root, const char *path, char **ret_error) {
         _cleanup_free_ char *dir = path_dirname(path), *canonical = NULL;
         int r;
 
         if (!dir)
                 return -ENOMEM;
+        if (str_index_get(cache->parents_ok, dir, NULL))
+                return 0;
         r = root_canonicalize(root, dir, true, &canonical);
         if (r < 0)
                 return restore_fail(ret_error, r, "%s: cannot resolve its parent directory: %s", path, strerror(-r));
@@ -96,7 +139,7 @@ static int check_parents(Root *root, const char *path, char **ret_error) {
                 return restore_fail(ret_error, -ELOOP,
                                     "%s: a parent directory is now a symlink (to %s); refusing to write through it",
                                     path, canonical);
-        return 0;
+        return str_index_put(&cache->parents_ok, dir, 0);
 }
 
 static bool timespec_eq(struct timespec a, struct timespec b) {
@@ -225,6 +268,7 @@ static int plan_keep_ancestor_mtime(Plan *p, const Manifest *m, Root *root, cons
 }
 
 int restore_make_plan(Restore *rs, Root *root, Plan *p) {
+        _cleanup_(dir_cache_done) DirCache cache = {};
         const Manifest *m = rs->m;
         struct stat st;
         int r;
@@ -233,7 +277,7 @@ int restore_make_plan(Restore *rs, Root *root, Plan *p) {
                 const ManifestEntry *e = &m->entries[i];
                 Archived *ar = &rs->archived[i];
 
-                r = check_parents(root, e->path, rs->ret_error);
+                r = check_parents(&cache, root, e->path, rs->ret_error);
                 if (r < 0)
                         return r;
                 r = lstat_optional(root, e->path, &st, rs->ret_error);
@@ -257,7 +301,7 @@ int restore_make_plan(Restore *rs, Root *root, Plan *p) {
                 if (r < 0)
                         return restore_fail(rs->ret_error, r, "%s: %s", e->path, strerror(-r));
                 p->items[p->n_items - 1].changed_since = r;
-                r = plan_fileio_leftovers(p, root, e->path);
+                r = plan_fileio_leftovers(p, &cache, root, e->path);
                 if (r < 0)
                         return restore_fail(rs->ret_error, r, "%s: cannot list its directory: %s", e->path,
                                             strerror(-r));
@@ -269,7 +313,7 @@ int restore_make_plan(Restore *rs, Root *root, Plan *p) {
 
                 if (d->existed)
                         continue;
-                r = check_parents(root, d->path, rs->ret_error);
+                r = check_parents(&cache, root, d->path, rs->ret_error);
                 if (r < 0)
                         return r;
                 r = lstat_optional(root, d->path, &st, rs->ret_error);

@@ -47,19 +47,28 @@ static int copy_entry_data(struct archive *from, struct archive *to) {
 }
 
 static int fsync_restored(Root *root, const Archived *ar) {
-        _cleanup_free_ char *dir = NULL;
+        if (ar->symlink)
+                return 0;
+        _cleanup_close_ int fd = root_open_file(root, ar->entry->path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0);
+        if (fd < 0)
+                return fd;
+        return fsync(fd) < 0 ? -errno : 0;
+}
 
-        if (!ar->symlink) {
-                _cleanup_close_ int fd = root_open_file(root, ar->entry->path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0);
-                if (fd < 0)
-                        return fd;
-                if (fsync(fd) < 0)
-                        return -errno;
+/* Each directory once, however many of its entries were written or removed: ten thousand
+ * restored files in one directory cost one fsync of it, not ten thousand. */
+static int fsync_dirs(Root *root, char * const *dirs, char **ret_error) {
+        STRV_FOREACH(dir, dirs) {
+                int r = root_fsync_dir(root, *dir);
+                if (r < 0 && r != -ENOENT)
+                        return restore_fail(ret_error, r, "%s: fsync: %s", *dir, strerror(-r));
         }
-        dir = path_dirname(ar->entry->path);
-        if (!dir)
-                return -ENOMEM;
-        return root_fsync_dir(root, dir);
+        return 0;
+}
+
+static int add_parent(char ***dirs, const char *path) {
+        _cleanup_free_ char *dir = path_dirname(path);
+        return dir ? strv_extend_unique(dirs, dir) : -ENOMEM;
 }
 
 static int extract(Restore *rs, Root *root, int fd) {
@@ -97,7 +106,7 @@ static int extract(Restore *rs, Root *root, int fd) {
                         if (r != ARCHIVE_OK)
                                 return restore_fail(rs->ret_error, -EIO, "%s: %s", m->archive,
                                                     strempty(archive_error_string(a)));
-                        i = restore_find_entry(m, archive_entry_pathname(entry));
+                        i = restore_find_entry(rs, archive_entry_pathname(entry));
                         if (i < 0)   /* validated before; the archive changed under us */
                                 return restore_fail(rs->ret_error, -EBADMSG, "%s: changed during rollback", m->archive);
                         if (rs->archived[i].action != RESTORE_FILE)
@@ -113,14 +122,17 @@ static int extract(Restore *rs, Root *root, int fd) {
                         return restore_fail(rs->ret_error, -EIO, "%s", strempty(archive_error_string(disk)));
         }
 
+        _cleanup_strv_free_ char **dirs = NULL;
         for (size_t i = 0; i < m->n_entries; i++)
                 if (rs->archived[i].action == RESTORE_FILE) {
                         r = fsync_restored(root, &rs->archived[i]);
+                        if (r >= 0)
+                                r = add_parent(&dirs, m->entries[i].path);
                         if (r < 0)
                                 return restore_fail(rs->ret_error, r, "%s: fsync: %s", m->entries[i].path,
                                                     strerror(-r));
                 }
-        return 0;
+        return fsync_dirs(root, dirs, rs->ret_error);
 }
 
 static int set_dir_mtime(Root *root, const ManifestDir *d) {
@@ -136,6 +148,7 @@ static int set_dir_mtime(Root *root, const ManifestDir *d) {
 }
 
 static int apply_plan_removals(const Plan *p, Root *root, char **ret_error) {
+        _cleanup_strv_free_ char **dirs = NULL;
         int r;
 
         for (size_t i = 0; i < p->n_items; i++) {
@@ -143,7 +156,9 @@ static int apply_plan_removals(const Plan *p, Root *root, char **ret_error) {
 
                 switch (it->action) {
                 case RESTORE_REMOVE:
-                        r = root_unlink(root, it->path);
+                        r = root_unlink_unsynced(root, it->path);
+                        if (r >= 0)
+                                r = add_parent(&dirs, it->path);
                         break;
                 case RESTORE_RMDIR:
                         r = root_rmdir(root, it->path);
@@ -161,7 +176,7 @@ static int apply_plan_removals(const Plan *p, Root *root, char **ret_error) {
                 if (r < 0)
                         return restore_fail(ret_error, r, "%s: %s", it->path, strerror(-r));
         }
-        return 0;
+        return fsync_dirs(root, dirs, ret_error);
 }
 
 static int mark_rolled_back(BackupStore *s, Manifest *m, const char *by) {

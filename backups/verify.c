@@ -20,8 +20,12 @@ int restore_init(Restore *rs, const Manifest *m, char **ret_error) {
         rs->archived = calloc(m->n_entries + 1, sizeof(Archived));
         if (!rs->archived)
                 return -ENOMEM;
-        for (size_t i = 0; i < m->n_entries; i++)
+        for (size_t i = 0; i < m->n_entries; i++) {
+                int r = str_index_put(&rs->by_name, m->entries[i].path + 1, i);
+                if (r < 0)
+                        return r;
                 rs->archived[i].entry = &m->entries[i];
+        }
         return 0;
 }
 
@@ -30,6 +34,7 @@ void restore_done(Restore *r) {
                 for (size_t i = 0; i < r->m->n_entries; i++)
                         free(r->archived[i].data);
         free(r->archived);
+        str_index_free(r->by_name);
 }
 
 int restore_fail(char **ret_error, int error, const char *fmt, ...) {
@@ -85,11 +90,9 @@ int restore_open_reader(int fd, struct archive **ret) {
         return 0;
 }
 
-ssize_t restore_find_entry(const Manifest *m, const char *name) {
-        for (size_t i = 0; i < m->n_entries; i++)
-                if (streq(m->entries[i].path + 1, name))
-                        return (ssize_t) i;
-        return -1;
+ssize_t restore_find_entry(const Restore *rs, const char *name) {
+        size_t i;
+        return name && str_index_get(rs->by_name, name, &i) ? (ssize_t) i : -1;
 }
 
 /* Archive names are node paths without the leading '/': relative, canonical, no "..". */
@@ -181,7 +184,7 @@ int restore_validate_archive(Restore *rs, int fd, bool keep_data) {
                 r = check_entry_name(name, ret_error);
                 if (r < 0)
                         return r;
-                i = restore_find_entry(m, name);
+                i = restore_find_entry(rs, name);
                 if (i < 0 || !m->entries[i].existed)
                         return restore_fail(ret_error, -EBADMSG, "archive entry \"%s\" is not in the manifest", name);
                 ar = &rs->archived[i];
@@ -221,13 +224,19 @@ int restore_validate_archive(Restore *rs, int fd, bool keep_data) {
                 if (m->entries[i].existed && !rs->archived[i].seen)
                         return restore_fail(ret_error, -EBADMSG, "%s: missing from the archive", m->entries[i].path);
                 /* Nothing can live under a file or symlink: an entry below another one would be
-                 * written through what the first one restores. */
-                for (size_t j = 0; j < m->n_entries; j++) {
-                        const char *rest = startswith(m->entries[j].path, m->entries[i].path);
-                        if (i != j && rest && *rest == '/')
-                                return restore_fail(ret_error, -EBADMSG, "%s: lies under %s", m->entries[j].path,
-                                                    m->entries[i].path);
+                 * written through what the first one restores. Each ancestor is looked up. */
+                _cleanup_free_ char *up = path_dirname(m->entries[i].path);
+                while (up && !streq(up, "/")) {
+                        size_t j;
+                        if (str_index_get(rs->by_name, up + 1, &j))
+                                return restore_fail(ret_error, -EBADMSG, "%s: lies under %s", m->entries[i].path,
+                                                    m->entries[j].path);
+                        char *next = path_dirname(up);
+                        free(up);
+                        up = next;
                 }
+                if (!up)
+                        return -ENOMEM;
         }
         return 0;
 }

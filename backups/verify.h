@@ -24,6 +24,7 @@
 
 #include "remedy/backup.h"
 #include "remedy/macro.h"
+#include "remedy/str-index.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct archive *, archive_read_free);
 
@@ -45,6 +46,7 @@ typedef struct Archived {
 typedef struct Restore {
         const Manifest *m;
         Archived *archived;    /* one per manifest entry, same index */
+        StrIndex *by_name;     /* archive entry name -> index */
         char **ret_error;
 } Restore;
 
@@ -63,7 +65,7 @@ int restore_open_reader(int fd, struct archive **ret);
 
 /* The index of the manifest entry an archive entry name (node path without the leading '/')
  * stands for, or -1. */
-ssize_t restore_find_entry(const Manifest *m, const char *name);
+ssize_t restore_find_entry(const Restore *rs, const char *name);
 
 /* Reads the whole archive from fd's position: every entry must be one the manifest lists as
  * existing, of its kind and content, once; every listed one must be there; no entry may lie under

@@ -181,7 +181,7 @@ int root_symlink_atomic(Root *r, const char *path, const char *target) {
 }
 
 /* unlinkat() in the canonical parent, then fsync of it: 0 when nothing was there, 1 removed. */
-static int unlink_in_parent(Root *r, const char *path, int flags) {
+static int unlink_in_parent(Root *r, const char *path, int flags, bool sync) {
         _cleanup_close_ int pfd = -EBADF;
         const char *base;
 
@@ -192,13 +192,19 @@ static int unlink_in_parent(Root *r, const char *path, int flags) {
                 return pfd;
         if (unlinkat(pfd, base, flags) < 0)
                 return errno == ENOENT ? 0 : errno == EEXIST ? -ENOTEMPTY : negative_errno();
-        return fsync(pfd) < 0 ? negative_errno() : 1;
+        if (sync && fsync(pfd) < 0)
+                return negative_errno();
+        return 1;
 }
 
 int root_unlink(Root *r, const char *path) {
-        return unlink_in_parent(r, path, 0);
+        return unlink_in_parent(r, path, 0, true);
+}
+
+int root_unlink_unsynced(Root *r, const char *path) {
+        return unlink_in_parent(r, path, 0, false);
 }
 
 int root_rmdir(Root *r, const char *path) {
-        return unlink_in_parent(r, path, AT_REMOVEDIR);
+        return unlink_in_parent(r, path, AT_REMOVEDIR, true);
 }

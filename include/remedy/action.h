@@ -62,6 +62,7 @@ typedef struct Change {
         char *note;          /* one line: why skipped, advice, what apply did beyond files */
         FileOp *ops;
         size_t n_ops;
+        struct StrIndex *op_index;   /* path -> position in ops */
         UnitTouch *units;    /* live unit steps: the units and their state before */
         size_t n_units;
         void *data;          /* action-private (e.g. unit states); freed with free_data */

@@ -108,6 +108,9 @@ int root_symlink_atomic(Root *r, const char *path, const char *target);
 
 /* Removes a file or symlink at a canonical path; 0 when it did not exist, 1 when removed. */
 int root_unlink(Root *r, const char *path);
+/* The same without the fsync of the directory, for a batch: the caller fsyncs each directory
+ * once afterwards (root_fsync_dir), instead of once per file. */
+int root_unlink_unsynced(Root *r, const char *path);
 
 /* Removes an empty directory; 0 when missing, -ENOTEMPTY when not empty, 1 when removed. */
 int root_rmdir(Root *r, const char *path);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "remedy/log.h"
+#include "remedy/str-index.h"
 #include "remedy/strv.h"
 #include "remedy/systemd-bus.h"
 
@@ -23,6 +24,7 @@ typedef struct OverlayEntry {
 struct Overlay {
         OverlayEntry *entries;
         size_t n_entries;
+        StrIndex *index;   /* path -> position in entries */
 };
 
 int change_add_unit(Change *c, const char *name, const char *unit_file_state, const char *active_state) {
@@ -51,6 +53,7 @@ void change_done(Change *c) {
                 node_file_free(c->ops[i].after);
         }
         free(c->ops);
+        str_index_free(c->op_index);
         free(c->note);
         for (size_t i = 0; i < c->n_units; i++) {
                 free(c->units[i].name);
@@ -97,6 +100,7 @@ Context *context_free(Context *c) {
         for (size_t i = 0; i < c->overlay->n_entries; i++)
                 node_file_free(c->overlay->entries[i].file);
         free(c->overlay->entries);
+        str_index_free(c->overlay->index);
         free(c->overlay);
         free(c->error);
         strv_free(c->evidence);
@@ -141,26 +145,30 @@ int ctx_render(Context *c, const Template *t, char **ret) {
 }
 
 static NodeFile *overlay_find(Overlay *o, const char *path) {
-        for (size_t i = 0; i < o->n_entries; i++)
-                if (streq(o->entries[i].file->path, path))
-                        return o->entries[i].file;
-        return NULL;
+        size_t i;
+        return str_index_get(o->index, path, &i) ? o->entries[i].file : NULL;
 }
 
 /* Puts f (owned) in the overlay, replacing any entry for the same path. */
 static int overlay_put(Overlay *o, NodeFile *f) {
-        for (size_t i = 0; i < o->n_entries; i++)
-                if (streq(o->entries[i].file->path, f->path)) {
-                        node_file_free(o->entries[i].file);
-                        o->entries[i].file = f;
-                        return 0;
-                }
+        size_t i;
+        int r;
+
+        if (str_index_get(o->index, f->path, &i)) {
+                node_file_free(o->entries[i].file);
+                o->entries[i].file = f;
+                return 0;
+        }
         OverlayEntry *e = realloc(o->entries, sizeof(OverlayEntry) * (o->n_entries + 1));
         if (!e) {
                 node_file_free(f);
                 return -ENOMEM;
         }
         o->entries = e;
+        if ((r = str_index_put(&o->index, f->path, o->n_entries)) < 0) {
+                node_file_free(f);
+                return r;
+        }
         o->entries[o->n_entries++].file = f;
         return 0;
 }
@@ -339,13 +347,19 @@ int ctx_glob(Context *c, const char *pattern, char ***ret_paths) {
                 return ctx_error(c, r, "%s: cannot list: %s", canon_dir, strerror(-r));
 
         /* Names the plan has created in that directory count too. */
+        _cleanup_(str_index_freep) StrIndex *seen = NULL;
+        STRV_FOREACH(n, names)
+                if ((r = str_index_put(&seen, *n, 0)) < 0)
+                        return r;
         for (size_t i = 0; i < c->overlay->n_entries; i++) {
                 const NodeFile *f = c->overlay->entries[i].file;
                 _cleanup_free_ char *parent = path_dirname(f->path);
                 if (!parent)
                         return -ENOMEM;
-                if (streq(parent, canon_dir) && f->kind != FILE_ABSENT &&
-                    (r = strv_extend_unique(&names, path_basename(f->path))) < 0)
+                if (!streq(parent, canon_dir) || f->kind == FILE_ABSENT || str_index_get(seen, path_basename(f->path), NULL))
+                        continue;
+                if ((r = strv_extend(&names, path_basename(f->path))) < 0 ||
+                    (r = str_index_put(&seen, path_basename(f->path), 0)) < 0)
                         return r;
         }
 
@@ -373,19 +387,20 @@ int ctx_glob(Context *c, const char *pattern, char ***ret_paths) {
 /* Records before -> after for path in change, merging with an earlier op of the same change on the
  * same path so that the change shows one diff per file. */
 static int change_add_op(Context *c, Change *change, FileOpType type, const NodeFile *before, NodeFile *after) {
-        for (size_t i = 0; i < change->n_ops; i++) {
+        size_t i;
+        int r;
+
+        if (str_index_get(change->op_index, after->path, &i)) {
                 FileOp *op = &change->ops[i];
-                if (streq(op->after->path, after->path)) {
-                        NodeFile *copy = node_file_copy(after);
-                        if (!copy) {
-                                node_file_free(after);
-                                return -ENOMEM;
-                        }
-                        node_file_free(op->after);
-                        op->after = copy;
-                        op->type = type;
-                        return overlay_put(c->overlay, after);
+                NodeFile *copy = node_file_copy(after);
+                if (!copy) {
+                        node_file_free(after);
+                        return -ENOMEM;
                 }
+                node_file_free(op->after);
+                op->after = copy;
+                op->type = type;
+                return overlay_put(c->overlay, after);
         }
 
         FileOp *ops = realloc(change->ops, sizeof(FileOp) * (change->n_ops + 1));
@@ -403,6 +418,10 @@ static int change_add_op(Context *c, Change *change, FileOpType type, const Node
                 node_file_free(op->after);
                 node_file_free(after);
                 return -ENOMEM;
+        }
+        if ((r = str_index_put(&change->op_index, after->path, change->n_ops)) < 0) {
+                node_file_free(after);
+                return r;
         }
         change->n_ops++;
         change->status = CHANGE_PENDING;

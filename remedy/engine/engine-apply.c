@@ -14,6 +14,7 @@
 #include "engine-internal.h"
 #include "remedy/journal.h"
 #include "remedy/log.h"
+#include "remedy/str-index.h"
 #include "remedy/strv.h"
 #include "remedy/systemd-bus.h"
 #include "remedy/unit-restore.h"
@@ -63,15 +64,30 @@ int file_op_apply(Root *root, const FileOp *op) {
         return -EINVAL;
 }
 
+/* Every path the plan touches, once (txn_create() sorts them). */
 static int collect_paths(const Run *r, char ***ret) {
+        _cleanup_(str_index_freep) StrIndex *seen = NULL;
         _cleanup_strv_free_ char **paths = NULL;
+        size_t n = 0;
         int k;
         for (size_t j = 0; j < r->n_jobs; j++)
                 for (size_t i = 0; i < r->jobs[j].playbook->n_steps; i++) {
                         const Change *c = &r->jobs[j].steps[i].change;
-                        for (size_t o = 0; o < c->n_ops; o++)
-                                if ((k = strv_extend_unique(&paths, c->ops[o].after->path)) < 0)
+                        for (size_t o = 0; o < c->n_ops; o++) {
+                                const char *path = c->ops[o].after->path;
+                                if (str_index_get(seen, path, NULL))
+                                        continue;
+                                if ((k = str_index_put(&seen, path, 0)) < 0)
                                         return k;
+                                /* Grown by hand: strv_extend() counts the list each time. */
+                                char **l = reallocarray(paths, n + 2, sizeof(char *));
+                                if (!l)
+                                        return -ENOMEM;
+                                paths = l;
+                                if (!(paths[n] = strdup(path)))
+                                        return -ENOMEM;
+                                paths[++n] = NULL;
+                        }
                 }
         *ret = TAKE_PTR(paths);
         return 0;
@@ -123,6 +139,7 @@ oom:
 }
 
 int change_apply_files(Root *root, const Change *c, char **ret_error) {
+        _cleanup_strv_free_ char **removed_from = NULL;
         int k;
 
         *ret_error = NULL;
@@ -133,11 +150,24 @@ int change_apply_files(Root *root, const Change *c, char **ret_error) {
                         set_error(ret_error, "%s changed since it was planned (another writer?)", op->after->path);
                         return k;
                 }
-                if (k < 0 || (k = file_op_apply(root, op)) < 0) {
+                if (k >= 0 && op->type == FILE_OP_REMOVE) {
+                        /* A glob's thousand removals in one directory: one fsync of it, below. */
+                        _cleanup_free_ char *dir = path_dirname(op->after->path);
+                        k = dir ? strv_extend_unique(&removed_from, dir) : -ENOMEM;
+                        if (k >= 0)
+                                k = root_unlink_unsynced(root, op->after->path);
+                } else if (k >= 0)
+                        k = file_op_apply(root, op);
+                if (k < 0) {
                         set_error(ret_error, "%s: %s", op->after->path, strerror(-k));
                         return k;
                 }
         }
+        STRV_FOREACH(dir, removed_from)
+                if ((k = root_fsync_dir(root, *dir)) < 0 && k != -ENOENT) {
+                        set_error(ret_error, "%s: fsync: %s", *dir, strerror(-k));
+                        return k;
+                }
         return 0;
 }
 

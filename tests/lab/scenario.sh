@@ -90,8 +90,13 @@ crash_loops() {
 }
 
 # The backup store's newest transaction's manifest state, read with jq, not with remedy.
-last_txn_state() {
+last_txn_state() {   # the newest transaction's state, not counting the records rollbacks make
         local m
-        m=$(ls -t "$LAB_ROOT"/var/lib/remedy/backups/*.json 2>/dev/null | head -1)
-        [ -n "$m" ] && jq -r .state "$m"
+        for m in $(ls -t "$LAB_ROOT"/var/lib/remedy/backups/*.json 2>/dev/null); do
+                if jq -e '.reverts == null' "$m" >/dev/null; then
+                        jq -r .state "$m"
+                        return 0
+                fi
+        done
+        return 1
 }
