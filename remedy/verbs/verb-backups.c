@@ -18,6 +18,8 @@ static json_object *manifest_summary_json(const Manifest *m) {
                 json_object_array_add(pbs, json_object_new_string(m->playbooks[i].name));
         json_object_object_add(o, "playbooks", pbs);
         json_object_object_add(o, "files", json_object_new_int((int) m->n_entries));
+        json_object_object_add(o, "reverts", m->reverts ? json_object_new_string(m->reverts) : NULL);
+        json_object_object_add(o, "rolled_back_by", m->rolled_back_by ? json_object_new_string(m->rolled_back_by) : NULL);
         return o;
 }
 
@@ -44,6 +46,8 @@ static int backups_list(BackupStore *store) {
                                strempty(l[i]->created), l[i]->n_entries);
                         for (size_t j = 0; j < l[i]->n_playbooks; j++)
                                 printf("%s%s", j ? "," : "", l[i]->playbooks[j].name);
+                        if (l[i]->reverts)
+                                printf("(rollback of %s)", l[i]->reverts);
                         printf("\n");
                 }
                 if (n == 0)
@@ -74,6 +78,11 @@ static int backups_show(BackupStore *store, const char *id) {
                m->archive_sha256);
         if (m->error)
                 printf("  error:    %s\n", m->error);
+        if (m->reverts)
+                printf("  reverts:  %s (this is the record of its rollback; rolling it back applies %s again)\n",
+                       m->reverts, m->reverts);
+        if (m->rolled_back_by)
+                printf("  rolled back by: %s\n", m->rolled_back_by);
         for (size_t i = 0; i < m->n_playbooks; i++) {
                 printf("  playbook: %s (%s, sha256 %.16s…)\n", m->playbooks[i].name, strempty(m->playbooks[i].path),
                        m->playbooks[i].sha256);

@@ -109,6 +109,8 @@ record=$(jq -r .record <<<"$OUT")
 test -n "$record" -a "$record" != null; ok $? "the rollback has its own record ($record)"
 ! grep -q edited-by-hand "$node/etc/default/kubelet"; ok $? "the fix and the edit are rolled back"
 is "$(state_of "$node" "$store" "$fix")" "rolled-back" "the fix is marked rolled-back"
+run --root="$node" --backup-dir="$store" backups list
+contains "$OUT" "(rollback of $fix)" "backups list shows the record as the rollback of the fix"
 run --root="$node" --backup-dir="$store" rollback "$record"
 is "$RC" 0 "rolling back the rollback exits 0"
 is "$(snapshot "$node")" "$edited" "the node is as it was before the rollback: fix and hand edit, byte for byte"
