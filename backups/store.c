@@ -50,6 +50,45 @@ int backup_store_fd(const BackupStore *s) {
         return s ? s->fd : -EBADF;
 }
 
+/*
+ * Whether a store at path is safe from other users, as systemd-tmpfiles judges path transitions:
+ * no directory on the way may be writable by others unless sticky (they could swap what follows),
+ * and after a sticky world-writable one (/tmp), every component must be ours (another user could
+ * have made it first). Missing components are fine: we create them.
+ */
+static int check_path_safe(const char *path) {
+        _cleanup_free_ char *prefix = strdup("/");
+        bool after_sticky = false;
+        struct stat st;
+
+        if (!prefix)
+                return -ENOMEM;
+        for (const char *p = path;;) {
+                if (lstat(prefix, &st) < 0)
+                        return errno == ENOENT ? 0 : -errno;
+                if (S_ISLNK(st.st_mode))
+                        return -ELOOP;
+                if (after_sticky && st.st_uid != geteuid())
+                        return -EPERM;
+                if (S_ISDIR(st.st_mode) && (st.st_mode & S_IWOTH)) {
+                        if (!(st.st_mode & S_ISVTX))
+                                return -EPERM;
+                        after_sticky = true;
+                }
+                while (*p == '/')
+                        p++;
+                if (!*p)
+                        return 0;
+                const char *end = strchrnul(p, '/');
+                _cleanup_free_ char *next = NULL;
+                if (asprintf(&next, "%s%s%.*s", prefix, streq(prefix, "/") ? "" : "/", (int) (end - p), p) < 0)
+                        return -ENOMEM;
+                free(prefix);
+                prefix = TAKE_PTR(next);
+                p = end;
+        }
+}
+
 /* mkdir -p of the parents of a normalised absolute host path, 0755. */
 static int mkdir_parents(const char *path) {
         _cleanup_free_ char *copy = strdup(path);
@@ -81,6 +120,9 @@ int backup_store_open(const char *path, bool create, BackupStore **ret) {
         if (r < 0)
                 return r;
 
+        r = check_path_safe(normalized);
+        if (r < 0)
+                return r;
         if (create) {
                 r = mkdir_parents(normalized);
                 if (r < 0)
@@ -103,14 +145,10 @@ int backup_store_open(const char *path, bool create, BackupStore **ret) {
                 return -errno;
         if (st.st_uid != geteuid())
                 return -EPERM;
-        if ((st.st_mode & 07777) != 0700) {
-                if (create) {
-                        if (fchmod(s->fd, 0700) < 0)
-                                return -errno;
-                } else if (st.st_mode & 022)
-                        /* Someone else could have planted or edited a manifest: refuse to use it. */
-                        return -EPERM;
-        }
+        /* Someone else could have planted or edited a manifest: refused, and never chmodded
+         * silently (an existing directory is someone's: /tmp made 0700 breaks a machine). */
+        if ((st.st_mode & 07777) != 0700)
+                return -EPERM;
 
         *ret = TAKE_PTR(s);
         return 0;

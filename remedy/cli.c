@@ -333,9 +333,14 @@ int cli_open_store(const Root *root, bool create, BackupStore **ret) {
         int r = backup_store_open(dir, create, ret);
         if (r == -ENOENT)
                 return report_error(EXIT_BAD_INPUT, "no backups at %s (nothing has been applied here)", dir);
+        if (r == -EPERM)
+                return report_error(EXIT_BAD_INPUT,
+                                    "--backup-dir: %s is not a 0700 directory of root's, or lies where other users can "
+                                    "write; remedy never changes an existing directory's mode: choose another",
+                                    dir);
         if (r < 0)
                 /* A store that is not safe to use is refused; an I/O error is a failure. */
-                return report_error(r == -EPERM || r == -ELOOP || r == -ENOTDIR ? EXIT_BAD_INPUT : EXIT_FAILED,
+                return report_error(r == -ELOOP || r == -ENOTDIR ? EXIT_BAD_INPUT : EXIT_FAILED,
                                     "cannot open the backup store %s: %s", dir, strerror(-r));
         return 0;
 }

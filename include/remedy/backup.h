@@ -139,9 +139,10 @@ typedef struct BackupStore BackupStore;
 
 /*
  * Opens the store at a host path (default: ROOT/var/lib/remedy/backups). With create, makes it
- * (parents 0755, the store 0700) and tightens an existing store that is not 0700. Refuses a
- * store not owned by the caller's uid or reachable through a symlink.
- * Without create, a missing store is -ENOENT and one writable by group or others -EPERM.
+ * (parents 0755, the store 0700). Refuses (-EPERM) a store that is not 0700 or not owned by the
+ * caller's uid, never changing it, and one under a directory others can write that is not
+ * sticky, or under a sticky one (/tmp) through a component that is not the caller's; -ELOOP
+ * through a symlink. Without create, a missing store is -ENOENT.
  */
 int backup_store_open(const char *path, bool create, BackupStore **ret);
 BackupStore *backup_store_free(BackupStore *s);

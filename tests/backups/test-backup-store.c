@@ -110,9 +110,22 @@ static void test_store_open(void) {
         if (mkdir(loose, 0777) < 0 || chmod(loose, 0777) < 0)
                 abort();
         is_int(backup_store_open(loose, false, &s), -EPERM, "world-writable store refused without create");
-        is_int(backup_store_open(loose, true, &s), 0, "opened with create");
-        ok(mode_is(loose, 0700), "create tightened it to 0700");
+        is_int(backup_store_open(loose, true, &s), -EPERM, "and with create");
+        ok(mode_is(loose, 0777), "and never chmodded: an existing directory is someone's");
+
+        /* /tmp-like: a sticky world-writable directory; below it only what is ours. */
+        _cleanup_free_ char *shared = NULL, *under_shared = NULL, *open_dir = NULL, *under_open = NULL;
+        if (asprintf(&shared, "%s/shared", tmp) < 0 || asprintf(&under_shared, "%s/shared/store", tmp) < 0 ||
+            asprintf(&open_dir, "%s/open", tmp) < 0 || asprintf(&under_open, "%s/open/store", tmp) < 0 ||
+            mkdir(shared, 0777) < 0 || chmod(shared, 01777) < 0 || mkdir(open_dir, 0777) < 0 || chmod(open_dir, 0777) < 0)
+                abort();
+        is_int(backup_store_open(under_shared, true, &s), 0, "a new store of ours under a sticky shared directory");
         s = backup_store_free(s);
+        if (chown(under_shared, OWNER, OWNER) < 0)
+                abort();
+        is_int(backup_store_open(under_shared, true, &s), -EPERM, "one another user made there first is refused");
+        is_int(backup_store_open(under_open, true, &s), -EPERM, "a store under a world-writable, not sticky directory is refused");
+        ok(access(under_open, F_OK) < 0, "and not created");
 
         if (symlink(loose, link) < 0)
                 abort();

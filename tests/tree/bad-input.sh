@@ -34,6 +34,9 @@ b"
 expect_bad "unknown playbook" "no playbook" --playbooks="$PLAYBOOKS" apply no-such-playbook
 expect_bad "unknown command" "unknown command" frobnicate
 
+shared="$WORK/shared-tmp"; mkdir -p "$shared"; chmod 1777 "$shared"
+expect_bad "backup dir that is a shared directory (mode 1777)" "never changes an existing directory's mode" --playbooks="$PLAYBOOKS" --backup-dir="$shared" apply kubelet-strip-flags
+is "$(stat -c %a "$shared")" 1777 "the shared directory keeps its mode"
 expect_bad "backup dir inside a configuration directory" "where services read configuration" --playbooks="$PLAYBOOKS" --backup-dir="$node/etc/remedy-backups" apply kubelet-strip-flags
 test ! -e "$node/etc/remedy-backups"; ok $? "no backup dir made under /etc"
 
