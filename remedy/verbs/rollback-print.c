@@ -99,7 +99,7 @@ int rollback_print_item(const RestoreItem *item, void *userdata) {
                 printf("  %sok%s       %s (already as archived)\n", ansi_green(), ansi_reset(), item->path);
                 return 0;
         }
-        printf("  %s%-9s%s%s", ansi_yellow(), restore_action_name(item->action), ansi_reset(), item->path);
+        printf("  %s%-8s%s %s", ansi_yellow(), restore_action_name(item->action), ansi_reset(), item->path);
         if (item->action == RESTORE_FILE && item->kind && streq(item->kind, "symlink"))
                 printf(" → %.*s", (int) item->archived_size, item->archived_data);
         if (item->action == RESTORE_REMOVE)
@@ -146,7 +146,7 @@ int rollback_print_unit_item(const UnitRestoreItem *item, void *userdata) {
                 printf("  %sok%s       %s (%s, as before)\n", ansi_green(), ansi_reset(), item->unit, item->now);
                 return 0;
         }
-        printf("  %s%-9s%s%s (was %s, now %s)\n", ansi_yellow(), item->action, ansi_reset(), item->unit, item->before,
+        printf("  %s%-8s%s %s (was %s, now %s)\n", ansi_yellow(), item->action, ansi_reset(), item->unit, item->before,
                item->now);
         return 0;
 }

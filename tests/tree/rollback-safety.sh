@@ -25,6 +25,7 @@ test -f "$node/newtop/net.d/zz-remedy-placeholder.conflist"; ok $? "the conflist
 run --root="$node" --backup-dir="$store" rollback --last
 is "$RC" 0 "rollback of a transaction that created /newtop exits 0"
 is "$(snapshot "$node")" "$before" "the node is as before: /newtop is gone"
+contains "$OUT" "remove-directory /newtop/net.d" "the listing keeps a space after a long action name"
 
 # Verification fails (no bridge plugin): the automatic rollback must remove /newtop too.
 node=$(new_node broken-node)

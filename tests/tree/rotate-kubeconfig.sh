@@ -164,8 +164,9 @@ is "$(grep -c . <<<"$OUT")" 1 "-q prints one line"
 contains "$OUT" "Applied: " "the outcome"
 is "$(find "$node3/var/lib/kubelet/pki" -name 'kubelet-client*' | wc -l)" 0 "and every kubelet-client file was removed"
 run --root="$node3" --backup-dir="$WORK/store3" rollback --last --dry-run
-is "$(grep -cE '^  [a-z-]+ +/' <<<"$OUT")" 7 "rollback --dry-run shows seven files: kubelet.conf, five of the directory, and the store record"
+is "$(grep -cE '^  [a-z-]+ +/' <<<"$OUT")" 8 "rollback --dry-run shows eight lines: kubelet.conf, five of the directory, the store record and its directory"
 contains "$OUT" "remove   /var/lib/remedy/stores (created by the transaction)" "the record of the --backup-dir store is part of the transaction"
+contains "$OUT" "remove-directory /var/lib/remedy" "and the directory the record was made in"
 contains "$OUT" "… and 8 more files in /var/lib/kubelet/pki (-v shows every one)" "and counts the others"
 run --root="$node3" -q --backup-dir="$WORK/store3" rollback --last
 is "$RC" 0 "-q rollback exits 0"
