@@ -71,6 +71,24 @@ contains "$(journal_after "$cursor" containerd.service)" "no network config foun
         "after the rollback containerd again finds no network config: the node is as it was"
 is "$(last_txn_state)" rolled-back "the transaction is recorded as rolled back"
 
+# The rollback is a transaction of its own, with containerd's state recorded: rolling it back puts
+# the placeholder back and restarts containerd on it.
+record=$(jq -r 'select(.reverts != null) | .id' "$LAB_ROOT"/var/lib/remedy/backups/*.json | tail -1)
+units=$(jq -r '.units[] | "\(.name) \(.active_state)"' "$LAB_ROOT/var/lib/remedy/backups/$record.json")
+is "$units" "containerd.service active" "the rollback's record holds containerd's state before the rollback"
+cursor=$(journal_cursor)
+inv_undo=$(lab_unit_prop containerd.service InvocationID)
+node_remedy rollback "$record"
+is "$RC" 0 "rolling back the rollback exits 0"
+ok "$( [ -f "$LAB_ROOT$conflist" ]; echo $?)" "the placeholder is back"
+ok "$( [ "$(lab_unit_prop containerd.service InvocationID)" != "$inv_undo" ]; echo $?)" "containerd was restarted"
+wait_journal_after "$cursor" containerd.service "Start cni network conf syncer" 10
+lacks "$(journal_after "$cursor" containerd.service)" "no network config found" "containerd runs on the placeholder again"
+is "$(last_txn_state)" applied "the transaction is applied again"
+node_remedy rollback --last
+is "$RC" 0 "rollback --last rolls it back once more"
+ok "$( [ ! -e "$LAB_ROOT$conflist" ]; echo $?)" "and the placeholder is gone"
+
 # The real CNI arrives: the placeholder has done its job and goes, containerd reloads the real one.
 node_remedy apply cni-placeholder
 lab_cni_config
