@@ -11,7 +11,7 @@
 #include "remedy/env-file.h"
 #include "remedy/strv.h"
 
-static void check_words(const char *data, size_t size, const EnvAssignment *a) {
+static void check_words(size_t size, const EnvAssignment *a) {
         EnvWord *w = NULL;
         size_t n = 0;
 
@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                            "%s byte %zu from [%zu, %zu) in a file of %zu", a->key, j,
                                            a->origin[j].start, a->origin[j].end, size);
                         fuzz_check(env_file_last(&e, a->key), "%s is found", a->key);
-                        check_words(text, size, a);
+                        check_words(size, a);
                 }
                 fuzz_check(e.open_quote == SIZE_MAX || e.open_quote < size, "open quote at %zu", e.open_quote);
         } else
