@@ -166,20 +166,23 @@ static int parse_playbook(json_object *o, const char *where, void *elem, char **
         n = json_object_array_length(params);
         for (size_t i = 0; i < n; i++) {
                 json_object *kv = json_object_array_get_idx(params, i);
-                char *name = NULL, *value = NULL;
+                _cleanup_free_ char *name = NULL, *value = NULL;
+                char param_where[96];
 
                 if (!json_object_is_type(kv, json_type_object))
                         return parse_fail(ret_error, "%sparams[%zu]: expected an object", where, i);
-                r = get_nonempty_string(kv, "name", where, &name, ret_error);
+                /* An error names the parameter's own field, not the playbook's. */
+                (void) snprintf(param_where, sizeof param_where, "%sparams[%zu].", where, i);
+                r = get_nonempty_string(kv, "name", param_where, &name, ret_error);
+                if (r < 0)
+                        return r;  /* an empty name was copied: the cleanup frees it */
+                r = strv_consume(&p->param_names, TAKE_PTR(name));
                 if (r < 0)
                         return r;
-                r = strv_consume(&p->param_names, name);
+                r = get_string(kv, "value", false, param_where, &value, ret_error);
                 if (r < 0)
                         return r;
-                r = get_string(kv, "value", false, where, &value, ret_error);
-                if (r < 0)
-                        return r;
-                r = strv_consume(&p->param_values, value);
+                r = strv_consume(&p->param_values, TAKE_PTR(value));
                 if (r < 0)
                         return r;
         }

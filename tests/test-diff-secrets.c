@@ -91,7 +91,7 @@ static void test_kubeconfig_secret(void) {
 
 static void test_pem_secret(void) {
         _cleanup_free_ char *a = read_fixture("diff/apiserver.key", NULL);
-        _cleanup_free_ char *out = NULL, *same_out = NULL;
+        _cleanup_free_ char *out = NULL;
         Lines l = lines_split(a);
         _cleanup_free_ char *old_line = strndup(l.v[2], 64);
 

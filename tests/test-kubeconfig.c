@@ -292,7 +292,7 @@ static void expect_refused(const char *dir, const Playbook *p, const char *kubec
 }
 
 static void test_action(void) {
-        _cleanup_free_ char *dir = make_temp_dir("kubeconfig"), *pb = NULL, *pb_path = NULL, *error = NULL;
+        _cleanup_free_ char *dir = make_temp_dir("kubeconfig"), *pb_path = NULL, *error = NULL;
         _cleanup_free_ char *expired_on = NULL, *until = NULL, *note = NULL, *want = NULL;
         _cleanup_(playbook_freep) Playbook *p = NULL;
         const char *src = secure_getenv("SOURCE_ROOT");

@@ -286,7 +286,7 @@ static void test_conditions_and_checks(void) {
                 return;
         Node n = { .dir = make_temp_dir("conditions") };
         char *sets[] = { (char *) "cluster=prod", NULL };
-        _cleanup_free_ char *verr = NULL;
+        _cleanup_free_ char *verr = NULL, *conflist = NULL, *subnet_env = NULL;
         char *err = NULL, *evidence = NULL;
 
         if (!is_int(root_open(n.dir, &n.root), 0, "scratch root opens") ||
@@ -321,7 +321,6 @@ static void test_conditions_and_checks(void) {
         is_int(eval_step(&n, p, 4, &err), 1, "any/all: conflist and flannel directory there");
         node_write(&n, "/run/flannel/subnet.env", "FLANNEL_SUBNET=10.244.1.0/24\n");
         is_int(eval_step(&n, p, 4, &err), 1, "any: first alternative true");
-        _cleanup_free_ char *conflist = NULL, *subnet_env = NULL;
         if (asprintf(&conflist, "%s/etc/cni/net.d/10-flannel.conflist", n.dir) < 0 ||
             asprintf(&subnet_env, "%s/run/flannel/subnet.env", n.dir) < 0)
                 abort();

@@ -206,7 +206,7 @@ static void test_playbook_set(void) {
 
         char *dirs[] = { a, b, NULL };
         _cleanup_(playbook_set_freep) PlaybookSet *s = NULL;
-        _cleanup_free_ char *error = NULL, *want = NULL;
+        _cleanup_free_ char *error = NULL, *want = NULL, *only_a = NULL, *link = NULL;
         int r = playbook_set_load(dirs, &s, &error);
         if (!is_int(r, 0, "the set loads despite broken playbooks")) {
                 diag("%s", error);
@@ -265,7 +265,6 @@ static void test_playbook_set(void) {
         free(TAKE_PTR(error));
         (void) chmod(a, 0755);
 
-        _cleanup_free_ char *only_a = NULL, *link = NULL;
         if (asprintf(&only_a, "%s/only-a.yaml", a) < 0 || asprintf(&link, "%s/link.yaml", b) < 0)
                 abort();
         ok(chown(only_a, 65534, 65534) == 0, "give a playbook to nobody");

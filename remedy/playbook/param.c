@@ -187,12 +187,13 @@ int param_check_value(const Param *p, const char *value, char **ret_reason) {
                 if (int_is_valid(value, &reason))
                         return 0;
                 break;
-        case PARAM_DURATION:
+        case PARAM_DURATION: {
                 uint64_t usec;
                 if (duration_parse(value, &usec) >= 0)
                         return 0;
                 reason = "not a time span such as 15s, 1min 30s or 500ms";
                 break;
+        }
         case PARAM_PATH: {
                 _cleanup_free_ char *normal = NULL;
                 if (path_normalize(value, &normal) >= 0 && streq(normal, value))

@@ -14,7 +14,7 @@
 #include "remedy/playbook.h"
 #include "remedy/strv.h"
 
-static int parse_error_va(ParseContext *pc, Mark mark, const char *fmt, va_list ap) {
+_printf_(3, 0) static int parse_error_va(ParseContext *pc, Mark mark, const char *fmt, va_list ap) {
         if (pc->error)
                 return -EINVAL;
 

@@ -12,7 +12,6 @@
 #include "remedy/unit-file.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct libmnt_table *, mnt_unref_table);
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct libmnt_iter *, mnt_free_iter);
 
 static void swap_entry_clear(FstabSwap *s) {
         free(s->source);
