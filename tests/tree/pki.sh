@@ -66,3 +66,19 @@ EOF
 }
 
 ago() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
+
+# expired_node: a copy of the broken sample node as the kubelet leaves it after TLS bootstrap,
+# with its certificate expired (needs ca and expired made, and lib.sh's new_node).
+expired_node() {
+        local n
+        n=$(new_node broken-node)
+        rm -f "$n"/var/lib/kubelet/pki/kubelet-client-*
+        cat "$pki/expired.crt" "$pki/expired.key" >"$n/var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem"
+        chmod 0600 "$n/var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem"
+        ln -s /var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem "$n/var/lib/kubelet/pki/kubelet-client-current.pem"
+        sed -i "s|certificate-authority-data: .*|certificate-authority-data: $(base64 -w0 "$pki/ca.crt")|" "$n/etc/kubernetes/kubelet.conf"
+        chmod 0600 "$n/etc/kubernetes/kubelet.conf"
+        mkdir -m 0700 "$n/root"
+        echo "$n"
+}
+

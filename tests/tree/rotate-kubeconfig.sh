@@ -23,21 +23,7 @@ make_cert node02 ca "/O=system:nodes/CN=system:node:node02" "$(ago '-1 hour')" "
 make_cert noorg ca "/CN=system:node:node01" "$(ago '-1 hour')" "$(ago '+365 days')"; ok $? "certificate without system:nodes"
 make_cert foreign other-ca "/O=system:nodes/CN=system:node:node01" "$(ago '-1 hour')" "$(ago '+365 days')"; ok $? "certificate from the other CA"
 
-# The broken node as the kubelet leaves it after TLS bootstrap, with its certificate expired.
-setup_node() {
-        local n
-        n=$(new_node broken-node)
-        rm -f "$n"/var/lib/kubelet/pki/kubelet-client-*
-        cat "$pki/expired.crt" "$pki/expired.key" >"$n/var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem"
-        chmod 0600 "$n/var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem"
-        ln -s /var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem "$n/var/lib/kubelet/pki/kubelet-client-current.pem"
-        sed -i "s|certificate-authority-data: .*|certificate-authority-data: $(base64 -w0 "$pki/ca.crt")|" "$n/etc/kubernetes/kubelet.conf"
-        chmod 0600 "$n/etc/kubernetes/kubelet.conf"
-        mkdir -m 0700 "$n/root"
-        echo "$n"
-}
-
-node=$(setup_node)
+node=$(expired_node)
 [ -d "$node/etc/kubernetes" ] || { echo "Bail out! no copy of the sample node"; exit 1; }
 store="$WORK/store"
 conf=/etc/kubernetes/kubelet.conf
@@ -122,7 +108,7 @@ run --root="$node" --playbooks="$PLAYBOOKS" plan kubelet-rotate-kubeconfig --set
 is "$RC" 0 "node_name=node02 accepts node02's kubeconfig"
 
 # Without a kubelet.conf the node name comes from /etc/hostname and nothing is compared.
-node2=$(setup_node)
+node2=$(expired_node)
 [ -d "$node2/etc/kubernetes" ] || { echo "Bail out! no copy of the sample node"; exit 1; }
 rm "$node2$conf"
 make_kubeconfig "$node2/root/node01.conf" ca good good "$server" system:node:node01
@@ -140,7 +126,7 @@ test ! -e "$node2$conf"; ok $? "rollback removed the kubelet.conf it created"
 # A node whose kubelet rotated its certificate every month for a year: twelve kubelet-client files.
 # The report shows the first five and counts the rest unless -v; --json lists every one; -q prints
 # only the outcome.
-node3=$(setup_node)
+node3=$(expired_node)
 [ -d "$node3/etc/kubernetes" ] || { echo "Bail out! no copy of the sample node"; exit 1; }
 for m in 01 02 03 04 05 06 07 08 09 10 11; do
         cp -p "$node3/var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem" \

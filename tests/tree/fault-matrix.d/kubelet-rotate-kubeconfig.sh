@@ -13,14 +13,7 @@ fm_prepare() {
                 make_cert expired ca "/O=system:nodes/CN=system:node:node01" "$(ago '-400 days')" "$(ago '-35 days')" &&
                 make_cert good ca "/O=system:nodes/CN=system:node:node01" "$(ago '-1 hour')" "$(ago '+365 days')" || return 1
         local n
-        n=$(new_node broken-node)
-        rm -f "$n"/var/lib/kubelet/pki/kubelet-client-*
-        cat "$pki/expired.crt" "$pki/expired.key" >"$n/var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem"
-        chmod 0600 "$n/var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem"
-        ln -s /var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem "$n/var/lib/kubelet/pki/kubelet-client-current.pem"
-        sed -i "s|certificate-authority-data: .*|certificate-authority-data: $(base64 -w0 "$pki/ca.crt")|" "$n/etc/kubernetes/kubelet.conf"
-        chmod 0600 "$n/etc/kubernetes/kubelet.conf"
-        mkdir -m 0700 "$n/root"
+        n=$(expired_node)
         make_kubeconfig "$n/root/node01.conf" ca good good https://192.0.2.1:6443 system:node:node01
         echo "$n"
 }
