@@ -377,7 +377,13 @@ static int select_transaction(BackupStore *store, const char *id, Manifest **ret
         } else if (arg_last) {
                 r = find_last(store, ret, &error);
                 if (r == 0) {
-                        if (!report_options.json)
+                        if (report_options.json) {
+                                json_object *o = json_object_new_object();
+                                json_object_object_add(o, "command", json_object_new_string("rollback"));
+                                json_object_object_add(o, "id", NULL);
+                                json_object_object_add(o, "nothing_to_do", json_object_new_boolean(true));
+                                report_print_json(o, stdout);
+                        } else
                                 printf("Nothing to roll back: no transaction in %s is still applied.\n",
                                        backup_store_path(store));
                         return 0;

@@ -136,6 +136,10 @@ run --root="$node" --backup-dir="$store" rollback --last
 is "$RC" 0 "a fifth rollback --last exits 0"
 contains "$OUT" "Nothing to roll back" "and says there is nothing left"
 is "$(snapshot "$node")" "$before" "and changes nothing"
+run --root="$node" --backup-dir="$store" --json rollback --last
+is "$RC/$(jq -r .nothing_to_do <<<"$OUT")" "0/true" "--json says so in JSON too"
+run --root="$node" --backup-dir="$store" --json rollback "${ids[0]}"
+is "$(jq -r '"\(.nothing_to_do) \(.state)"' <<<"$OUT")" "true rolled-back" "--json: already rolled back, as JSON"
 
 # ---- One remedy per node, whichever store ----
 node=$(new_node broken-node)
