@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "lock-file.h"
+
 #define NODE_LOCK_DIR "/run/remedy"
 #define NODE_LOCK_ROOTS "roots"
 
@@ -30,26 +32,9 @@ static int open_private_dir(int at, const char *name) {
         return TAKE_FD(fd);
 }
 
-static int read_holder(int fd, pid_t *ret) {
-        char buf[32];
-        ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-        long pid;
-
-        if (n <= 0)
-                return -ENODATA;
-        buf[n] = 0;
-        pid = strtol(buf, NULL, 10);
-        if (pid <= 0 || pid > INT32_MAX)
-                return -EBADMSG;
-        *ret = (pid_t) pid;
-        return 0;
-}
-
 int node_lock(const char *root_path, int *ret_fd, pid_t *ret_holder) {
-        _cleanup_close_ int run_fd = -EBADF, dir_fd = -EBADF, fd = -EBADF;
-        _cleanup_free_ char *text = NULL;
+        _cleanup_close_ int run_fd = -EBADF, dir_fd = -EBADF;
         char name[SHA256_HEX_SIZE + 8];
-        struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 
         if (!root_path || !ret_fd)
                 return -EINVAL;
@@ -72,27 +57,6 @@ int node_lock(const char *root_path, int *ret_fd, pid_t *ret_holder) {
                         return dir_fd;
         }
 
-        fd = openat(dir_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
-        if (fd < 0)
-                return -errno;
-        if (fcntl(fd, F_OFD_SETLK, &fl) < 0) {
-                int e = errno;
-                if (e == EAGAIN || e == EACCES) {
-                        pid_t holder;
-                        if (ret_holder && read_holder(fd, &holder) >= 0)
-                                *ret_holder = holder;
-                        return -EBUSY;
-                }
-                return -e;
-        }
-
-        /* Who holds it, and for which node: for the next remedy's message and for a human. */
-        if (asprintf(&text, "%d\n%s\n", (int) getpid(), root_path) < 0)
-                return -ENOMEM;
-        if (ftruncate(fd, 0) < 0)
-                return -errno;
-        if (pwrite(fd, text, strlen(text), 0) != (ssize_t) strlen(text))
-                return errno > 0 ? -errno : -EIO;
-        *ret_fd = TAKE_FD(fd);
-        return 0;
+        /* The node's root in the file too: the name is a hash. */
+        return lock_file_take(dir_fd, name, root_path, ret_fd, ret_holder);
 }

@@ -73,25 +73,6 @@ int store_registry_add(Root *root, const char *store_path) {
         return r < 0 ? r : 1;
 }
 
-/* The newest unresolved transaction for this root in one store: 1 found, 0 none. */
-static int store_find_unresolved_for(BackupStore *s, const char *root_path, Manifest **ret, char **ret_error) {
-        Manifest **l = NULL;
-        size_t n = 0;
-        int r;
-
-        r = backup_store_list_full(s, &l, &n, ret_error);
-        if (r < 0)
-                return r;
-        *ret = NULL;
-        for (size_t i = n; i > 0; i--)
-                if (txn_state_unresolved(l[i - 1]->state) && streq(l[i - 1]->root, root_path)) {
-                        *ret = TAKE_PTR(l[i - 1]);
-                        break;
-                }
-        manifest_list_free(l, n);
-        return *ret ? 1 : 0;
-}
-
 int node_find_unresolved(Root *root, BackupStore *current, Manifest **ret, char **ret_store, char **ret_error) {
         _cleanup_strv_free_ char **stores = NULL;
         int r;
@@ -103,7 +84,7 @@ int node_find_unresolved(Root *root, BackupStore *current, Manifest **ret, char 
         if (ret_error)
                 *ret_error = NULL;
 
-        r = store_find_unresolved_for(current, root->path, ret, ret_error);
+        r = backup_store_find_unresolved_for(current, root->path, ret, ret_error);
         if (r != 0)
                 return r;
         r = store_registry_list(root, &stores);
@@ -117,7 +98,7 @@ int node_find_unresolved(Root *root, BackupStore *current, Manifest **ret, char 
                 /* A store since deleted, or no longer safe to read, holds nothing we can act on. */
                 if (backup_store_open(*path, false, &s) < 0)
                         continue;
-                r = store_find_unresolved_for(s, root->path, ret, ret_error);
+                r = backup_store_find_unresolved_for(s, root->path, ret, ret_error);
                 if (r < 0)
                         return r;
                 if (r > 0) {

@@ -15,8 +15,10 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include "config.h"
 #include "remedy/fileio.h"
 #include "remedy/strv.h"
+#include "lock-file.h"
 
 #define STORE_LOCK_FILE "lock"
 #define STORE_MANIFEST_MAX (8U * 1024U * 1024U)
@@ -40,6 +42,10 @@ BackupStore *backup_store_free(BackupStore *s) {
         free(s->path);
         free(s);
         return NULL;
+}
+
+char *backup_store_default_path(const char *root_path) {
+        return root_path ? path_join(root_path, REMEDY_BACKUP_DIR) : NULL;
 }
 
 const char *backup_store_path(const BackupStore *s) {
@@ -154,24 +160,6 @@ int backup_store_open(const char *path, bool create, BackupStore **ret) {
         return 0;
 }
 
-static int read_holder_pid(int fd, pid_t *ret) {
-        char buf[32];
-        ssize_t n;
-        char *end;
-        long pid;
-
-        n = pread(fd, buf, sizeof buf - 1, 0);
-        if (n <= 0)
-                return -ENODATA;
-        buf[n] = 0;
-        errno = 0;
-        pid = strtol(buf, &end, 10);
-        if (errno != 0 || end == buf || (*end != '\n' && *end != 0) || pid <= 0 || pid > INT32_MAX)
-                return -EBADMSG;
-        *ret = (pid_t) pid;
-        return 0;
-}
-
 /* The hidden ".*.tmp" files a writer makes (manifests, and archives where O_TMPFILE is missing)
  * are gone once it finishes; any still there belong to a writer that died, since whoever holds the
  * lock is the only writer. They may hold copies of private keys: removed, not left to pile up. */
@@ -188,13 +176,7 @@ static void remove_stale_temporaries(BackupStore *s) {
 }
 
 int backup_store_lock(BackupStore *s, pid_t *ret_holder) {
-        _cleanup_close_ int fd = -EBADF;
-        struct flock fl = {
-                .l_type = F_WRLCK,
-                .l_whence = SEEK_SET,
-        };
-        char buf[32];
-        int n;
+        int r;
 
         if (!s)
                 return -EINVAL;
@@ -202,31 +184,9 @@ int backup_store_lock(BackupStore *s, pid_t *ret_holder) {
                 *ret_holder = 0;
         if (s->lock_fd >= 0)
                 return 0;
-
-        fd = openat(s->fd, STORE_LOCK_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
-        if (fd < 0)
-                return -errno;
-
-        /* An OFD lock belongs to this open file description: it is not shared with a forked child
-         * and not dropped when some other fd of this process on the same file is closed. */
-        if (fcntl(fd, F_OFD_SETLK, &fl) < 0) {
-                int e = errno;
-                if (e == EAGAIN || e == EACCES) {
-                        pid_t holder = 0;
-                        if (ret_holder && read_holder_pid(fd, &holder) >= 0)
-                                *ret_holder = holder;
-                        return -EBUSY;
-                }
-                return -e;
-        }
-
-        n = snprintf(buf, sizeof buf, "%d\n", (int) getpid());
-        if (ftruncate(fd, 0) < 0)
-                return -errno;
-        if (pwrite(fd, buf, (size_t) n, 0) != n)
-                return errno > 0 ? -errno : -EIO;
-
-        s->lock_fd = TAKE_FD(fd);
+        r = lock_file_take(s->fd, STORE_LOCK_FILE, NULL, &s->lock_fd, ret_holder);
+        if (r < 0)
+                return r;
         remove_stale_temporaries(s);
         return 0;
 }
@@ -459,7 +419,7 @@ int backup_store_load(BackupStore *s, const char *id, Manifest **ret, char **ret
         return store_read_manifest(s, ids[n - 1], ret, ret_error);
 }
 
-int backup_store_find_unresolved(BackupStore *s, Manifest **ret) {
+int backup_store_find_unresolved_for(BackupStore *s, const char *root_path, Manifest **ret, char **ret_error) {
         _cleanup_strv_free_ char **ids = NULL;
         size_t n;
         int r;
@@ -476,16 +436,20 @@ int backup_store_find_unresolved(BackupStore *s, Manifest **ret) {
 
                 /* A manifest that does not parse could be an unresolved transaction: fail rather
                  * than let a new apply run over a half-changed node. */
-                r = store_read_manifest(s, ids[i - 1], &m, NULL);
+                r = store_read_manifest(s, ids[i - 1], &m, ret_error);
                 if (r < 0)
                         return r;
-                if (txn_state_unresolved(m->state)) {
+                if (txn_state_unresolved(m->state) && (!root_path || streq(m->root, root_path))) {
                         *ret = TAKE_PTR(m);
                         return 1;
                 }
         }
         *ret = NULL;
         return 0;
+}
+
+int backup_store_find_unresolved(BackupStore *s, Manifest **ret) {
+        return backup_store_find_unresolved_for(s, NULL, ret, NULL);
 }
 
 int backup_store_prune(BackupStore *s, unsigned keep, char ***ret_removed) {

@@ -299,7 +299,7 @@ int cli_check_names(char * const *names) {
 char *cli_backup_dir(const Root *root) {
         if (arg_backup_dir)
                 return strdup(arg_backup_dir);
-        return path_join(root->path, REMEDY_BACKUP_DIR);
+        return backup_store_default_path(root->path);
 }
 
 /* Directories services read configuration from: a backup (and the private keys in it) beside

@@ -145,6 +145,8 @@ typedef struct BackupStore BackupStore;
  * through a symlink. Without create, a missing store is -ENOENT.
  */
 int backup_store_open(const char *path, bool create, BackupStore **ret);
+/* ROOT/var/lib/remedy/backups: the store a node uses when no --backup-dir is given. */
+char *backup_store_default_path(const char *root_path);
 BackupStore *backup_store_free(BackupStore *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(BackupStore *, backup_store_free);
 const char *backup_store_path(const BackupStore *s);
@@ -170,6 +172,9 @@ int backup_store_load(BackupStore *s, const char *id, Manifest **ret, char **ret
 
 /* The newest unresolved transaction (prepared, applying, failed), 0 when there is none, 1 found. */
 int backup_store_find_unresolved(BackupStore *s, Manifest **ret);
+/* The same for the transactions made for one root only, with "FILE: reason" in *ret_error (may be
+ * NULL) when a manifest does not parse. */
+int backup_store_find_unresolved_for(BackupStore *s, const char *root_path, Manifest **ret, char **ret_error);
 
 /*
  * The stores a node's transactions are in: store_registry_add() records a store's host path in

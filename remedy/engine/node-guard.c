@@ -9,7 +9,6 @@
 
 #include <string.h>
 
-#include "config.h"
 #include "engine-internal.h"
 #include "remedy/log.h"
 
@@ -35,11 +34,7 @@ int node_guard_lock(Root *root, BackupStore *store, int *ret_fd, char **ret_erro
 }
 
 bool node_guard_store_is_default(const Root *root, const BackupStore *store) {
-        _cleanup_free_ char *dflt = NULL;
-
-        if (root_is_host(root))
-                return streq(backup_store_path(store), REMEDY_BACKUP_DIR);
-        dflt = path_join(root->path, REMEDY_BACKUP_DIR);
+        _cleanup_free_ char *dflt = backup_store_default_path(root->path);
         return dflt && streq(backup_store_path(store), dflt);
 }
 
