@@ -14,7 +14,6 @@
 #include "engine-internal.h"
 #include "remedy/journal.h"
 #include "remedy/log.h"
-#include "remedy/str-index.h"
 #include "remedy/strv.h"
 #include "remedy/systemd-bus.h"
 #include "remedy/unit-restore.h"
@@ -64,30 +63,16 @@ int file_op_apply(Root *root, const FileOp *op) {
         return -EINVAL;
 }
 
-/* Every path the plan touches, once (txn_create() sorts them). */
+/* Every path the plan touches; txn_create() sorts them and drops the repeats. */
 static int collect_paths(const Run *r, char ***ret) {
-        _cleanup_(str_index_freep) StrIndex *seen = NULL;
         _cleanup_strv_free_ char **paths = NULL;
-        size_t n = 0;
         int k;
         for (size_t j = 0; j < r->n_jobs; j++)
                 for (size_t i = 0; i < r->jobs[j].playbook->n_steps; i++) {
                         const Change *c = &r->jobs[j].steps[i].change;
-                        for (size_t o = 0; o < c->n_ops; o++) {
-                                const char *path = c->ops[o].after->path;
-                                if (str_index_get(seen, path, NULL))
-                                        continue;
-                                if ((k = str_index_put(&seen, path, 0)) < 0)
+                        for (size_t o = 0; o < c->n_ops; o++)
+                                if ((k = strv_extend(&paths, c->ops[o].after->path)) < 0)
                                         return k;
-                                /* Grown by hand: strv_extend() counts the list each time. */
-                                char **l = reallocarray(paths, n + 2, sizeof(char *));
-                                if (!l)
-                                        return -ENOMEM;
-                                paths = l;
-                                if (!(paths[n] = strdup(path)))
-                                        return -ENOMEM;
-                                paths[++n] = NULL;
-                        }
                 }
         *ret = TAKE_PTR(paths);
         return 0;
