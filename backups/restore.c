@@ -6,8 +6,9 @@
  * and checked against the manifest (verify.c); (2) the node is checked (no symlink among the
  * parents of anything to be written, nothing that became a directory, nothing changed since the
  * transaction unless forced) and the plan is computed and shown to the visitor (restore-plan.c);
- * (3) only then is the archive read again and extracted, relative to the root, with libarchive's
- * own SECURE_* checks as a second line.
+ * (3) only then is the archive read again and each entry extracted into its parent directory
+ * reached by file descriptor (extract_entry()), with libarchive's own SECURE_* checks as a second
+ * line.
  */
 #include "remedy/backup.h"
 
@@ -71,10 +72,20 @@ static int add_parent(char ***dirs, const char *path) {
         return dir ? strv_extend_unique(dirs, dir) : -ENOMEM;
 }
 
-static int extract(Restore *rs, Root *root, int fd) {
-        _cleanup_(archive_read_freep) struct archive *a = NULL;
+/*
+ * Writes one archive entry into its parent directory, reached by file descriptor: the parents are
+ * made one directory at a time without following symlinks, the parent is opened with
+ * RESOLVE_NO_SYMLINKS, and libarchive is handed only the last component with that directory as
+ * its working directory. Checking the parents by name first and then letting libarchive walk the
+ * whole path by name lost the race against a parent swapped for a symlink (tests/tree/race.sh):
+ * the restored file, or its temporary, went wherever the link pointed. Each entry has its own
+ * archive_write_disk so that its deferred fix-ups run before the working directory moves on.
+ */
+static int extract_entry(Root *root, struct archive *a, struct archive_entry *entry, const char *path,
+                         char **ret_detail) {
         _cleanup_(archive_write_freep) struct archive *disk = archive_write_disk_new();
-        const Manifest *m = rs->m;
+        _cleanup_close_ int pfd = -EBADF;
+        const char *base;
         int r;
 
         if (!disk)
@@ -82,6 +93,30 @@ static int extract(Restore *rs, Root *root, int fd) {
         /* No name lookup: owners are restored by number, as they were archived. */
         if (archive_write_disk_set_options(disk, EXTRACT_FLAGS) != ARCHIVE_OK)
                 return -EIO;
+        r = root_mkdir_parents(root, path);
+        if (r < 0)
+                return r;
+        pfd = root_open_parent(root, path, &base);
+        if (pfd < 0)
+                return pfd;
+        if (fchdir(pfd) < 0)
+                return -errno;
+        archive_entry_set_pathname(entry, base);
+
+        if (archive_write_header(disk, entry) != ARCHIVE_OK ||
+            (archive_entry_filetype(entry) == AE_IFREG && copy_entry_data(a, disk) < 0) ||
+            archive_write_finish_entry(disk) != ARCHIVE_OK || archive_write_close(disk) != ARCHIVE_OK) {
+                *ret_detail = strdup(strempty(archive_error_string(disk)));
+                return -EIO;
+        }
+        return 0;
+}
+
+static int extract(Restore *rs, Root *root, int fd) {
+        _cleanup_(archive_read_freep) struct archive *a = NULL;
+        const Manifest *m = rs->m;
+        int r;
+
         if (lseek(fd, 0, SEEK_SET) < 0)
                 return -errno;
         r = restore_open_reader(fd, &a);
@@ -89,11 +124,10 @@ static int extract(Restore *rs, Root *root, int fd) {
                 return restore_fail(rs->ret_error, r, "%s: cannot be read", m->archive);
 
         {
-                /* libarchive writes relative to the working directory: make it the root. */
+                /* libarchive writes relative to the working directory: extract_entry() moves it
+                 * from one parent directory to the next; it is put back at the end. */
                 _cleanup_(cwd_restorep) int cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (cwd_fd < 0)
-                        return -errno;
-                if (fchdir(root->fd) < 0)
                         return -errno;
 
                 for (;;) {
@@ -112,14 +146,12 @@ static int extract(Restore *rs, Root *root, int fd) {
                         if (rs->archived[i].action != RESTORE_FILE)
                                 continue;
 
-                        if (archive_write_header(disk, entry) != ARCHIVE_OK ||
-                            (archive_entry_filetype(entry) == AE_IFREG && copy_entry_data(a, disk) < 0) ||
-                            archive_write_finish_entry(disk) != ARCHIVE_OK)
-                                return restore_fail(rs->ret_error, -EIO, "%s: %s", m->entries[i].path,
-                                                    strempty(archive_error_string(disk)));
+                        _cleanup_free_ char *detail = NULL;
+                        r = extract_entry(root, a, entry, m->entries[i].path, &detail);
+                        if (r < 0)
+                                return restore_fail(rs->ret_error, r, "%s: %s", m->entries[i].path,
+                                                    detail ? detail : strerror(-r));
                 }
-                if (archive_write_close(disk) != ARCHIVE_OK)
-                        return restore_fail(rs->ret_error, -EIO, "%s", strempty(archive_error_string(disk)));
         }
 
         _cleanup_strv_free_ char **dirs = NULL;
