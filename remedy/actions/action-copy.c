@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "remedy/context.h"
+#include "remedy/trusted-file.h"
 
 typedef struct CopyArgs {
         Template *src;
@@ -51,19 +52,17 @@ static int copy_plan(Context *c, const void *p, Change *change) {
         const CopyArgs *a = p;
         _cleanup_free_ char *src = NULL, *dest = NULL, *data = NULL;
         size_t size;
-        struct stat st;
         int r;
 
         if ((r = ctx_render(c, a->src, &src)) < 0 || (r = ctx_render(c, a->dest, &dest)) < 0)
                 return r;
 
-        _cleanup_close_ int fd = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        _cleanup_free_ char *error = NULL;
+        _cleanup_close_ int fd = trusted_file_open(src, TRUST_FILE_TO_INSTALL, &error);
+        if (fd == -ENOMEM)
+                return fd;
         if (fd < 0)
-                return ctx_error(c, negative_errno(), "%s: cannot open the file to copy: %m", src);
-        if (fstat(fd, &st) < 0)
-                return ctx_error(c, negative_errno(), "%s: cannot stat: %m", src);
-        if (!S_ISREG(st.st_mode))
-                return ctx_error(c, -EINVAL, "%s: not a regular file", src);
+                return ctx_error(c, fd, "%s", error ? error : strerror(-fd));
         if ((r = read_full_fd(fd, NODE_FILE_MAX, &data, &size)) < 0)
                 return ctx_error(c, r, "%s: cannot read: %s", src, strerror(-r));
 

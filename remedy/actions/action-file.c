@@ -18,6 +18,7 @@
 
 #include "remedy/context.h"
 #include "remedy/fileio.h"
+#include "remedy/trusted-file.h"
 
 typedef struct FileArgs {
         Template *path;
@@ -52,9 +53,14 @@ static int read_source(ParseContext *pc, const YamlNode *node, const char *sourc
         if (!dir || asprintf(&path, "%s/%s", dir, source) < 0)
                 return -ENOMEM;
 
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+        /* Installed as root wherever the playbook says (/etc/sudoers.d...): it must be as
+         * trusted as the playbook itself. */
+        _cleanup_free_ char *error = NULL;
+        _cleanup_close_ int fd = trusted_file_open(path, TRUST_FILE_TO_INSTALL, &error);
+        if (fd == -ENOMEM)
+                return fd;
         if (fd < 0)
-                return parse_error(pc, node, "source: cannot open \"%s\": %m", path);
+                return parse_error(pc, node, "source: %s", error ? error : strerror(-fd));
         int r = read_full_fd(fd, NODE_FILE_MAX, &a->source_data, &a->source_size);
         if (r < 0)
                 return parse_error(pc, node, "source: cannot read \"%s\": %s", path, strerror(-r));

@@ -85,6 +85,44 @@ static int read_kubeconfig(Context *c, const char *path, bool required, Kubeconf
         return 0;
 }
 
+/*
+ * The kubeconfig becomes the kubelet's credentials: one that a user of the node other than root
+ * could have written, or replaced through a directory on its path, is refused, as remedy
+ * refuses such playbooks (a sticky directory such as /tmp may be writable by all).
+ */
+static int check_source_trusted(Context *c, const char *source) {
+        const NodeFile *f;
+        int r;
+
+        if ((r = ctx_read(c, source, true, &f)) < 0)
+                return r;
+        if (f->kind == FILE_ABSENT)
+                return 0;   /* read_kubeconfig() says so */
+        _cleanup_free_ char *path = strdup(f->path);
+        if (!path)
+                return -ENOMEM;
+        for (;;) {
+                bool sticky_dir = f->kind == FILE_DIRECTORY && (f->mode & S_ISVTX);
+                if (f->uid != 0)
+                        return ctx_error(c, -EPERM, "%s: %s is owned by uid %u, not root; remedy refuses to install "
+                                         "credentials anyone else could change (chown root %s)", source,
+                                         f->path, (unsigned) f->uid, f->path);
+                if ((f->mode & (S_IWGRP | S_IWOTH)) && !sticky_dir)
+                        return ctx_error(c, -EPERM, "%s: %s is writable by %s (mode %04o); remedy refuses to install "
+                                         "credentials anyone else could change (chmod go-w %s)", source, f->path,
+                                         f->mode & S_IWOTH ? "everyone" : "its group", (unsigned) f->mode, f->path);
+                if (streq(path, "/"))
+                        return 0;
+                char *parent = path_dirname(path);
+                if (!parent)
+                        return -ENOMEM;
+                free(path);
+                path = parent;
+                if ((r = ctx_read(c, path, true, &f)) < 0)
+                        return r;
+        }
+}
+
 /* The node's name as the kubelet registers it by default: the hostname, lower-cased. */
 static int hostname_node_name(Context *c, char **ret) {
         const NodeFile *f;
@@ -234,7 +272,7 @@ static int kubeconfig_install_plan(Context *c, const void *p, Change *change) {
             (a->node_name && (r = ctx_render(c, a->node_name, &node_name)) < 0))
                 return r;
 
-        if ((r = read_kubeconfig(c, source, true, &kc)) < 0)
+        if ((r = check_source_trusted(c, source)) < 0 || (r = read_kubeconfig(c, source, true, &kc)) < 0)
                 return r;
         /* The bytes to install, taken now: the overlay entry is replaced by later wants. */
         if ((r = ctx_read(c, source, true, &f)) < 0)

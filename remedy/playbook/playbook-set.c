@@ -18,6 +18,7 @@
 #include "remedy/fileio.h"
 #include "remedy/playbook.h"
 #include "remedy/strv.h"
+#include "remedy/trusted-file.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
 
@@ -112,26 +113,6 @@ _printf_(2, 3) static int set_error(char **ret_error, const char *fmt, ...) {
         return 0;
 }
 
-/* The owner and mode rules, for a directory or a file, when running as root. */
-static int check_trusted(const struct stat *st, const char *path, const char *what, char **ret_error) {
-        if (geteuid() != 0)
-                return 0;
-        if (st->st_uid != 0) {
-                int r = set_error(ret_error, "%s: %s is owned by uid %u, not root; remedy runs as root and refuses "
-                                  "playbooks anyone else could change (chown root %s)", path, what,
-                                  (unsigned) st->st_uid, path);
-                return r < 0 ? r : -EPERM;
-        }
-        if (st->st_mode & (S_IWGRP | S_IWOTH)) {
-                int r = set_error(ret_error, "%s: %s is writable by %s (mode %04o); remedy runs as root and refuses "
-                                  "playbooks anyone else could change (chmod go-w %s)", path, what,
-                                  st->st_mode & S_IWOTH ? "everyone" : "its group", (unsigned) (st->st_mode & 07777),
-                                  path);
-                return r < 0 ? r : -EPERM;
-        }
-        return 0;
-}
-
 /* The name a broken playbook is listed under: its name: when that much parses, else the file's. */
 static char *broken_name(const char *path, const char *file, const char *data, size_t size) {
         _cleanup_(yaml_document_freep) YamlDocument *doc = NULL;
@@ -167,7 +148,7 @@ static int read_playbook_file(int dir_fd, const char *path, const char *file, ch
         }
         if (!S_ISREG(st.st_mode))
                 return set_error(ret_error, "%s: not a regular file", path) ?: -EINVAL;
-        if ((r = check_trusted(&st, path, "the file", ret_error)) < 0)
+        if ((r = trusted_check_stat(&st, path, "the file", TRUST_PLAYBOOK, ret_error)) < 0)
                 return r;
 
         r = read_full_fd(fd, YAML_MAX_SIZE, ret_data, ret_size);
@@ -228,7 +209,8 @@ static int load_dir(const char *dir, bool must_exist, Entries *entries, char **r
         }
         if (fstat(fd, &st) < 0)
                 return negative_errno();
-        if ((r = check_trusted(&st, dir, "the playbook directory", ret_error)) < 0)
+        if ((r = trusted_check_stat(&st, dir, "the playbook directory", TRUST_PLAYBOOK, ret_error)) < 0 ||
+            (r = trusted_check_dirs(dir, TRUST_PLAYBOOK, ret_error)) < 0)
                 return r;
 
         int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
