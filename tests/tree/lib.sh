@@ -4,6 +4,9 @@
 # symlink targets, xattrs and ACLs).
 set -u
 
+# Without these a test would run with empty paths: "$node/etc/..." would name the host's /etc.
+: "${REMEDY:?REMEDY: the remedy binary to test}" "${FIXTURES:?FIXTURES: tests/fixtures}" "${PLAYBOOKS:?PLAYBOOKS: playbooks/}"
+
 TAP_N=0
 TAP_FAILED=0
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/remedy-tree-XXXXXX")
@@ -41,7 +44,7 @@ done_testing() {
 # the executable bit, so the copy gets the ones a real node has.
 new_node() {
         local dst="$WORK/$1-$RANDOM$RANDOM"
-        cp -a "$FIXTURES/nodes/$1" "$dst"
+        cp -a "$FIXTURES/nodes/$1" "$dst" || { echo "Bail out! cannot copy the sample node $1" >&2; kill -TERM $$; exit 1; }
         if [ -d "$dst/var/lib/kubelet/pki" ]; then
                 chmod 0700 "$dst/var/lib/kubelet/pki"
                 find "$dst/var/lib/kubelet/pki" -type f -exec chmod 0600 {} +

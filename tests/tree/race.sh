@@ -8,7 +8,10 @@
 . "$(dirname "$0")/lib.sh"
 
 iterations=${RACE_ITERATIONS:-300}
+: "${RACE_SWAP:?RACE_SWAP: the race-swap helper}"
 node=$(new_node broken-node)
+# The swapper renames whatever it is given: never anything but this test's own copy.
+case "$node" in "$WORK"/broken-node-*) ;; *) echo "Bail out! no node copy ($node)"; exit 1 ;; esac
 store="$WORK/store"
 outside="$WORK/outside"
 mkdir "$outside" && cp -a "$node/etc/containerd/." "$outside/"
@@ -16,12 +19,14 @@ ln -s "$outside" "$node/etc/containerd.swap"
 outside_before=$(cd "$outside" && find . -printf '%p %y %m %s %T@\n' | sort && find . -type f -exec sha256sum {} + | sort)
 
 swapper=
+trap '[ -z "$swapper" ] || kill -TERM "$swapper" 2>/dev/null; rm -rf "$WORK"' EXIT
 start_swapping() {
         "$RACE_SWAP" "$node/etc/containerd" "$node/etc/containerd.swap" "${RACE_HOLD_REAL:-200}" "${RACE_HOLD_LINK:-0}" >"$WORK/swaps" 2>"$WORK/swap-errors" &
         swapper=$!
 }
 stop_swapping() {
         kill -TERM "$swapper" && wait "$swapper"
+        swapper=
         swaps=$((swaps + $(cat "$WORK/swaps" 2>/dev/null || echo 0)))
 }
 
