@@ -11,7 +11,9 @@
  *
  * directory is NULL for the local system journal (live), or a directory that is searched as an
  * OS root (a container's /proc/LEADER/root, an offline node's --root), whose var/log/journal and
- * run/log/journal are read. Errors: negative errno with *ret_error a one-line message.
+ * run/log/journal are read: opened inside that tree (a symlink there resolves as on the node, never
+ * out of it), their journal files taken by fd without following symlinks. Errors: negative errno
+ * with *ret_error a one-line message.
  */
 
 #include <regex.h>

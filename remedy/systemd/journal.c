@@ -7,8 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <systemd/sd-journal.h>
+
+#include "remedy/fileio.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
 
 _printf_(3, 4) static int journal_fail(char **ret_error, int r, const char *fmt, ...) {
         _cleanup_free_ char *what = NULL;
@@ -34,37 +39,156 @@ static const char *journal_describe(const char *directory) {
         return directory ? directory : "the system journal";
 }
 
-/* The live journal of this machine, or the journals under an OS tree (its var/log/journal and
- * run/log/journal). sd-journal happily opens a directory that does not exist as an empty journal,
- * which would read as "nothing was logged": a missing directory is refused first. */
-static int journal_open(const char *directory, sd_journal **ret, char **ret_error) {
+/* At most this many journal files of an offline node are read: each is an open fd, and the soft
+ * RLIMIT_NOFILE is 1024. When a node has more, the most recently written ones are kept. */
+#define OFFLINE_JOURNAL_FILES_MAX 512U
+
+typedef struct JournalFd {
+        int fd;
+        struct timespec mtime;
+} JournalFd;
+
+/* A journal opened for reading. Offline, sd-journal is handed the journal files' fds, which it
+ * does not close: they are kept here and closed after it. j is NULL when an offline node has no
+ * journal files at all: nothing was logged there. */
+typedef struct JournalHandle {
+        sd_journal *j;
+        JournalFd *files;
+        size_t n_files;
+} JournalHandle;
+
+static void journal_handle_done(JournalHandle *h) {
+        if (h->j)
+                sd_journal_close(h->j);
+        for (size_t i = 0; i < h->n_files; i++)
+                closep(&h->files[i].fd);
+        free(h->files);
+        *h = (JournalHandle) {};
+}
+
+static bool journal_file_name(const char *name) {
+        return endswith(name, ".journal") || endswith(name, ".journal~");
+}
+
+static int add_journal_file(JournalHandle *h, int dir_fd, const char *name) {
+        struct stat st;
+
+        /* O_NOFOLLOW: a journal file that is a symlink may point at another system's journal. */
+        _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ELOOP || errno == ENXIO || errno == EACCES ? 0 : negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return 0;
+        JournalFd *files = reallocarray(h->files, h->n_files + 1, sizeof(JournalFd));
+        if (!files)
+                return -ENOMEM;
+        h->files = files;
+        h->files[h->n_files++] = (JournalFd) { TAKE_FD(fd), st.st_mtim };
+        return 0;
+}
+
+/* The journal files in a directory and in its subdirectories (one per machine ID, and per
+ * namespace: "ID.NAMESPACE"), entered by fd without following symlinks. */
+static int collect_journal_files(JournalHandle *h, int dir_fd, unsigned depth) {
+        int copy = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
+        if (copy < 0)
+                return negative_errno();
+        _cleanup_(closedirp) DIR *d = fdopendir(copy);
+        if (!d) {
+                close(copy);
+                return negative_errno();
+        }
+        for (struct dirent *de; (errno = 0, de = readdir(d));) {
+                int r = 0;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                if (journal_file_name(de->d_name))
+                        r = add_journal_file(h, dir_fd, de->d_name);
+                else if (depth == 0) {
+                        _cleanup_close_ int sub = openat(dir_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (sub >= 0)
+                                r = collect_journal_files(h, sub, depth + 1);
+                }
+                if (r < 0)
+                        return r;
+        }
+        return errno > 0 ? -errno : 0;
+}
+
+static int newest_first(const void *a, const void *b) {
+        const JournalFd *x = a, *y = b;
+        if (x->mtime.tv_sec != y->mtime.tv_sec)
+                return x->mtime.tv_sec < y->mtime.tv_sec ? 1 : -1;
+        return x->mtime.tv_nsec < y->mtime.tv_nsec ? 1 : x->mtime.tv_nsec > y->mtime.tv_nsec ? -1 : 0;
+}
+
+/*
+ * The journals of an OS tree (an offline node's --root, a container's /proc/LEADER/root): its
+ * var/log/journal and run/log/journal opened inside the tree (RESOLVE_IN_ROOT: a symlink resolves
+ * as it would on the node, never out of it), their journal files collected by fd and handed to
+ * sd-journal as fds. sd-journal's own OS-root mode opens those paths by name and follows a link
+ * out to another system's journal, whose lines would then be quoted as the node's evidence.
+ */
+static int journal_open_tree(const char *directory, JournalHandle *h, char **ret_error) {
+        static const char * const dirs[] = { "/var/log/journal", "/run/log/journal" };
+        _cleanup_(root_freep) Root *root = NULL;
         int r;
 
-        if (!directory) {
-                r = sd_journal_open(ret, SD_JOURNAL_LOCAL_ONLY);
-                return r < 0 ? journal_fail(ret_error, r, "cannot open the system journal") : 0;
+        r = root_open(directory, &root);
+        if (r < 0)
+                return journal_fail(ret_error, r, "cannot open the journal under \"%s\"", directory);
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                _cleanup_close_ int fd = root_open_file(root, dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+                if (fd == -ENOENT || fd == -ENOTDIR)
+                        continue;
+                if (fd < 0)
+                        return journal_fail(ret_error, fd, "cannot open %s under \"%s\"", dirs[i], directory);
+                r = collect_journal_files(h, fd, 0);
+                if (r < 0)
+                        return journal_fail(ret_error, r, "cannot list %s under \"%s\"", dirs[i], directory);
+        }
+        if (h->n_files == 0)
+                return 0;
+        if (h->n_files > OFFLINE_JOURNAL_FILES_MAX) {
+                qsort(h->files, h->n_files, sizeof(JournalFd), newest_first);
+                for (size_t i = OFFLINE_JOURNAL_FILES_MAX; i < h->n_files; i++)
+                        closep(&h->files[i].fd);
+                h->n_files = OFFLINE_JOURNAL_FILES_MAX;
         }
 
-        struct stat st;
-        if (stat(directory, &st) < 0)
-                return journal_fail(ret_error, negative_errno(), "cannot open the journal under \"%s\"", directory);
-        if (!S_ISDIR(st.st_mode))
-                return journal_fail(ret_error, -ENOTDIR, "cannot open the journal under \"%s\"", directory);
-        r = sd_journal_open_directory(ret, directory, SD_JOURNAL_OS_ROOT);
+        _cleanup_free_ int *fds = calloc(h->n_files, sizeof(int));
+        if (!fds)
+                return -ENOMEM;
+        for (size_t i = 0; i < h->n_files; i++)
+                fds[i] = h->files[i].fd;
+        r = sd_journal_open_files_fd(&h->j, fds, (unsigned) h->n_files, 0);
         return r < 0 ? journal_fail(ret_error, r, "cannot open the journal under \"%s\"", directory) : 0;
+}
+
+/* The live journal of this machine, or the journals under an OS tree. */
+static int journal_open(const char *directory, JournalHandle *h, char **ret_error) {
+        if (directory)
+                return journal_open_tree(directory, h, ret_error);
+        int r = sd_journal_open(&h->j, SD_JOURNAL_LOCAL_ONLY);
+        return r < 0 ? journal_fail(ret_error, r, "cannot open the system journal") : 0;
 }
 
 /* An empty journal has no newest entry: *ret_cursor is NULL and 0 is returned, and a search
  * "after" NULL then reads everything, which is what was logged since. */
 int journal_tail_cursor(const char *directory, char **ret_cursor, char **ret_error) {
-        _cleanup_(sd_journal_closep) sd_journal *j = NULL;
+        _cleanup_(journal_handle_done) JournalHandle h = {};
         int r;
 
         if (!ret_cursor)
                 return -EINVAL;
-        r = journal_open(directory, &j, ret_error);
-        if (r < 0)
+        *ret_cursor = NULL;
+        r = journal_open(directory, &h, ret_error);
+        if (r < 0 || !h.j)
                 return r;
+        sd_journal *j = h.j;
         r = sd_journal_seek_tail(j);
         if (r < 0)
                 return journal_fail(ret_error, r, "cannot seek to the end of %s", journal_describe(directory));
@@ -262,7 +386,7 @@ static int match_entry(sd_journal *j, const JournalSearch *q, const char *direct
 
 int journal_search(const char *directory, const JournalSearch *q, JournalHit *ret_hit, unsigned *ret_n_read,
                    char **ret_error) {
-        _cleanup_(sd_journal_closep) sd_journal *j = NULL;
+        _cleanup_(journal_handle_done) JournalHandle h = {};
         _cleanup_(journal_hit_done) JournalHit hit = {};
         _cleanup_free_ char *first = NULL;
         unsigned n_read = 0;
@@ -274,9 +398,10 @@ int journal_search(const char *directory, const JournalSearch *q, JournalHit *re
         if (ret_n_read)
                 *ret_n_read = 0;
 
-        r = journal_open(directory, &j, ret_error);
-        if (r < 0)
+        r = journal_open(directory, &h, ret_error);
+        if (r < 0 || !h.j)
                 return r;
+        sd_journal *j = h.j;
         r = add_unit_matches(j, q->unit);
         if (r < 0)
                 return journal_fail(ret_error, r, "cannot select %s in %s", q->unit, journal_describe(directory));
@@ -345,12 +470,13 @@ int journal_search(const char *directory, const JournalSearch *q, JournalHit *re
 
 int journal_last_invocation(const char *directory, const char *unit, const char *except_invocation,
                             unsigned max_entries, char **ret, char **ret_error) {
-        _cleanup_(sd_journal_closep) sd_journal *j = NULL;
+        _cleanup_(journal_handle_done) JournalHandle h = {};
         int r;
 
         *ret = NULL;
-        if ((r = journal_open(directory, &j, ret_error)) < 0)
+        if ((r = journal_open(directory, &h, ret_error)) < 0 || !h.j)
                 return r;
+        sd_journal *j = h.j;
         /* Only the unit's own processes: systemd's messages about a run it has just started carry
          * that new run's ID too. */
         if ((r = add_match(j, "_SYSTEMD_UNIT=%s", unit)) < 0)
