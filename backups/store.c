@@ -10,10 +10,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 
 #include "config.h"
 #include "remedy/fileio.h"
@@ -57,66 +55,59 @@ int backup_store_fd(const BackupStore *s) {
 }
 
 /*
- * Whether a store at path is safe from other users, as systemd-tmpfiles judges path transitions:
- * no directory on the way may be writable by others unless sticky (they could swap what follows),
- * and after a sticky world-writable one (/tmp), every component must be ours (another user could
- * have made it first). Missing components are fine: we create them.
+ * Opens the store directory at a normalised absolute host path, making what is missing when
+ * create is set (parents 0755, the store itself 0700), one component at a time by file
+ * descriptor: a symlink anywhere on the way is refused (-ELOOP), never followed, and nothing is
+ * made before the directory it goes in has been judged, so a path through a link (ROOT/var
+ * pointing out of the root) creates nothing anywhere. Each directory is judged as
+ * systemd-tmpfiles judges path transitions: none may be writable by others unless sticky (they
+ * could swap what follows), and after a sticky world-writable one (/tmp) every component must be
+ * ours (another user could have made it first).
  */
-static int check_path_safe(const char *path) {
-        _cleanup_free_ char *prefix = strdup("/");
+static int open_store_dir(const char *path, bool create) {
+        _cleanup_close_ int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         bool after_sticky = false;
-        struct stat st;
 
-        if (!prefix)
-                return -ENOMEM;
+        if (fd < 0)
+                return -errno;
         for (const char *p = path;;) {
-                if (lstat(prefix, &st) < 0)
-                        return errno == ENOENT ? 0 : -errno;
-                if (S_ISLNK(st.st_mode))
-                        return -ELOOP;
+                struct stat st;
+
+                if (fstat(fd, &st) < 0)
+                        return -errno;
                 if (after_sticky && st.st_uid != geteuid())
                         return -EPERM;
-                if (S_ISDIR(st.st_mode) && (st.st_mode & S_IWOTH)) {
+                if (st.st_mode & S_IWOTH) {
                         if (!(st.st_mode & S_ISVTX))
                                 return -EPERM;
                         after_sticky = true;
                 }
-                while (*p == '/')
-                        p++;
+
+                p += strspn(p, "/");
                 if (!*p)
-                        return 0;
-                const char *end = strchrnul(p, '/');
-                _cleanup_free_ char *next = NULL;
-                if (asprintf(&next, "%s%s%.*s", prefix, streq(prefix, "/") ? "" : "/", (int) (end - p), p) < 0)
+                        return TAKE_FD(fd);
+                size_t n = strcspn(p, "/");
+                _cleanup_free_ char *name = strndup(p, n);
+                if (!name)
                         return -ENOMEM;
-                free(prefix);
-                prefix = TAKE_PTR(next);
-                p = end;
-        }
-}
-
-/* mkdir -p of the parents of a normalised absolute host path, 0755. */
-static int mkdir_parents(const char *path) {
-        _cleanup_free_ char *copy = strdup(path);
-
-        if (!copy)
-                return -ENOMEM;
-        for (char *p = strchr(copy + 1, '/'); p; p = strchr(p + 1, '/')) {
-                *p = 0;
-                if (mkdir(copy, 0755) < 0 && errno != EEXIST)
+                p += n;
+                if (create && mkdirat(fd, name, *p ? 0755 : 0700) < 0 && errno != EEXIST)
                         return -errno;
-                *p = '/';
+                if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        return -errno;
+                if (S_ISLNK(st.st_mode))
+                        return -ELOOP;
+                int next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (next < 0)
+                        return -errno;
+                close(fd);
+                fd = next;
         }
-        return 0;
 }
 
 int backup_store_open(const char *path, bool create, BackupStore **ret) {
         _cleanup_(backup_store_freep) BackupStore *s = NULL;
         _cleanup_free_ char *normalized = NULL;
-        struct open_how how = {
-                .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-                .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-        };
         struct stat st;
         int r;
 
@@ -126,17 +117,6 @@ int backup_store_open(const char *path, bool create, BackupStore **ret) {
         if (r < 0)
                 return r;
 
-        r = check_path_safe(normalized);
-        if (r < 0)
-                return r;
-        if (create) {
-                r = mkdir_parents(normalized);
-                if (r < 0)
-                        return r;
-                if (mkdir(normalized, 0700) < 0 && errno != EEXIST)
-                        return -errno;
-        }
-
         s = calloc(1, sizeof(BackupStore));
         if (!s)
                 return -ENOMEM;
@@ -144,9 +124,9 @@ int backup_store_open(const char *path, bool create, BackupStore **ret) {
         s->path = TAKE_PTR(normalized);
 
         /* No symlink anywhere on the way: the store holds what rollback will write as root. */
-        s->fd = (int) syscall(SYS_openat2, AT_FDCWD, s->path, &how, sizeof how);
+        s->fd = open_store_dir(s->path, create);
         if (s->fd < 0)
-                return -errno;
+                return s->fd;
         if (fstat(s->fd, &st) < 0)
                 return -errno;
         if (st.st_uid != geteuid())

@@ -40,6 +40,26 @@ is "$(stat -c %a "$shared")" 1777 "the shared directory keeps its mode"
 expect_bad "backup dir inside a configuration directory" "where services read configuration" --playbooks="$PLAYBOOKS" --backup-dir="$node/etc/remedy-backups" apply kubelet-strip-flags
 test ! -e "$node/etc/remedy-backups"; ok $? "no backup dir made under /etc"
 
+# The store is made one directory at a time by fd: a path through a symlink makes nothing anywhere.
+refused_store() {   # refused_store DESCRIPTION PATTERN ARGS...
+        local what=$1 pattern=$2; shift 2
+        run "$@"
+        is "$RC" 2 "$what: exit status 2"
+        contains "$ERR" "$pattern" "$what: error names the place"
+}
+linked=$(new_node broken-node); outside="$WORK/outside-var"
+mv "$linked/var" "$outside" && ln -s "$outside" "$linked/var"
+refused_store "default store path through ROOT/var linked out of the root" "Too many levels of symbolic links" --root="$linked" --playbooks="$PLAYBOOKS" apply cni-placeholder
+test ! -e "$outside/lib/remedy"; ok $? "nothing made outside the root (no $outside/lib/remedy)"
+test ! -e "$linked/etc/cni/net.d/zz-remedy-placeholder.conflist"; ok $? "and nothing changed on the node"
+mkdir "$WORK/link-target"; ln -s "$WORK/link-target" "$WORK/link"
+refused_store "--backup-dir with a symlink on its path" "Too many levels of symbolic links" --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/link/store" apply cni-placeholder
+test ! -e "$WORK/link-target/store"; ok $? "nothing made where the link points"
+open_dir="$WORK/open"; mkdir "$open_dir"; chmod 0777 "$open_dir"
+refused_store "--backup-dir under a world-writable directory without the sticky bit" "where other users can write" --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$open_dir/store" apply cni-placeholder
+test ! -e "$open_dir/store"; ok $? "no store made there"
+is "$(snapshot "$node")" "$before" "the node is unchanged"
+
 # An unparseable node file: the TOML editor refuses it with the file and line.
 printf 'version = 2\n[plugins\n' > "$node/etc/containerd/config.toml"
 before=$(snapshot "$node")
