@@ -28,7 +28,7 @@ check() {
         shift 2
         "$REMEDY" --no-color "$@" >"$out" 2>"$err" && RC=0 || RC=$?
         OUT=$(cat "$out")
-        ok "$([ -s "$out" ]; echo $?)" "$what: prints something"
+        ok "$([ -s "$out" ] || [ -s "$err" ]; echo $?)" "$what: prints something"
         ok "$(! raw_controls "$out"; echo $?)" "$what: no raw control or bidi character on stdout"
         ok "$(! raw_controls "$err"; echo $?)" "$what: no raw control or bidi character on stderr"
         ok "$(valid_utf8 "$out"; echo $?)" "$what: stdout is valid UTF-8"
@@ -88,5 +88,45 @@ check "rollback --dry-run (fstab)" text --root="$node" --backup-dir="$store" rol
 check "rollback --dry-run --json (fstab)" json --root="$node" --backup-dir="$store" --json rollback --last --dry-run
 check "rollback --json (fstab)" json --root="$node" --backup-dir="$store" --json rollback --last
 is "$RC" 0 "rollback swap-off exits 0"
+
+# ---- A path with ESC (and one with a byte that is not UTF-8), named by the kubelet's drop-in -----
+
+# hostile_path NODE NAME: the drop-in reads /etc/default/NAME instead of /etc/default/kubelet.
+hostile_path() {
+        local dropin="$1/lib/systemd/system/kubelet.service.d/10-kubeadm.conf"
+        sed -i "s|EnvironmentFile=-/etc/default/kubelet|EnvironmentFile=-/etc/default/$2|" "$dropin"
+        mv "$1/etc/default/kubelet" "$1/etc/default/$2"
+}
+
+node=$(new_node broken-node)
+store="$WORK/store-path"
+hostile_path "$node" $'kub\e[2Jelet'
+check "apply (path)" text --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$store" apply kubelet-strip-flags
+is "$RC" 0 "apply exits 0"
+contains "$OUT" '+++ /etc/default/kub\x1b[2Jelet (planned)' "apply: the diff's label shows the path escaped"
+id=$("$REMEDY" --root="$node" --backup-dir="$store" --json backups list | jq -r '.backups[0].id')
+check "backups show (path)" text --root="$node" --backup-dir="$store" backups show "$id"
+contains "$OUT" 'file      /etc/default/kub\x1b[2Jelet' "backups show: the path escaped"
+check "backups show --json (path)" json --root="$node" --backup-dir="$store" --json backups show "$id"
+check "rollback (path)" text --root="$node" --backup-dir="$store" rollback --last
+is "$RC" 0 "rollback exits 0"
+contains "$OUT" 'restore  /etc/default/kub\x1b[2Jelet' "rollback: the listing shows the path escaped"
+
+node=$(new_node broken-node)
+hostile_path "$node" $'kube\xfflet'
+check "plan (path not UTF-8)" text --root="$node" --playbooks="$PLAYBOOKS" plan kubelet-strip-flags
+contains "$OUT" 'modify /etc/default/kube\xfflet' "plan: the path's byte that is not UTF-8 is shown \\xff"
+check "plan --json (path not UTF-8)" json --root="$node" --playbooks="$PLAYBOOKS" --json plan kubelet-strip-flags
+got=$("$REMEDY" --root="$node" --playbooks="$PLAYBOOKS" --json plan kubelet-strip-flags 2>/dev/null | jq -r '.playbooks[0].steps[0].files[1].path')
+is "$got" '/etc/default/kube\xfflet' "plan --json: the path's byte that is not UTF-8 is the text \\xff"
+check "diagnose --json (path not UTF-8)" json --root="$node" --playbooks="$PLAYBOOKS" --json diagnose
+
+# An error naming such a path goes to stderr escaped too.
+node=$(new_node broken-node)
+hostile_path "$node" $'kub\e[2Jelet'
+echo 'KUBELET_EXTRA_ARGS="--x' >>"$node/etc/default/"$'kub\e[2Jelet'
+check "plan, a bad env file (path)" text --root="$node" --playbooks="$PLAYBOOKS" plan kubelet-strip-flags
+is "$RC" 2 "plan of a bad env file exits 2"
+contains "$(cat "$WORK/err")" '/etc/default/kub\x1b[2Jelet:4:20: unterminated double quote' "the error names the path escaped"
 
 done_testing
