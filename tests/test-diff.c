@@ -185,7 +185,6 @@ static void test_small_cases(void) {
                 { "blank lines shift", "x\n\n\ny\n\nz\n", "x\n\ny\n\n\nz\n" },
                 { "braces", "f {\n  a\n}\n\ng {\n  b\n}\n", "f {\n  a\n}\n\nh {\n  c\n}\n\ng {\n  b\n}\n" },
                 { "CR only at the end", "a\r\nb\r\n", "a\r\nb\n" },
-                { "lone CR inside a line", "a\rb\n", "a\rc\n" },
                 { "two hunks 7 lines apart", "0\n1\n2\n3\n4\n5\n6\n7\n8\n", "X\n1\n2\n3\n4\n5\n6\n7\nY\n" },
                 { "two hunks 6 lines apart", "0\n1\n2\n3\n4\n5\n6\n7\n", "X\n1\n2\n3\n4\n5\n6\nY\n" },
                 { "binary", "a\0b\n", "a\0c\n" },
@@ -197,6 +196,27 @@ static void test_small_cases(void) {
                 ok(same_as_gnu(cases[i].name, cases[i].a, na, cases[i].b, nb, 3, true), "%s: byte-identical to diff -u",
                    cases[i].name);
         }
+
+        /* Unlike GNU diff, controls and the code points that act on a terminal are shown escaped
+         * (term-escape.h), in the lines and in the labels; a CR before the newline stays. */
+        static const struct {
+                const char *name, *a, *b, *want;
+        } control_cases[] = {
+                { "lone CR inside a line", "a\rb\n", "a\rc\n", "--- A\n+++ B\n@@ -1 +1 @@\n-a\\x0db\n+a\\x0dc\n" },
+                { "ESC sequences", "# \x1b]0;pwned\x07\nx\n", "# \x1b]0;pwned\x07\ny\x1b[2J\r\n",
+                  "--- A\n+++ B\n@@ -1,2 +1,2 @@\n # \\x1b]0;pwned\\x07\n-x\n+y\\x1b[2J\r\n" },
+                { "C1, separators, bidi, DEL", "a\n", "\xc2\x9b\xe2\x80\xa8\xe2\x80\xae\x7f\n",
+                  "--- A\n+++ B\n@@ -1 +1 @@\n-a\n+\\u009b\\u2028\\u202e\\x7f\n" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(control_cases); i++) {
+                _cleanup_free_ char *d = NULL;
+                diff_unified_string(control_cases[i].a, strlen(control_cases[i].a), control_cases[i].b,
+                                    strlen(control_cases[i].b), "A", "B", &d);
+                is_str(d, control_cases[i].want, "%s: shown escaped", control_cases[i].name);
+        }
+        _cleanup_free_ char *labels = NULL;
+        diff_unified_string("a\n", 2, "b\n", 2, "/etc/\x1b[2Jx", "/etc/\x1b[2Jx (planned)", &labels);
+        is_str(labels, "--- /etc/\\x1b[2Jx\n+++ /etc/\\x1b[2Jx (planned)\n@@ -1 +1 @@\n-a\n+b\n", "labels: shown escaped");
 
         _cleanup_free_ char *s = NULL;
         is_int(diff_unified_string("same\n", 5, "same\n", 5, "A", "B", &s), 0, "identical texts: 0");

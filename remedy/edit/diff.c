@@ -16,6 +16,7 @@
 #include "diff-compare.h"
 #include "remedy/utf8.h"
 #include "remedy/macro.h"
+#include "remedy/term-escape.h"
 #include "secret-mask.h"
 
 #define COLOR_META "\033[1m"
@@ -72,6 +73,8 @@ typedef struct Printer {
         const DiffText *text[2];
         const uint8_t *secret[2]; /* per line of each text: SecretLine */
         uint8_t *marks;           /* scratch for secret_mark_line(), as long as the longest line */
+        FILE *line;               /* scratch stream: the masked line, escaped on its way to out */
+        char *const *line_buf;    /* where open_memstream() keeps line's bytes */
 } Printer;
 
 static void print_line(Printer *p, int side, ptrdiff_t i, char mark, const char *color) {
@@ -83,7 +86,11 @@ static void print_line(Printer *p, int side, ptrdiff_t i, char mark, const char 
                 fputs(color, p->out);
         fputc(mark, p->out);
         secret_mark_line(s, len, p->secret[side][i], p->marks);
-        secret_write_masked(p->out, s, len, p->marks);
+        /* Masked first, then escaped: a line of a node's file may hold "\x1b]0;...\x07". */
+        rewind(p->line);
+        secret_write_masked(p->line, s, len, p->marks);
+        fflush(p->line);
+        (void) term_write(p->out, *p->line_buf, (size_t) ftello(p->line));
         if (cr)
                 fputc('\r', p->out);
         if (color)
@@ -138,7 +145,9 @@ static void print_hunk(Printer *p, const DiffChange *ch, size_t n, ptrdiff_t con
 }
 
 static void print_header(Printer *p, const char *mark, const char *label) {
-        fprintf(p->out, "%s%s %s%s\n", p->color ? COLOR_META : "", mark, label, p->color ? COLOR_RESET : "");
+        fprintf(p->out, "%s%s ", p->color ? COLOR_META : "", mark);
+        (void) term_puts(label, p->out);
+        fprintf(p->out, "%s\n", p->color ? COLOR_RESET : "");
 }
 
 int diff_unified(FILE *out, const char *a, size_t a_size, const char *b, size_t b_size, const char *label_a,
@@ -146,6 +155,9 @@ int diff_unified(FILE *out, const char *a, size_t a_size, const char *b, size_t 
         _cleanup_(diff_text_done) DiffText ta = {}, tb = {};
         _cleanup_free_ DiffChange *changes = NULL;
         _cleanup_free_ uint8_t *secret_a = NULL, *secret_b = NULL, *marks = NULL;
+        _cleanup_free_ char *line_buf = NULL;
+        _cleanup_fclose_ FILE *line = NULL;
+        size_t line_size = 0;
         size_t n_changes = 0, context = options ? options->context : 3;
         int r;
 
@@ -162,7 +174,8 @@ int diff_unified(FILE *out, const char *a, size_t a_size, const char *b, size_t 
          * not UTF-8 count as binary too: they would reach a terminal raw. */
         if (memchr(a ?: "", 0, a_size) || memchr(b ?: "", 0, b_size) || !utf8_is_valid_n(a ?: "", a_size) ||
             !utf8_is_valid_n(b ?: "", b_size)) {
-                fprintf(out, "Binary files %s and %s differ\n", label_a, label_b);
+                _cleanup_free_ char *a_shown = term_escape(label_a), *b_shown = term_escape(label_b);
+                fprintf(out, "Binary files %s and %s differ\n", strempty(a_shown), strempty(b_shown));
                 return ferror(out) ? -EIO : 1;
         }
 
@@ -188,12 +201,17 @@ int diff_unified(FILE *out, const char *a, size_t a_size, const char *b, size_t 
         marks = malloc(MAX(longest_line(&ta), longest_line(&tb)) + 1);
         if (!marks)
                 return -ENOMEM;
+        line = open_memstream(&line_buf, &line_size);
+        if (!line)
+                return -ENOMEM;
         Printer p = {
                 .out = out,
                 .color = options && options->color,
                 .text = { &ta, &tb },
                 .secret = { secret_a, secret_b },
                 .marks = marks,
+                .line = line,
+                .line_buf = &line_buf,
         };
         print_header(&p, "---", label_a);
         print_header(&p, "+++", label_b);
@@ -206,7 +224,7 @@ int diff_unified(FILE *out, const char *a, size_t a_size, const char *b, size_t 
                                 break;
                 print_hunk(&p, changes + k, end - k, (ptrdiff_t) context);
         }
-        return ferror(out) ? -EIO : 1;
+        return ferror(out) || ferror(line) ? -EIO : 1;
 }
 
 int diff_unified_string(const char *a, size_t a_size, const char *b, size_t b_size, const char *label_a,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "remedy/diff.h"
+#include "remedy/term-escape.h"
 
 ReportOptions report_options;
 
@@ -90,9 +91,13 @@ static void print_op(const FileOp *op, FILE *out) {
         const NodeFile *b = op->before, *a = op->after;
         _cleanup_free_ char *meta = metadata_change(op);
 
-        fprintf(out, "          %s%s %s%s", ansi_bold(), op_name(op->type, b), a->path, ansi_reset());
-        if (op->type == FILE_OP_SYMLINK)
-                fprintf(out, " → %s", a->data);
+        fprintf(out, "          %s%s ", ansi_bold(), op_name(op->type, b));
+        (void) term_puts(a->path, out);
+        fputs(ansi_reset(), out);
+        if (op->type == FILE_OP_SYMLINK) {
+                fputs(" → ", out);
+                (void) term_puts(a->data, out);
+        }
         if (meta)
                 fprintf(out, " (%s)", meta);
         fputc('\n', out);
@@ -107,8 +112,11 @@ static void print_op(const FileOp *op, FILE *out) {
                 fflush(out);
                 (void) diff_unified(out, old, old_size, a->data, a->size, b->kind == FILE_REGULAR ? a->path : "/dev/null",
                                     label, &d);
-        } else if (op->type == FILE_OP_SYMLINK && b->kind == FILE_SYMLINK)
-                fprintf(out, "          (was → %s)\n", b->data);
+        } else if (op->type == FILE_OP_SYMLINK && b->kind == FILE_SYMLINK) {
+                fputs("          (was → ", out);
+                (void) term_puts(b->data, out);
+                fputs(")\n", out);
+        }
 }
 
 static void print_ops(const StepResult *s, FILE *out) {
@@ -143,21 +151,35 @@ void report_run(const Run *r, const char *command, bool dry_run, FILE *out) {
                 const Job *job = &r->jobs[j];
                 if (quiet && !job_has_failure(job, dry_run))
                         continue;
-                fprintf(out, "%s%s%s: %s\n", ansi_bold(), job->playbook->name, ansi_reset(),
-                        strempty(job->playbook->summary));
-                if (job->playbook->advice && !quiet)
-                        fprintf(out, "  %sadvice:%s %s\n", ansi_yellow(), ansi_reset(), job->playbook->advice);
+                fputs(ansi_bold(), out);
+                (void) term_puts(job->playbook->name, out);
+                fprintf(out, "%s: ", ansi_reset());
+                (void) term_puts(job->playbook->summary, out);
+                fputc('\n', out);
+                if (job->playbook->advice && !quiet) {
+                        fprintf(out, "  %sadvice:%s ", ansi_yellow(), ansi_reset());
+                        (void) term_puts(job->playbook->advice, out);
+                        fputc('\n', out);
+                }
 
                 for (size_t i = 0; i < job->playbook->n_steps; i++) {
                         const StepResult *s = &job->steps[i];
                         if (quiet && !step_failed(s))
                                 continue;
-                        fprintf(out, "  %s%-8s%s%s\n", status_color(s->change.status),
-                                change_status_name(s->change.status, dry_run), ansi_reset(), s->step->name);
-                        if (s->change.note && !quiet)
-                                fprintf(out, "          %s%s%s\n", ansi_grey(), s->change.note, ansi_reset());
-                        if (s->error)
-                                fprintf(out, "          %serror: %s%s\n", ansi_red(), s->error, ansi_reset());
+                        fprintf(out, "  %s%-8s%s", status_color(s->change.status),
+                                change_status_name(s->change.status, dry_run), ansi_reset());
+                        (void) term_puts(s->step->name, out);
+                        fputc('\n', out);
+                        if (s->change.note && !quiet) {
+                                fprintf(out, "          %s", ansi_grey());
+                                (void) term_puts(s->change.note, out);
+                                fprintf(out, "%s\n", ansi_reset());
+                        }
+                        if (s->error) {
+                                fprintf(out, "          %serror: ", ansi_red());
+                                (void) term_puts(s->error, out);
+                                fprintf(out, "%s\n", ansi_reset());
+                        }
                         if (!quiet && (s->change.status == CHANGE_PENDING || s->change.status == CHANGE_FAILED))
                                 print_ops(s, out);
                 }
@@ -167,10 +189,12 @@ void report_run(const Run *r, const char *command, bool dry_run, FILE *out) {
                                 continue;
                         if (quiet && c->passed != 0)
                                 continue;
-                        fprintf(out, "  %s%-8s%sverify %s%s%s\n",
+                        fprintf(out, "  %s%-8s%sverify %s%s",
                                 c->passed < 0 ? ansi_grey() : c->passed ? ansi_green() : ansi_red(),
                                 c->passed < 0 ? "not run" : c->passed ? "passed" : "FAILED", ansi_reset(),
-                                c->check->type->key, c->evidence ? ": " : "", strempty(c->evidence));
+                                c->check->type->key, c->evidence ? ": " : "");
+                        (void) term_puts(c->evidence, out);
+                        fputc('\n', out);
                 }
         }
         if (r->reload_at_end && (dry_run || r->outcome == RUN_APPLIED) && !quiet)
@@ -179,6 +203,8 @@ void report_run(const Run *r, const char *command, bool dry_run, FILE *out) {
 
         unsigned n_change, n_ok, n_skip, n_fail;
         run_count(r, &n_change, &n_ok, &n_skip, &n_fail);
+        /* The run's errors name the node's paths. */
+        _cleanup_free_ char *error = term_escape(r->error), *rollback_error = term_escape(r->rollback_error);
         if (!quiet)
                 fputc('\n', out);
         if (dry_run)
@@ -189,14 +215,14 @@ void report_run(const Run *r, const char *command, bool dry_run, FILE *out) {
                 case RUN_NOTHING_TO_DO:
                         if (r->error)
                                 fprintf(out, "%sNot fixed%s: %s. Nothing was changed: %u ok, %u skipped.\n", ansi_red(),
-                                        ansi_reset(), r->error, n_ok, n_skip);
+                                        ansi_reset(), strempty(error), n_ok, n_skip);
                         else
                                 fprintf(out, "Nothing to do: %u ok, %u skipped.\n", n_ok, n_skip);
                         break;
                 case RUN_APPLIED:
                         if (r->error)
                                 /* --no-rollback with a failed check, or the record of success failed. */
-                                fprintf(out, "%sApplied, but%s: %s. ", ansi_red(), ansi_reset(), r->error);
+                                fprintf(out, "%sApplied, but%s: %s. ", ansi_red(), ansi_reset(), strempty(error));
                         else
                                 fputs("Applied: ", out);
                         fprintf(out, "%u changed, %u ok, %u skipped. Backup: %s (undo with: remedy rollback %s)\n",
@@ -204,13 +230,13 @@ void report_run(const Run *r, const char *command, bool dry_run, FILE *out) {
                         break;
                 case RUN_ROLLED_BACK:
                         fprintf(out, "%sFailed%s: %s. Transaction %s was rolled back; the node is as it was.\n",
-                                ansi_red(), ansi_reset(), strempty(r->error), r->txn ? r->txn->id : "-");
+                                ansi_red(), ansi_reset(), strempty(error), r->txn ? r->txn->id : "-");
                         break;
                 case RUN_ROLLBACK_FAILED:
                         fprintf(out,
                                 "%sFailed%s: %s. The automatic rollback failed too (%s): the node may be half-changed; "
                                 "run \"remedy rollback %s\" once the cause is fixed.\n",
-                                ansi_red(), ansi_reset(), strempty(r->error), strempty(r->rollback_error),
+                                ansi_red(), ansi_reset(), strempty(error), strempty(rollback_error),
                                 r->txn ? r->txn->id : "--last");
                         break;
                 case RUN_PLANNED:
@@ -354,7 +380,8 @@ json_object *report_run_json(const Run *r, const char *command, bool dry_run) {
 }
 
 void report_print_json(json_object *o, FILE *out) {
-        fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE), out);
+        /* json-c copies bytes that are not UTF-8 from a node's file into its strings. */
+        (void) json_text_write(out, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
         fputc('\n', out);
         json_object_put(o);
 }
@@ -375,6 +402,8 @@ int report_error(int exit_status, const char *fmt, ...) {
                 report_print_json(o, stdout);
         }
         /* The one-line error goes to stderr in both modes, for the operator's terminal and logs. */
-        fprintf(stderr, "remedy: %s\n", msg ? msg : "out of memory");
+        fputs("remedy: ", stderr);
+        (void) term_puts(msg ? msg : "out of memory", stderr);
+        fputc('\n', stderr);
         return exit_status;
 }

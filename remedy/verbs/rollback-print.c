@@ -9,11 +9,14 @@
 
 #include "remedy/diff.h"
 #include "remedy/report.h"
+#include "remedy/term-escape.h"
 
 void rollback_printer_end_run(RollbackPrinter *p) {
-        if (p->run_hidden > 0)
+        if (p->run_hidden > 0) {
+                _cleanup_free_ char *dir = term_escape(p->run_dir);
                 printf("  %s… and %u more file%s in %s (-v shows every one)%s\n", ansi_grey(), p->run_hidden,
-                       p->run_hidden == 1 ? "" : "s", p->run_dir, ansi_reset());
+                       p->run_hidden == 1 ? "" : "s", strempty(dir), ansi_reset());
+        }
         p->run_dir = mfree(p->run_dir);
         p->run_length = p->run_hidden = 0;
 }
@@ -95,13 +98,17 @@ int rollback_print_item(const RestoreItem *item, void *userdata) {
         int show = printer_show(p, item->path);
         if (show <= 0)
                 return show;
+        /* The paths and link targets are the node's. */
+        _cleanup_free_ char *path = term_escape(item->path);
         if (item->action == RESTORE_UNCHANGED) {
-                printf("  %sok%s       %s (already as archived)\n", ansi_green(), ansi_reset(), item->path);
+                printf("  %sok%s       %s (already as archived)\n", ansi_green(), ansi_reset(), strempty(path));
                 return 0;
         }
-        printf("  %s%-8s%s %s", ansi_yellow(), restore_action_name(item->action), ansi_reset(), item->path);
-        if (item->action == RESTORE_FILE && item->kind && streq(item->kind, "symlink"))
-                printf(" → %.*s", (int) item->archived_size, item->archived_data);
+        printf("  %s%-8s%s %s", ansi_yellow(), restore_action_name(item->action), ansi_reset(), strempty(path));
+        if (item->action == RESTORE_FILE && item->kind && streq(item->kind, "symlink")) {
+                fputs(" → ", stdout);
+                (void) term_write(stdout, item->archived_data, item->archived_size);
+        }
         if (item->action == RESTORE_REMOVE)
                 printf(" (created by the transaction)");
         if (item->changed_since)
@@ -142,12 +149,15 @@ int rollback_print_unit_item(const UnitRestoreItem *item, void *userdata) {
                 printf("  %s%s%s (systemd reads the restored files)\n", ansi_yellow(), item->action, ansi_reset());
                 return 0;
         }
+        /* Unit names come from the node's files (an fstab line's device), states from systemd. */
+        _cleanup_free_ char *unit = term_escape(item->unit), *before = term_escape(item->before),
+                            *now = term_escape(item->now);
         if (streq(item->action, "unchanged")) {
-                printf("  %sok%s       %s (%s, as before)\n", ansi_green(), ansi_reset(), item->unit, item->now);
+                printf("  %sok%s       %s (%s, as before)\n", ansi_green(), ansi_reset(), strempty(unit), strempty(now));
                 return 0;
         }
-        printf("  %s%-8s%s %s (was %s, now %s)\n", ansi_yellow(), item->action, ansi_reset(), item->unit, item->before,
-               item->now);
+        printf("  %s%-8s%s %s (was %s, now %s)\n", ansi_yellow(), item->action, ansi_reset(), strempty(unit),
+               strempty(before), strempty(now));
         return 0;
 }
 

@@ -5,8 +5,10 @@
 
 #include "cli.h"
 #include "verbs.h"
+#include "remedy/log.h"
 #include "remedy/report.h"
 #include "remedy/strv.h"
+#include "remedy/term-escape.h"
 
 static json_object *manifest_summary_json(const Manifest *m) {
         json_object *o = json_object_new_object(), *pbs = json_object_new_array();
@@ -67,17 +69,24 @@ static int backups_show(BackupStore *store, const char *id) {
         if (report_options.json) {
                 if (manifest_to_json(m, &json) < 0)
                         return report_error(EXIT_FAILED, "out of memory");
-                printf("%s\n", json);
+                (void) json_text_write(stdout, json);
+                putchar('\n');
                 return 0;
         }
+        /* The host name, the root, the command line, errors and paths were the node's: escaped. */
+        _cleanup_free_ char *host = term_escape(m->host), *root = term_escape(m->root), *command = term_escape(m->command),
+                            *archive = term_escape(m->archive);
         printf("%sTransaction %s%s\n  state:    %s\n  created:  %s\n  updated:  %s\n  host:     %s\n  root:     %s\n"
                "  command:  %s\n  remedy:   %s\n  archive:  %s (%llu bytes, sha256 %s)\n",
                ansi_bold(), m->id, ansi_reset(), txn_state_to_string(m->state), strempty(m->created),
-               strempty(m->updated), strempty(m->host), strempty(m->root), strempty(m->command),
-               strempty(m->remedy_version), strempty(m->archive), (unsigned long long) m->archive_size,
+               strempty(m->updated), strempty(host), strempty(root), strempty(command),
+               strempty(m->remedy_version), strempty(archive), (unsigned long long) m->archive_size,
                m->archive_sha256);
-        if (m->error)
-                printf("  error:    %s\n", m->error);
+        if (m->error) {
+                fputs("  error:    ", stdout);
+                (void) term_puts(m->error, stdout);
+                putchar('\n');
+        }
         if (m->reverts)
                 printf("  reverts:  %s (this is the record of its rollback; rolling it back applies %s again)\n",
                        m->reverts, m->reverts);
@@ -86,15 +95,23 @@ static int backups_show(BackupStore *store, const char *id) {
         for (size_t i = 0; i < m->n_playbooks; i++) {
                 printf("  playbook: %s (%s, sha256 %.16s…)\n", m->playbooks[i].name, strempty(m->playbooks[i].path),
                        m->playbooks[i].sha256);
-                for (size_t j = 0; m->playbooks[i].param_names && m->playbooks[i].param_names[j]; j++)
-                        printf("            %s=%s\n", m->playbooks[i].param_names[j], m->playbooks[i].param_values[j]);
+                for (size_t j = 0; m->playbooks[i].param_names && m->playbooks[i].param_names[j]; j++) {
+                        printf("            %s=", m->playbooks[i].param_names[j]);
+                        (void) term_puts(m->playbooks[i].param_values[j], stdout);
+                        putchar('\n');
+                }
         }
-        for (size_t i = 0; i < m->n_entries; i++)
-                printf("  %-8s  %s%s\n", m->entries[i].existed ? m->entries[i].kind : "created", m->entries[i].path,
-                       m->entries[i].existed ? "" : " (removed on rollback)");
+        for (size_t i = 0; i < m->n_entries; i++) {
+                printf("  %-8s  ", m->entries[i].existed ? m->entries[i].kind : "created");
+                (void) term_puts(m->entries[i].path, stdout);
+                printf("%s\n", m->entries[i].existed ? "" : " (removed on rollback)");
+        }
         for (size_t i = 0; i < m->n_dirs; i++)
-                if (!m->dirs[i].existed)
-                        printf("  %-8s  %s/ (removed on rollback if empty)\n", "created", m->dirs[i].path);
+                if (!m->dirs[i].existed) {
+                        printf("  %-8s  ", "created");
+                        (void) term_puts(m->dirs[i].path, stdout);
+                        fputs("/ (removed on rollback if empty)\n", stdout);
+                }
         return 0;
 }
 
@@ -117,7 +134,7 @@ static int backups_verify(BackupStore *store, const char *id) {
                 printf("%s: archive matches its manifest (%zu files, sha256 %s)\n", m->id, m->n_entries, m->archive_sha256);
         if (r < 0) {
                 if (!report_options.json)
-                        fprintf(stderr, "remedy: %s: %s\n", m->id, error ? error : strerror(-r));
+                        log_error("%s: %s", m->id, error ? error : strerror(-r));
                 return EXIT_BAD_INPUT;
         }
         return 0;

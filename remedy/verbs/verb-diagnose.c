@@ -14,6 +14,7 @@
 #include "remedy/diagnose.h"
 #include "remedy/report.h"
 #include "remedy/strv.h"
+#include "remedy/term-escape.h"
 
 /* "remedy apply NAME", with the --set its required parameters need. */
 static char *fix_command(const Playbook *p, const char *verb) {
@@ -37,10 +38,20 @@ static char *fix_command(const Playbook *p, const char *verb) {
         return s;
 }
 
+/* What the node's files say is printed through term_puts(): see term-escape.h. */
+static void put(const char *s) {
+        (void) term_puts(s, stdout);
+}
+
 static void print_certificate(const ClientCertificate *c) {
         if (!c)
                 return;
-        printf("Kubelet client certificate: %s (%s), valid until %s", c->subject, c->source, c->not_after);
+        fputs("Kubelet client certificate: ", stdout);
+        put(c->subject);
+        fputs(" (", stdout);
+        put(c->source);
+        fputs("), valid until ", stdout);
+        put(c->not_after);
         if (c->valid_now)
                 printf(", %ld day%s left\n", c->days_left, c->days_left == 1 ? "" : "s");
         else
@@ -53,24 +64,45 @@ static const char *accepted_word(int accepted) {
 
 static void print_kubelet(const Diagnosis *d) {
         if (d->kubelet_error) {
-                printf("Kubelet command line: %s%s%s\n", ansi_red(), d->kubelet_error, ansi_reset());
+                printf("Kubelet command line: %s", ansi_red());
+                put(d->kubelet_error);
+                printf("%s\n", ansi_reset());
                 return;
         }
         const KubeletCommandLine *k = d->kubelet;
         if (!k)
                 return;
-        printf("Kubelet command line (ExecStart= at %s):\n  %s\n", k->exec_source, k->executable);
+        fputs("Kubelet command line (ExecStart= at ", stdout);
+        put(k->exec_source);
+        fputs("):\n  ", stdout);
+        put(k->executable);
+        fputc('\n', stdout);
         for (size_t i = 0; i < k->n_args; i++) {
                 const KubeletArg *a = &k->args[i];
-                printf("  %s%s%s%s  %s%s%s%s%s", a->accepted == 0 ? ansi_red() : "", a->word,
-                       a->n_words > 1 && k->argv[a->index + 1] ? " " : "", a->n_words > 1 ? strempty(k->argv[a->index + 1]) : "",
-                       a->accepted == 0 ? ansi_reset() : "", ansi_grey(), a->source, a->variable ? " $" : "", strempty(a->variable));
+                printf("  %s", a->accepted == 0 ? ansi_red() : "");
+                put(a->word);
+                if (a->n_words > 1 && k->argv[a->index + 1]) {
+                        fputc(' ', stdout);
+                        put(k->argv[a->index + 1]);
+                }
+                printf("%s  %s", a->accepted == 0 ? ansi_reset() : "", ansi_grey());
+                put(a->source);
+                if (a->variable) {
+                        fputs(" $", stdout);
+                        put(a->variable);
+                }
                 printf(", %s%s\n", accepted_word(a->accepted), ansi_reset());
         }
-        STRV_FOREACH(v, k->unset_variables)
-                printf("  %s$%s is not set: it expands to nothing%s\n", ansi_grey(), *v, ansi_reset());
-        STRV_FOREACH(f, k->env_files_missing)
-                printf("  %sEnvironmentFile=-%s is missing (optional)%s\n", ansi_grey(), *f, ansi_reset());
+        STRV_FOREACH(v, k->unset_variables) {
+                printf("  %s$", ansi_grey());
+                put(*v);
+                printf(" is not set: it expands to nothing%s\n", ansi_reset());
+        }
+        STRV_FOREACH(f, k->env_files_missing) {
+                printf("  %sEnvironmentFile=-", ansi_grey());
+                put(*f);
+                printf(" is missing (optional)%s\n", ansi_reset());
+        }
 }
 
 static void print_text(const Diagnosis *d) {
@@ -78,11 +110,17 @@ static void print_text(const Diagnosis *d) {
         if (!report_options.quiet) {
                 print_certificate(d->certificate);
                 print_kubelet(d);
-                STRV_FOREACH(n, d->notes)
-                        printf("%snote:%s %s\n", ansi_grey(), ansi_reset(), *n);
+                STRV_FOREACH(n, d->notes) {
+                        printf("%snote:%s ", ansi_grey(), ansi_reset());
+                        put(*n);
+                        fputc('\n', stdout);
+                }
         }
-        STRV_FOREACH(p, d->problems)
-                printf("%sproblem:%s %s\n", ansi_red(), ansi_reset(), *p);
+        STRV_FOREACH(p, d->problems) {
+                printf("%sproblem:%s ", ansi_red(), ansi_reset());
+                put(*p);
+                fputc('\n', stdout);
+        }
         if (d->n_findings == 0) {
                 size_t n_problems = strv_length(d->problems);
                 if (n_problems > 0)
@@ -97,15 +135,31 @@ static void print_text(const Diagnosis *d) {
         for (size_t i = 0; i < d->n_findings; i++) {
                 const Finding *f = &d->findings[i];
                 _cleanup_free_ char *plan = fix_command(f->playbook, "plan"), *apply = fix_command(f->playbook, "apply");
-                printf("\n  %s%s%s: %s\n", ansi_red(), f->playbook->name, ansi_reset(), strempty(f->playbook->summary));
-                STRV_FOREACH(e, f->evidence)
-                        printf("    %sevidence:%s %s\n", ansi_grey(), ansi_reset(), *e);
-                if (strv_length(f->evidence) == 0)
-                        printf("    %sevidence:%s the node's files match %s:%u\n", ansi_grey(), ansi_reset(),
-                               f->playbook->path, f->playbook->match->mark.line);
-                if (f->playbook->advice)
-                        printf("    %sadvice:%s %s\n", ansi_yellow(), ansi_reset(), f->playbook->advice);
-                printf("    preview: %s\n    fix:     %s\n", strempty(plan), strempty(apply));
+                printf("\n  %s", ansi_red());
+                put(f->playbook->name);
+                printf("%s: ", ansi_reset());
+                put(f->playbook->summary);
+                fputc('\n', stdout);
+                STRV_FOREACH(e, f->evidence) {
+                        printf("    %sevidence:%s ", ansi_grey(), ansi_reset());
+                        put(*e);
+                        fputc('\n', stdout);
+                }
+                if (strv_length(f->evidence) == 0) {
+                        printf("    %sevidence:%s the node's files match ", ansi_grey(), ansi_reset());
+                        put(f->playbook->path);
+                        printf(":%u\n", f->playbook->match->mark.line);
+                }
+                if (f->playbook->advice) {
+                        printf("    %sadvice:%s ", ansi_yellow(), ansi_reset());
+                        put(f->playbook->advice);
+                        fputc('\n', stdout);
+                }
+                fputs("    preview: ", stdout);
+                put(plan);
+                fputs("\n    fix:     ", stdout);
+                put(apply);
+                fputc('\n', stdout);
         }
 }
 

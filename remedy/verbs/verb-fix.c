@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "verbs.h"
 #include "remedy/diagnose.h"
+#include "remedy/log.h"
 #include "remedy/report.h"
 #include "remedy/strv.h"
 
@@ -67,7 +68,7 @@ int verb_fix(int argc, char **argv) {
         /* A playbook that could not judge the node is named; the others go ahead. */
         STRV_FOREACH(problem, d.problems) {
                 if (!report_options.json)
-                        fprintf(stderr, "remedy: not fixed: %s\n", *problem);
+                        log_error("not fixed: %s", *problem);
                 skipped = true;
         }
         for (int pass = 0; pass < 2; pass++)

@@ -4,7 +4,9 @@
 
 #include "cli.h"
 #include "verbs.h"
+#include "remedy/log.h"
 #include "remedy/report.h"
+#include "remedy/term-escape.h"
 
 int verb_list(int argc, char **argv) {
         _cleanup_(playbook_set_freep) PlaybookSet *set = NULL;
@@ -39,14 +41,17 @@ int verb_list(int argc, char **argv) {
                 for (size_t i = 0; i < set->n_items; i++)
                         printf("%s%-28s%s %s\n", ansi_bold(), set->items[i]->name, ansi_reset(),
                                strempty(set->items[i]->summary));
-                for (size_t i = 0; i < set->n_errors; i++)
-                        printf("%s%-28s%s %sinvalid:%s %s\n", ansi_bold(), set->errors[i].name, ansi_reset(), ansi_red(),
-                               ansi_reset(), set->errors[i].error);
+                for (size_t i = 0; i < set->n_errors; i++) {
+                        printf("%s%-28s%s %sinvalid:%s ", ansi_bold(), set->errors[i].name, ansi_reset(), ansi_red(),
+                               ansi_reset());
+                        (void) term_puts(set->errors[i].error, stdout);
+                        putchar('\n');
+                }
                 if (set->n_items + set->n_errors == 0)
                         printf("(no playbooks found)\n");
         }
         /* Broken playbooks are bad input: say so in the exit status, as systemd-analyze verify does. */
         for (size_t i = 0; i < set->n_errors; i++)
-                fprintf(stderr, "remedy: %s\n", set->errors[i].error);
+                log_error("%s", set->errors[i].error);
         return set->n_errors > 0 ? EXIT_BAD_INPUT : 0;
 }

@@ -20,6 +20,7 @@
 #include "remedy/log.h"
 #include "remedy/report.h"
 #include "remedy/strv.h"
+#include "remedy/term-escape.h"
 #include "remedy/unit-restore.h"
 
 typedef struct RollbackRun {
@@ -116,9 +117,10 @@ static int refuse_changed_since(RollbackRun *rr, Manifest *m, char * const *chan
         _cleanup_free_ char *error = NULL;
 
         if (!report_options.json && !report_options.quiet) {
+                _cleanup_free_ char *command = term_escape(m->command);
                 printf("%sNot rolling back%s %s (%s): %zu path%s changed since it was applied, by hand or by another "
                        "tool.\nRolling back would lose these changes:\n",
-                       ansi_bold(), ansi_reset(), m->id, strempty(m->command), strv_length(changed),
+                       ansi_bold(), ansi_reset(), m->id, strempty(command), strv_length(changed),
                        strv_length(changed) == 1 ? " was" : "s were");
                 (void) txn_rollback(rr->store, rr->root, m, &(RollbackOptions) { .dry_run = true }, rollback_print_item, &p,
                                     &error);
@@ -314,9 +316,11 @@ static int rollback_one(RollbackRun *rr, Manifest *m) {
                 .items = report_options.json ? json_object_new_array() : NULL,
         };
         UnitPrinter up = { .items = report_options.json ? json_object_new_array() : NULL };
-        if (!report_options.json && !report_options.quiet)
-                printf("%sRolling back%s %s (%s, %s)%s\n", ansi_bold(), ansi_reset(), m->id, strempty(m->command),
+        if (!report_options.json && !report_options.quiet) {
+                _cleanup_free_ char *command = term_escape(m->command);
+                printf("%sRolling back%s %s (%s, %s)%s\n", ansi_bold(), ansi_reset(), m->id, strempty(command),
                        txn_state_to_string(m->state), arg_dry_run ? " — dry run" : "");
+        }
 
         /* A transaction still "prepared" changed nothing, its units included: it has no record. */
         bool changed_anything = m->state != TXN_PREPARED;

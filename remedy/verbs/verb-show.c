@@ -8,6 +8,7 @@
 #include "verbs.h"
 #include "remedy/action.h"
 #include "remedy/report.h"
+#include "remedy/term-escape.h"
 
 /* A scalar as YAML flow text: plain when safe, double-quoted otherwise. */
 static void print_scalar(const YamlNode *n, FILE *out) {
@@ -134,19 +135,29 @@ static void show_json(const Playbook *p) {
 }
 
 static void show_text(const Playbook *p) {
-        printf("%s%s%s — %s\n  file: %s\n", ansi_bold(), p->name, ansi_reset(), strempty(p->summary), p->path);
+        /* A playbook is trusted, but YAML's "\e" writes an ESC: its prose is escaped all the same. */
+        _cleanup_free_ char *summary = term_escape(p->summary), *path = term_escape(p->path);
+        printf("%s%s%s — %s\n  file: %s\n", ansi_bold(), p->name, ansi_reset(), strempty(summary), strempty(path));
         if (p->description) {
                 printf("\n");
                 for (const char *l = p->description; *l;) {
                         size_t n = strcspn(l, "\n");
-                        printf("  %.*s\n", (int) n, l);
+                        fputs("  ", stdout);
+                        (void) term_write(stdout, l, n);
+                        putchar('\n');
                         l += n + (l[n] ? 1 : 0);
                 }
         }
-        for (char **r = p->references; r && *r; r++)
-                printf("  see: %s\n", *r);
-        if (p->advice)
-                printf("\n  %sadvice:%s %s\n", ansi_yellow(), ansi_reset(), p->advice);
+        for (char **r = p->references; r && *r; r++) {
+                fputs("  see: ", stdout);
+                (void) term_puts(*r, stdout);
+                putchar('\n');
+        }
+        if (p->advice) {
+                printf("\n  %sadvice:%s ", ansi_yellow(), ansi_reset());
+                (void) term_puts(p->advice, stdout);
+                putchar('\n');
+        }
 
         printf("\n%sParameters%s\n", ansi_bold(), ansi_reset());
         if (p->n_params == 0)
