@@ -325,7 +325,11 @@ static int write_archive(Root *root, int fd, Manifest *m, char * const *paths) {
                 return -ENOMEM;
         /* No user/group name lookup: owners are stored and restored as numbers, which is what
          * is right for a node mounted with --root, whose names the host may not know. */
-        if (archive_write_set_format_pax(writer) != ARCHIVE_OK || archive_write_add_filter_zstd(writer) != ARCHIVE_OK ||
+        /* hdrcharset=BINARY: a node path is bytes, not necessarily UTF-8 (a Latin-1 file name);
+         * pax would otherwise fail to convert it and the backup, and so the apply, would fail. */
+        if (archive_write_set_format_pax(writer) != ARCHIVE_OK ||
+            archive_write_set_format_option(writer, "pax", "hdrcharset", "BINARY") != ARCHIVE_OK ||
+            archive_write_add_filter_zstd(writer) != ARCHIVE_OK ||
             archive_write_set_filter_option(writer, "zstd", "compression-level", ZSTD_LEVEL) != ARCHIVE_OK ||
             archive_write_open_fd(writer, fd) != ARCHIVE_OK)
                 return -EIO;

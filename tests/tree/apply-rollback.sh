@@ -86,4 +86,16 @@ is "$(snapshot "$node3")" "$applied" "nothing was written"
 run --root="$node3" --backup-dir="$store3" backups verify "$(basename "$archive" .tar.zst)"
 is "$RC" 2 "backups verify reports the mismatch"
 
+# A node path that is not UTF-8 (a Latin-1 file name) is backed up and restored as bytes.
+latin=$(new_node broken-node)
+mv "$latin/etc/default/kubelet" "$latin/etc/default/kube"$'\xff'"let"
+sed -i 's|EnvironmentFile=-/etc/default/kubelet|EnvironmentFile=-/etc/default/kube'$'\xff''let|' "$latin/lib/systemd/system/kubelet.service.d/10-kubeadm.conf"
+latin_before=$(snapshot "$latin")
+run --root="$latin" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/latin-store" apply kubelet-strip-flags
+is "$RC" 0 "apply edits a file whose name is not UTF-8"
+! grep -q -- --network-plugin "$latin/etc/default/kube"$'\xff'"let"; ok $? "the flag is gone from it"
+run --root="$latin" --backup-dir="$WORK/latin-store" rollback --last
+is "$RC" 0 "rollback exits 0"
+is "$(snapshot "$latin")" "$latin_before" "rollback restores it byte for byte"
+
 done_testing
