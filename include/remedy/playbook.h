@@ -30,9 +30,10 @@ typedef enum ParamType {
         PARAM_STRING,
         PARAM_BOOL,
         PARAM_INT,
-        PARAM_DURATION,     /* systemd-style: "15s", "1min 30s", "0"; stored as given, validated */
+        PARAM_DURATION,     /* systemd-style: "15s", "1min 30s", "0"; its value is written as seconds ("90s") */
         PARAM_PATH,         /* absolute node path */
         PARAM_ENUM,
+        PARAM_CIDR,         /* an IPv4 or IPv6 subnet, ADDRESS/PREFIX, host bits zero */
         _PARAM_TYPE_MAX,
 } ParamType;
 
@@ -181,6 +182,13 @@ const char *param_type_name(ParamType t);
 /* Checks a value against a parameter's type; on failure returns -EINVAL with a reason ("not a
  * boolean", "must be one of a, b") in *ret_reason. */
 int param_check_value(const Param *p, const char *value, char **ret_reason);
+/* Every value is one line of printable UTF-8: no C0 or C1 control character (newline, tab, ESC),
+ * no DEL, no U+2028/U+2029. On failure -EINVAL and a reason that does not quote the value
+ * ("not one line of printable text: it has a control character (U+001B) at byte 4"). */
+int param_text_check(const char *value, char **ret_reason);
+/* The value as it is substituted: a duration as seconds ("1min 30s" -> "90s", "500ms" -> "0.5s"),
+ * anything else as given. value must have passed param_check_value(). */
+int param_value_canonical(const Param *p, const char *value, char **ret);
 /* A systemd time span ("15s", "1min 30s", "infinity" = UINT64_MAX) in µs: 0, -EINVAL or -ERANGE. */
 int duration_parse(const char *s, uint64_t *ret_usec);
 
