@@ -502,6 +502,8 @@ int template_slot_encode(TemplateSlot slot, const Param *param, const char *valu
         case SLOT_JSON_BARE:
                 if (is_bool(value) || streq(value, "null") || json_number_is_valid(value))
                         break;
+                if (param->type == PARAM_INT && integer_canonical(value, ret) >= 0)
+                        return 0;   /* "010" is ten to an int parameter, and JSON writes it 10 */
                 *ret_reason = "not a JSON number, true, false or null: quote the reference in the playbook (\"{{ x }}\")";
                 return -EINVAL;
         case SLOT_TOML_LITERAL:
