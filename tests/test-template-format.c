@@ -133,6 +133,7 @@ static void test_toml(void) {
                 "bare key (letters, digits, '_' and '-'): quote the reference in the playbook");
         renders(t, "b = \"\"\"x\"\"\"\nc = \"{{ x }}\"\n", "\"", NULL, "b = \"\"\"x\"\"\"\nc = \"\\\"\"\n");
 
+        refused(t, "a = \"{{ x }}\"\nb =\n", "v", NULL, "t.yaml:1:4: the file content (toml) is not TOML once the parameters are in");
         char *error = NULL;
         ok(!load(t, "a = 1 # {{ x }}\n", &error), "toml: a reference in a comment refused at load");
         is_str(error, "t.yaml:1:4: the file content (toml): a reference in a TOML comment", "toml: its error");
@@ -156,6 +157,7 @@ static void test_yaml(void) {
                         "t.yaml:1:4: parameter 'x' cannot be written into the file content (yaml): its value is not a "
                         "string YAML writes unquoted (it would read as another type, or holds ': ', ' #' or an "
                         "indicator): quote the reference in the playbook (\"{{ x }}\")");
+        refused(y, "a: \"{{ x }}\"\nb: [1\n", "v", NULL, "t.yaml:1:4: the file content (yaml) is not YAML once the parameters are in");
         char *error = NULL;
         ok(!load(y, "a: 1 # {{ x }}\n", &error), "yaml: a reference in a comment refused at load");
         is_str(error, "t.yaml:1:4: the file content (yaml): a reference in a YAML comment", "yaml: its error");

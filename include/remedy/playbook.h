@@ -172,7 +172,8 @@ TemplateFormat template_format_for_path(const Template *path);
 int template_format_scan(Template *t, const char **ret_reason);
 /* value encoded for slot (a new string), or -EINVAL with a reason that does not quote the value. */
 int template_slot_encode(TemplateSlot slot, const Param *param, const char *value, char **ret, const char **ret_reason);
-/* The whole rendered text still reads as its format where that can be checked (JSON). */
+/* The whole rendered text still reads as its format where that can be checked (JSON, TOML,
+ * YAML). */
 int template_format_check(TemplateFormat format, const char *text, const char **ret_reason);
 
 /* The single parameter a template consists of ("{{ x }}" alone), or NULL. */

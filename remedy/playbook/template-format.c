@@ -9,7 +9,8 @@
  * its string and write structure of its own: a second CNI plugin, a new TOML key, a directive.
  *
  * The lexers know what the playbooks' own text needs: strings, comments, keys. They are not
- * parsers; the rendered JSON is parsed again as a last check (template_format_check()).
+ * parsers; the rendered JSON, TOML and YAML are parsed again as a last check
+ * (template_format_check()).
  */
 #include <errno.h>
 #include <json-c/json.h>
@@ -18,6 +19,8 @@
 
 #include "remedy/edit-value.h"
 #include "remedy/playbook.h"
+#include "remedy/toml-edit.h"
+#include "remedy/yaml-node.h"
 
 static const char * const format_names[_TEMPLATE_FORMAT_MAX] = {
         [TEMPLATE_FORMAT_TEXT] = "text", [TEMPLATE_FORMAT_JSON] = "json", [TEMPLATE_FORMAT_TOML] = "toml",
@@ -611,6 +614,32 @@ int template_slot_encode(TemplateSlot slot, const Param *param, const char *valu
 }
 
 int template_format_check(TemplateFormat format, const char *text, const char **ret_reason) {
+        size_t len = strlen(text);
+
+        if (format == TEMPLATE_FORMAT_TOML) {
+                _cleanup_free_ char *error = NULL;
+                int r = toml_edit_check(text, len, &error);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        *ret_reason = "is not TOML once the parameters are in";
+                        return -EINVAL;
+                }
+                return 0;
+        }
+        if (format == TEMPLATE_FORMAT_YAML) {
+                _cleanup_free_ char *error = NULL;
+                YamlDocument *doc = NULL;
+                int r = yaml_document_parse("", text, len, &doc, &error);
+                yaml_document_free(doc);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        *ret_reason = "is not YAML once the parameters are in";
+                        return -EINVAL;
+                }
+                return 0;
+        }
         if (format != TEMPLATE_FORMAT_JSON)
                 return 0;
 
@@ -618,7 +647,6 @@ int template_format_check(TemplateFormat format, const char *text, const char **
         if (!tok)
                 return -ENOMEM;
         json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-        size_t len = strlen(text);
         json_object *o = json_tokener_parse_ex(tok, text, (int) len);
         enum json_tokener_error e = json_tokener_get_error(tok);
         size_t end = json_tokener_get_parse_end(tok);

@@ -277,8 +277,12 @@ int template_render(const Template *t, const ParamValues *values, char **ret, ch
                 p = stpcpy(p, t->parts[i].literal ?: encoded[i]);
         strv_free_n(encoded, t->n_parts);
 
-        /* A last check of the whole: the playbook's own text may not be its format either. */
-        if (template_format_check(t->format, out, &reason) < 0)
+        /* A last check of the whole, when values went into it: should a lexer have misjudged a
+         * place, the file is refused rather than written broken. */
+        r = n_refs > 0 ? template_format_check(t->format, out, &reason) : 0;
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
                 return render_error(t, ret_error, "%s (%s) %s", t->what, template_format_name(t->format), reason);
 
         if (t->flags & (TEMPLATE_PATH | TEMPLATE_GLOB)) {
