@@ -202,6 +202,8 @@ static void test_unit(void) {
                 "t.yaml:1:4: parameter 'x' cannot be written into the file content (unit): its value is not writable "
                 "in single quotes in a unit file (it has a quote or backslash): use double quotes in the playbook");
 
+        renders(u, "[Service]\nExecStart=/bin/echo a \\\n  {{ x }}\nUser=x\n", "50%", NULL,
+                "[Service]\nExecStart=/bin/echo a \\\n  50%%\nUser=x\n");
         static const char * const at_load[] = { "[{{ x }}]\n", "[Service]\n{{ x }}=1\n", "[Service]\nExec{{ x }}=1\n",
                                                 "[Service]\nExecStart=/bin/echo \\{{ x }}\n" };
         for (size_t i = 0; i < ELEMENTSOF(at_load); i++) {

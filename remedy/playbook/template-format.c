@@ -114,14 +114,20 @@ static void lex_newline(Lexer *l) {
                 break;
         case TEMPLATE_FORMAT_ENV:
         case TEMPLATE_FORMAT_UNIT:
-                /* Quotes do not span lines in either (a unit's continuation lines aside, which
-                 * the playbooks do not write). */
+                /* A unit file's value ending in a backslash goes on on the next line; otherwise
+                 * a line starts with a name, and quotes do not span lines. */
+                if (l->format == TEMPLATE_FORMAT_UNIT && l->last == '\\' &&
+                    (l->state == LEX_OUT || l->state == LEX_OUT_ESCAPE)) {
+                        l->state = LEX_OUT;
+                        break;
+                }
                 l->state = LEX_KEY;
                 l->setting_len = 0;
                 break;
         default:
                 break;
         }
+        l->last = '\n';
 }
 
 static void lex_json(Lexer *l, char c) {
