@@ -151,6 +151,11 @@ static void test_yaml(void) {
         renders(y, "a: {{ x }}\nb: {{ n }}\n", "hello", "010", "a: hello\nb: 10\n");
         renders(y, "a: it's {{ x }} # note\n", "b", NULL, "a: it's b # note\n");
         renders(y, "a: [\"{{ x }}\", '{{ x }}']\n", "a'b", NULL, "a: [\"a'b\", 'a''b']\n");
+        renders(y, "a: 'it''s {{ x }}'\nb: '{{ x }}'\n", "o'k", NULL, "a: 'it''s o''k'\nb: 'o''k'\n");
+        /* A block scalar's text is taken as it is: no escapes there, nor quotes to track. */
+        renders(y, "a: |-\n  it's \"{{ x }}\" here\n  {{ x }} 'at' start\n\n  x\nb: \"{{ x }}\"\n", "q\"", NULL,
+                "a: |-\n  it's \"q\"\" here\n  q\" 'at' start\n\n  x\nb: \"q\\\"\"\n");
+        renders(y, "- > # folded\n  '{{ x }}\n- '{{ x }}'\n", "o'k", NULL, "- > # folded\n  'o'k\n- 'o''k'\n");
         static const char * const bad[] = { "x: y", "yes", "true", "1.5", "~", "a #b", "- x", "[a]", "*ref", "" };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
                 refused(y, "a: {{ x }}\n", bad[i], NULL,

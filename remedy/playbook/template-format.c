@@ -76,6 +76,7 @@ typedef enum LexState {
         LEX_ML_DOUBLE,        /* TOML """ and ''' strings */
         LEX_ML_SINGLE,
         LEX_COMMENT,
+        LEX_BLOCK,            /* YAML: a line of a block scalar's text */
         LEX_KEY,              /* env and unit files: the name before '=', or a [section] line */
 } LexState;
 
@@ -92,6 +93,9 @@ typedef struct Lexer {
         bool words;           /* unit: the setting is split into quoted words (Exec*=, Environment=) */
         char setting[64];     /* unit: the setting's name as read so far */
         size_t setting_len;
+        size_t line_indent;   /* YAML: the blanks before the first character of this line */
+        bool block_header;    /* YAML: this line ends in a block scalar's header, | or > */
+        int block_indent;     /* YAML: the indentation of the block scalar's header line; -1: none */
 } Lexer;
 
 static bool is_blank(char c) {
@@ -109,8 +113,12 @@ static void lex_newline(Lexer *l) {
                         l->key = true;
                 break;
         case TEMPLATE_FORMAT_YAML:
-                if (l->state == LEX_COMMENT)
+                if (l->state == LEX_COMMENT || l->state == LEX_BLOCK)
                         l->state = LEX_OUT;
+                if (l->block_header && l->state == LEX_OUT)
+                        l->block_indent = (int) l->line_indent;
+                l->block_header = false;
+                l->line_indent = 0;
                 break;
         case TEMPLATE_FORMAT_ENV:
         case TEMPLATE_FORMAT_UNIT:
@@ -196,8 +204,19 @@ static void lex_toml(Lexer *l, const char *s, size_t *i) {
         }
 }
 
-static void lex_yaml(Lexer *l, const char *s, size_t i) {
-        char c = s[i];
+static void lex_yaml(Lexer *l, const char *s, size_t *i) {
+        char c = s[*i];
+
+        /* The first character of a line more indented than a block scalar's header ("a: |") is
+         * the block's text, to the end of the line: no quotes or comments there. */
+        if (l->line_start && !is_blank(c) && l->block_indent >= 0) {
+                if (l->line_indent > (size_t) l->block_indent) {
+                        l->state = LEX_BLOCK;
+                        return;
+                }
+                l->block_indent = -1;
+        }
+
         switch (l->state) {
         case LEX_OUT:
                 /* A quote opens a quoted scalar only where a scalar starts; "it's" is plain. */
@@ -205,6 +224,10 @@ static void lex_yaml(Lexer *l, const char *s, size_t i) {
                         l->state = c == '"' ? LEX_DOUBLE : LEX_SINGLE;
                 else if (c == '#' && (l->line_start || is_blank(l->last)))
                         l->state = LEX_COMMENT;
+                else if ((c == '|' || c == '>') && (is_blank(l->last) || l->line_start))
+                        l->block_header = true;
+                else if (l->block_header && !is_blank(c) && !strchr("+-0123456789", c))
+                        l->block_header = false;
                 break;
         case LEX_DOUBLE:
                 l->state = c == '\\' ? LEX_DOUBLE_ESCAPE : c == '"' ? LEX_OUT : LEX_DOUBLE;
@@ -214,9 +237,10 @@ static void lex_yaml(Lexer *l, const char *s, size_t i) {
                 break;
         case LEX_SINGLE:
                 if (c == '\'') {
-                        if (s[i + 1] == '\'')
-                                break;   /* '' is a quote; the second one is read next and reopens */
-                        l->state = LEX_OUT;
+                        if (s[*i + 1] == '\'')
+                                (*i)++;   /* '' is a quote */
+                        else
+                                l->state = LEX_OUT;
                 }
                 break;
         default:
@@ -309,7 +333,7 @@ static void lex_literal(Lexer *l, const char *s) {
                         lex_toml(l, s, &i);
                         break;
                 case TEMPLATE_FORMAT_YAML:
-                        lex_yaml(l, s, i);
+                        lex_yaml(l, s, &i);
                         break;
                 case TEMPLATE_FORMAT_ENV:
                         lex_env(l, c);
@@ -323,7 +347,8 @@ static void lex_literal(Lexer *l, const char *s) {
                 if (!is_blank(c)) {
                         l->line_start = false;
                         l->prev = c;
-                }
+                } else if (l->line_start)
+                        l->line_indent++;
                 l->last = c;
         }
 }
@@ -357,6 +382,11 @@ static int lex_slot(const Lexer *l, TemplateSlot *ret, const char **ret_reason) 
                         return -EINVAL;
                 }
         case TEMPLATE_FORMAT_YAML:
+                if (l->state == LEX_BLOCK ||
+                    (l->line_start && l->block_indent >= 0 && l->line_indent > (size_t) l->block_indent)) {
+                        *ret = SLOT_TEXT;   /* a block scalar's text is taken as it is */
+                        return 0;
+                }
                 switch (l->state) {
                 case LEX_DOUBLE:
                         *ret = SLOT_YAML_DOUBLE;
@@ -420,6 +450,7 @@ int template_format_scan(Template *t, const char **ret_reason) {
                 .key = true,
                 .prev = '\n',
                 .last = '\n',
+                .block_indent = -1,
                 .state = t->format == TEMPLATE_FORMAT_ENV || t->format == TEMPLATE_FORMAT_UNIT ? LEX_KEY : LEX_OUT,
         };
 
@@ -432,6 +463,8 @@ int template_format_scan(Template *t, const char **ret_reason) {
                 int r = lex_slot(&l, &part->slot, ret_reason);
                 if (r < 0)
                         return r;
+                if (l.format == TEMPLATE_FORMAT_YAML && part->slot == SLOT_TEXT)
+                        l.state = LEX_BLOCK;   /* the rest of the line is the block's text too */
                 /* The value stands where the reference was: for what follows, something was
                  * written here. */
                 l.line_start = false;
