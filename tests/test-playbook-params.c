@@ -386,11 +386,11 @@ static void test_value_text(void) {
                 { "a\xc2\x9b" "31m", "not one line of printable text: it has a control character (U+009B) at byte 2" },
                 { "a\xe2\x80\xa8", "not one line of text: it has a Unicode line or paragraph separator (U+2028) at byte 2" },
                 { "\xe2\x80\xa9", "not one line of text: it has a Unicode line or paragraph separator (U+2029) at byte 1" },
-                { "ab\xff", "not valid UTF-8 (at byte 3)" },
-                { "\xc0\x8a", "not valid UTF-8 (at byte 1)" },           /* an overlong newline */
-                { "\xed\xa0\x80", "not valid UTF-8 (at byte 1)" },       /* a surrogate */
-                { "\xf4\x90\x80\x80", "not valid UTF-8 (at byte 1)" },   /* past U+10FFFF */
-                { "\xe2\x80", "not valid UTF-8 (at byte 1)" },           /* cut short */
+                { "ab\xff", "not valid UTF-8" },
+                { "\xc0\x8a", "not valid UTF-8" },           /* an overlong newline */
+                { "\xed\xa0\x80", "not valid UTF-8" },       /* a surrogate */
+                { "\xf4\x90\x80\x80", "not valid UTF-8" },   /* past U+10FFFF */
+                { "\xe2\x80", "not valid UTF-8" },           /* cut short */
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 _cleanup_free_ char *reason = NULL;

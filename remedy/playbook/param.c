@@ -16,6 +16,7 @@
 #include "remedy/playbook.h"
 
 #include "remedy/strv.h"
+#include "remedy/utf8.h"
 
 /* The node facts a parameter can take its value from (`from:`); the engine reads them from the
  * node (node_fact_param(), containerd-node.c). */
@@ -148,56 +149,46 @@ int duration_parse(const char *s, uint64_t *ret_usec) {
         }
 }
 
-/* The code point of the UTF-8 sequence at s (*ret_len bytes), or -EILSEQ for an invalid, overlong
- * or surrogate sequence. */
-static int utf8_decode(const unsigned char *s, uint32_t *ret_cp, size_t *ret_len) {
-        size_t n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
-        static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
-        if (n == 0)
-                return -EILSEQ;
-        uint32_t cp = n == 1 ? s[0] : s[0] & (0x7f >> n);
-        for (size_t i = 1; i < n; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return -EILSEQ;
-                cp = cp << 6 | (s[i] & 0x3f);
-        }
-        if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-                return -EILSEQ;
-        *ret_cp = cp;
-        *ret_len = n;
-        return 0;
-}
-
 int param_text_check(const char *value, char **ret_reason) {
-        const unsigned char *s = (const unsigned char *) value;
-        size_t i = 0;
-        int k;
+        size_t n = strlen(value);
+        uint32_t cp = 0;
+        size_t at = 0;
+        char *reason = NULL;
+        int k = 0;
 
-        while (s[i]) {
-                uint32_t cp;
-                size_t len;
-                if (utf8_decode(s + i, &cp, &len) < 0)
-                        k = asprintf(ret_reason, "not valid UTF-8 (at byte %zu)", i + 1);
-                else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
-                        /* A newline ends a line of the file the value goes into, an ESC reaches
-                         * the terminal of whoever reads the plan. */
-                        k = asprintf(ret_reason, "not one line of printable text: it has a control character "
-                                     "(U+%04" PRIX32 ") at byte %zu", cp, i + 1);
-                else if (cp == 0x2028 || cp == 0x2029)
-                        /* Line breaks to JavaScript, YAML 1.1 and some terminals. */
-                        k = asprintf(ret_reason, "not one line of text: it has a Unicode line or paragraph "
-                                     "separator (U+%04" PRIX32 ") at byte %zu", cp, i + 1);
-                else {
-                        i += len;
-                        continue;
+        if (!utf8_is_valid_n(value, n))
+                k = asprintf(&reason, "not valid UTF-8");
+        else
+                /* Valid UTF-8: a C1 control is U+0080..U+009F, "\xc2\x80".."\xc2\x9f"; U+2028 and
+                 * U+2029 are "\xe2\x80\xa8" and "\xe2\x80\xa9". */
+                for (size_t i = 0; i < n && !cp; i++) {
+                        const unsigned char *c = (const unsigned char *) value + i;
+                        if (c[0] < 0x20 || c[0] == 0x7f)
+                                cp = c[0];
+                        else if (c[0] == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f)
+                                cp = c[1];
+                        else if (c[0] == 0xe2 && c[1] == 0x80 && (c[2] == 0xa8 || c[2] == 0xa9))
+                                cp = 0x2000 | (uint32_t) (c[2] - 0x80);
+                        at = i + 1;
                 }
-                if (k < 0) {
-                        *ret_reason = NULL;
-                        return -ENOMEM;
-                }
-                return -EINVAL;
-        }
-        return 0;
+        if (cp >= 0x2028)
+                /* Line breaks to JavaScript, YAML 1.1 and some terminals. */
+                k = asprintf(&reason, "not one line of text: it has a Unicode line or paragraph separator "
+                             "(U+%04" PRIX32 ") at byte %zu", cp, at);
+        else if (cp)
+                /* A newline ends a line of the file the value goes into, an ESC reaches the
+                 * terminal of whoever reads the plan. */
+                k = asprintf(&reason, "not one line of printable text: it has a control character "
+                             "(U+%04" PRIX32 ") at byte %zu", cp, at);
+        else if (!reason)
+                return 0;
+        if (k < 0)
+                return -ENOMEM;
+        if (ret_reason)
+                *ret_reason = reason;
+        else
+                free(reason);
+        return -EINVAL;
 }
 
 /* ADDRESS/PREFIX with a network address: the host bits must be zero, so that a node address
