@@ -223,10 +223,16 @@ _printf_(3, 4) static int render_error(const Template *t, char **ret_error, cons
         return -EINVAL;
 }
 
-static void strv_free_n(char **l, size_t n) {
-        for (size_t i = 0; l && i < n; i++)
-                free(l[i]);
-        free(l);
+/* The values of one rendering as their places write them, one slot per part (NULL for literals). */
+typedef struct Encoded {
+        char **values;
+        size_t n;
+} Encoded;
+
+static void encoded_done(Encoded *e) {
+        for (size_t i = 0; e->values && i < e->n; i++)
+                free(e->values[i]);
+        free(e->values);
 }
 
 int template_render(const Template *t, const ParamValues *values, char **ret, char **ret_error) {
@@ -238,8 +244,8 @@ int template_render(const Template *t, const ParamValues *values, char **ret, ch
                 *ret_error = NULL;
 
         /* Each value as its place in the format writes it. */
-        char **encoded = calloc(t->n_parts ?: 1, sizeof(char *));
-        if (!encoded)
+        _cleanup_(encoded_done) Encoded encoded = { .values = calloc(t->n_parts ?: 1, sizeof(char *)), .n = t->n_parts };
+        if (!encoded.values)
                 return -ENOMEM;
         for (size_t i = 0; i < t->n_parts; i++) {
                 const TemplatePart *part = &t->parts[i];
@@ -253,29 +259,24 @@ int template_render(const Template *t, const ParamValues *values, char **ret, ch
                 else if (!(t->flags & TEMPLATE_MULTILINE) && strpbrk(v, "\r\n"))
                         r = render_error(t, ret_error, "parameter '%s' contains a newline, which would break %s",
                                          part->param->name, t->what);
-                else if ((r = template_slot_encode(part->slot, part->param, v, &encoded[i], &reason)) == -EINVAL)
+                else if ((r = template_slot_encode(part->slot, part->param, v, &encoded.values[i], &reason)) == -EINVAL)
                         r = render_error(t, ret_error, "parameter '%s' cannot be written into %s (%s): its value is %s",
                                          part->param->name, t->what, template_format_name(t->format), reason);
-                if (r < 0) {
-                        strv_free_n(encoded, t->n_parts);
+                if (r < 0)
                         return r;
-                }
                 if (!first_ref)
                         first_ref = part->param->name;
                 n_refs++;
-                len += strlen(encoded[i]);
+                len += strlen(encoded.values[i]);
         }
 
         _cleanup_free_ char *out = malloc(len + 1);
-        if (!out) {
-                strv_free_n(encoded, t->n_parts);
+        if (!out)
                 return -ENOMEM;
-        }
         char *p = out;
         *p = 0;
         for (size_t i = 0; i < t->n_parts; i++)
-                p = stpcpy(p, t->parts[i].literal ?: encoded[i]);
-        strv_free_n(encoded, t->n_parts);
+                p = stpcpy(p, t->parts[i].literal ?: encoded.values[i]);
 
         /* A last check of the whole, when values went into it: should a lexer have misjudged a
          * place, the file is refused rather than written broken. */
