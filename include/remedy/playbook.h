@@ -30,9 +30,10 @@ typedef enum ParamType {
         PARAM_STRING,
         PARAM_BOOL,
         PARAM_INT,
-        PARAM_DURATION,     /* systemd-style: "15s", "1min 30s", "0"; stored as given, validated */
+        PARAM_DURATION,     /* systemd-style: "15s", "1min 30s", "0"; its value is written as seconds ("90s") */
         PARAM_PATH,         /* absolute node path */
         PARAM_ENUM,
+        PARAM_CIDR,         /* an IPv4 or IPv6 subnet, ADDRESS/PREFIX, host bits zero */
         _PARAM_TYPE_MAX,
 } ParamType;
 
@@ -46,10 +47,47 @@ typedef struct Param {
         Mark mark;
 } Param;
 
+/* The file format a multi-line template (a file's or drop-in's content) is written in: a value is
+ * encoded by that format's rules where its reference sits, or refused (template-format.c). */
+typedef enum TemplateFormat {
+        TEMPLATE_FORMAT_TEXT,   /* unknown: values go in as the one-line text they are */
+        TEMPLATE_FORMAT_JSON,
+        TEMPLATE_FORMAT_TOML,
+        TEMPLATE_FORMAT_YAML,
+        TEMPLATE_FORMAT_ENV,    /* KEY=VALUE lines, as systemd's EnvironmentFile= and sh read them */
+        TEMPLATE_FORMAT_UNIT,   /* a systemd unit file or drop-in */
+        _TEMPLATE_FORMAT_MAX,
+} TemplateFormat;
+
+/* Where in its format a reference sits, found when the template loads. */
+typedef enum TemplateSlot {
+        SLOT_TEXT,
+        SLOT_JSON_STRING,       /* "...{{ x }}..." */
+        SLOT_JSON_BARE,         /* "mtu": {{ x }} */
+        SLOT_TOML_BASIC,        /* key = "{{ x }}" */
+        SLOT_TOML_LITERAL,      /* key = '{{ x }}' */
+        SLOT_TOML_KEY,          /* {{ x }} = 1, [a.{{ x }}] */
+        SLOT_TOML_BARE,         /* key = {{ x }} */
+        SLOT_YAML_DOUBLE,
+        SLOT_YAML_SINGLE,
+        SLOT_YAML_PLAIN,
+        SLOT_ENV_DOUBLE,        /* K="{{ x }}" */
+        SLOT_ENV_SINGLE,        /* K='{{ x }}' */
+        SLOT_ENV_BARE,          /* K={{ x }} */
+        SLOT_UNIT_VALUE,        /* Description={{ x }}: the rest of the line */
+        SLOT_UNIT_WORD,         /* ExecStart=/bin/sleep {{ x }}: one word of a command line */
+        SLOT_UNIT_WORD_DOUBLE,  /* ExecStart=/bin/echo "{{ x }}" */
+        SLOT_UNIT_WORD_SINGLE,  /* ExecStart=/bin/echo '{{ x }}' */
+        SLOT_UNIT_ENV_WORD,     /* Environment=A={{ x }}: as above, without $ expansion */
+        SLOT_UNIT_ENV_DOUBLE,
+        SLOT_UNIT_ENV_SINGLE,
+} TemplateSlot;
+
 /* One {{ param }} reference or literal run inside a template. */
 typedef struct TemplatePart {
         char *literal;      /* NULL for a reference */
         const Param *param; /* for a reference */
+        TemplateSlot slot;  /* for a reference */
 } TemplatePart;
 
 typedef enum TemplateFlags {
@@ -63,6 +101,7 @@ typedef struct Template {
         size_t n_parts;
         TemplateFlags flags;
         const char *what;   /* what the value goes into, for errors: "a TOML value", "a path" */
+        TemplateFormat format;
         Mark mark;
         bool plain;         /* the YAML scalar was plain (unquoted) */
 } Template;
@@ -116,6 +155,27 @@ Template *template_free(Template *t);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Template *, template_free);
 /* Compiles a scalar with {{ name }} references to declared params. */
 int template_parse(ParseContext *pc, const YamlNode *scalar, TemplateFlags flags, const char *what, Template **ret);
+/* The same for the content of a file in format: each reference's place in the format is found
+ * now, and a reference where no value could be written safely (a comment, a key name of a unit
+ * file, a multi-line TOML string, after a backslash) is an error. */
+int template_parse_format(ParseContext *pc, const YamlNode *scalar, TemplateFlags flags, TemplateFormat format,
+                          const char *what, Template **ret);
+int parse_template_format(ParseContext *pc, const YamlNode *map, const char *key, bool required, TemplateFlags flags,
+                          TemplateFormat format, const char *what, Template **ret);
+const char *template_format_name(TemplateFormat f);
+int template_format_from_string(const char *s);
+/* The format a file's path says (a literal suffix: .json/.conflist, .toml, .yaml/.yml, .env,
+ * unit suffixes and systemd drop-in .conf files; /etc/default and /etc/sysconfig files are env
+ * files), else TEMPLATE_FORMAT_TEXT. */
+TemplateFormat template_format_for_path(const Template *path);
+/* Finds the slot of every reference of t (template-format.c); -EINVAL with *ret_reason. */
+int template_format_scan(Template *t, const char **ret_reason);
+/* value encoded for slot (a new string), or -EINVAL with a reason that does not quote the value. */
+int template_slot_encode(TemplateSlot slot, const Param *param, const char *value, char **ret, const char **ret_reason);
+/* The whole rendered text still reads as its format where that can be checked (JSON, TOML,
+ * YAML). */
+int template_format_check(TemplateFormat format, const char *text, const char **ret_reason);
+
 /* The single parameter a template consists of ("{{ x }}" alone), or NULL. */
 const Param *template_sole_param(const Template *t);
 
@@ -181,6 +241,13 @@ const char *param_type_name(ParamType t);
 /* Checks a value against a parameter's type; on failure returns -EINVAL with a reason ("not a
  * boolean", "must be one of a, b") in *ret_reason. */
 int param_check_value(const Param *p, const char *value, char **ret_reason);
+/* Every value is one line of printable UTF-8: no C0 or C1 control character (newline, tab, ESC),
+ * no DEL, no U+2028/U+2029. On failure -EINVAL and a reason that does not quote the value
+ * ("not one line of printable text: it has a control character (U+001B) at byte 4"). */
+int param_text_check(const char *value, char **ret_reason);
+/* The value as it is substituted: a duration as seconds ("1min 30s" -> "90s", "500ms" -> "0.5s"),
+ * anything else as given. value must have passed param_check_value(). */
+int param_value_canonical(const Param *p, const char *value, char **ret);
 /* A systemd time span ("15s", "1min 30s", "infinity" = UINT64_MAX) in µs: 0, -EINVAL or -ERANGE. */
 int duration_parse(const char *s, uint64_t *ret_usec);
 

@@ -38,7 +38,8 @@ static int dropin_parse(ParseContext *pc, const YamlNode *args, void **ret) {
         if ((r = parse_check_keys(pc, args, "dropin", keys)) < 0 ||
             (r = parse_template(pc, args, "unit", true, 0, "a unit name", &a->unit)) < 0 ||
             (r = parse_template(pc, args, "name", true, 0, "a drop-in file name", &a->name)) < 0 ||
-            (r = parse_template(pc, args, "content", true, TEMPLATE_MULTILINE, "the drop-in content", &a->content)) < 0) {
+            (r = parse_template_format(pc, args, "content", true, TEMPLATE_MULTILINE, TEMPLATE_FORMAT_UNIT,
+                                       "the drop-in content", &a->content)) < 0) {
                 dropin_free(a);
                 return r;
         }

@@ -68,9 +68,9 @@ static int read_source(ParseContext *pc, const YamlNode *node, const char *sourc
 }
 
 static int file_parse(ParseContext *pc, const YamlNode *args, void **ret) {
-        static const char * const keys[] = { "path", "content", "source", "mode", "owner", "group", "state", NULL };
+        static const char * const keys[] = { "path", "content", "format", "source", "mode", "owner", "group", "state", NULL };
         _cleanup_free_ FileArgs *a = calloc(1, sizeof(FileArgs));
-        _cleanup_free_ char *state = NULL, *source = NULL;
+        _cleanup_free_ char *state = NULL, *source = NULL, *format = NULL;
         int r;
 
         if (!a)
@@ -78,7 +78,22 @@ static int file_parse(ParseContext *pc, const YamlNode *args, void **ret) {
         a->mode = (mode_t) -1;
         if ((r = parse_check_keys(pc, args, "file", keys)) < 0 ||
             (r = parse_template(pc, args, "path", true, TEMPLATE_PATH, "a path", &a->path)) < 0 ||
-            (r = parse_template(pc, args, "content", false, TEMPLATE_MULTILINE, "the file content", &a->content)) < 0 ||
+            (r = parse_string(pc, args, "format", false, &format)) < 0)
+                goto fail;
+
+        /* The content's format decides how values are written into it: given, or read off the
+         * path. */
+        TemplateFormat f = template_format_for_path(a->path);
+        if (format) {
+                int k = template_format_from_string(format);
+                if (k < 0) {
+                        r = parse_error(pc, yaml_node_get(args, "format"),
+                                        "format: must be json, toml, yaml, env, unit or text, not \"%s\"", format);
+                        goto fail;
+                }
+                f = k;
+        }
+        if ((r = parse_template_format(pc, args, "content", false, TEMPLATE_MULTILINE, f, "the file content", &a->content)) < 0 ||
             (r = parse_string(pc, args, "source", false, &source)) < 0 ||
             (r = parse_mode(pc, args, "mode", false, &a->mode)) < 0 ||
             (r = parse_string(pc, args, "owner", false, &a->owner)) < 0 ||
@@ -91,8 +106,9 @@ static int file_parse(ParseContext *pc, const YamlNode *args, void **ret) {
                 goto fail;
         }
         a->absent = state && streq(state, "absent");
-        if (a->absent && (a->content || source || a->mode != (mode_t) -1 || a->owner || a->group)) {
-                r = parse_error(pc, args, "file: state absent takes no content, source, mode, owner or group");
+        if ((format && !a->content) || (a->absent && (a->content || source || a->mode != (mode_t) -1 || a->owner || a->group))) {
+                r = parse_error(pc, args, format && !a->content ? "file: format goes with content"
+                                                                  : "file: state absent takes no content, source, mode, owner or group");
                 goto fail;
         }
         if (!a->absent && !!a->content == !!source) {

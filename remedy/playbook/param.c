@@ -3,7 +3,9 @@
  * Parameter declarations (params:), the type checks shared by defaults and --set values, and the
  * resolved values of one run.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include "remedy/playbook.h"
 
 #include "remedy/strv.h"
+#include "remedy/utf8.h"
 
 /* The node facts a parameter can take its value from (`from:`); the engine reads them from the
  * node (node_fact_param(), containerd-node.c). */
@@ -33,6 +36,7 @@ static const char * const param_type_names[_PARAM_TYPE_MAX] = {
         [PARAM_DURATION] = "duration",
         [PARAM_PATH] = "path",
         [PARAM_ENUM] = "enum",
+        [PARAM_CIDR] = "cidr",
 };
 
 const char *param_type_name(ParamType t) {
@@ -145,6 +149,119 @@ int duration_parse(const char *s, uint64_t *ret_usec) {
         }
 }
 
+int param_text_check(const char *value, char **ret_reason) {
+        size_t n = strlen(value);
+        uint32_t cp = 0;
+        size_t at = 0;
+        char *reason = NULL;
+        int k = 0;
+
+        if (!utf8_is_valid_n(value, n))
+                k = asprintf(&reason, "not valid UTF-8");
+        else
+                /* Valid UTF-8: a C1 control is U+0080..U+009F, "\xc2\x80".."\xc2\x9f"; U+2028 and
+                 * U+2029 are "\xe2\x80\xa8" and "\xe2\x80\xa9". */
+                for (size_t i = 0; i < n && !cp; i++) {
+                        const unsigned char *c = (const unsigned char *) value + i;
+                        if (c[0] < 0x20 || c[0] == 0x7f)
+                                cp = c[0];
+                        else if (c[0] == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f)
+                                cp = c[1];
+                        else if (c[0] == 0xe2 && c[1] == 0x80 && (c[2] == 0xa8 || c[2] == 0xa9))
+                                cp = 0x2000 | (uint32_t) (c[2] - 0x80);
+                        at = i + 1;
+                }
+        if (cp >= 0x2028)
+                /* Line breaks to JavaScript, YAML 1.1 and some terminals. */
+                k = asprintf(&reason, "not one line of text: it has a Unicode line or paragraph separator "
+                             "(U+%04" PRIX32 ") at byte %zu", cp, at);
+        else if (cp)
+                /* A newline ends a line of the file the value goes into, an ESC reaches the
+                 * terminal of whoever reads the plan. */
+                k = asprintf(&reason, "not one line of printable text: it has a control character "
+                             "(U+%04" PRIX32 ") at byte %zu", cp, at);
+        else if (!reason)
+                return 0;
+        if (k < 0)
+                return -ENOMEM;
+        if (ret_reason)
+                *ret_reason = reason;
+        else
+                free(reason);
+        return -EINVAL;
+}
+
+/* ADDRESS/PREFIX with a network address: the host bits must be zero, so that a node address
+ * given where a subnet belongs ("10.244.1.7/16") is caught rather than silently widened. */
+static bool cidr_is_valid(const char *s, const char **ret_reason) {
+        const char *slash = strrchr(s, '/');
+        unsigned char addr[16];
+
+        *ret_reason = "not a CIDR subnet (ADDRESS/PREFIX: 10.244.0.0/16, fd00:10::/64)";
+        if (!slash || slash == s || strlen(slash + 1) > 3)
+                return false;
+        _cleanup_free_ char *host = strndup(s, (size_t) (slash - s));
+        if (!host)
+                return false;
+        int family = strchr(host, ':') ? AF_INET6 : AF_INET;
+        unsigned bits = family == AF_INET6 ? 128 : 32;
+        if (inet_pton(family, host, addr) != 1)
+                return false;
+
+        const char *d = slash + 1;
+        if (!is_digit(d[0]) || (d[0] == '0' && d[1]))
+                return false;
+        unsigned prefix = 0;
+        for (; *d; d++) {
+                if (!is_digit(*d))
+                        return false;
+                prefix = prefix * 10 + (unsigned) (*d - '0');
+        }
+        if (prefix > bits) {
+                *ret_reason = family == AF_INET6 ? "not a CIDR subnet: an IPv6 prefix is 0 to 128 bits"
+                                                 : "not a CIDR subnet: an IPv4 prefix is 0 to 32 bits";
+                return false;
+        }
+        for (unsigned b = prefix; b < bits; b++)
+                if (addr[b / 8] & (0x80 >> (b % 8))) {
+                        *ret_reason = "not a CIDR subnet: the address has host bits set (give the network address)";
+                        return false;
+                }
+        return true;
+}
+
+/* A duration as seconds with an "s" suffix ("90s", "0.5s"): the one spelling coreutils' sleep
+ * (NUMBER[smhd]), systemd's time spans and Go's time.ParseDuration (the kubelet's config) all read
+ * the same. systemd's "500ms" is not a sleep(1) argument, sleep's "1d" is not a Go duration. */
+static int duration_canonical(uint64_t usec, char **ret) {
+        uint64_t frac = usec % 1000000;
+        int k;
+        if (frac == 0)
+                k = asprintf(ret, "%" PRIu64 "s", usec / 1000000);
+        else {
+                unsigned digits = 6;
+                while (frac % 10 == 0) {
+                        frac /= 10;
+                        digits--;
+                }
+                k = asprintf(ret, "%" PRIu64 ".%0*" PRIu64 "s", usec / 1000000, (int) digits, frac);
+        }
+        if (k < 0) {
+                *ret = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+int param_value_canonical(const Param *p, const char *value, char **ret) {
+        uint64_t usec;
+
+        if (p->type == PARAM_DURATION && duration_parse(value, &usec) >= 0 && usec != UINT64_MAX)
+                return duration_canonical(usec, ret);
+        *ret = strdup(value);
+        return *ret ? 0 : -ENOMEM;
+}
+
 /* Decimal, optional minus, no spaces or plus: what a reader of the playbook would call an int. */
 static bool int_is_valid(const char *s, const char **ret_reason) {
         const char *d = s[0] == '-' ? s + 1 : s;
@@ -175,6 +292,17 @@ int param_check_value(const Param *p, const char *value, char **ret_reason) {
         const char *reason = NULL;
         _cleanup_free_ char *choices = NULL;
 
+        /* Every value is one line of text before it is anything else. */
+        char *text_reason = NULL;
+        int r = param_text_check(value, &text_reason);
+        if (r < 0) {
+                if (ret_reason)
+                        *ret_reason = text_reason;
+                else
+                        free(text_reason);
+                return r;
+        }
+
         switch (p->type) {
         case PARAM_STRING:
                 return 0;
@@ -189,11 +317,16 @@ int param_check_value(const Param *p, const char *value, char **ret_reason) {
                 break;
         case PARAM_DURATION: {
                 uint64_t usec;
-                if (duration_parse(value, &usec) >= 0)
+                if (duration_parse(value, &usec) >= 0 && usec != UINT64_MAX)
                         return 0;
-                reason = "not a time span such as 15s, 1min 30s or 500ms";
+                reason = streq(value, "infinity") ? "infinity, which is not a delay or timeout a step can wait out"
+                                                  : "not a time span such as 15s, 1min 30s or 500ms";
                 break;
         }
+        case PARAM_CIDR:
+                if (cidr_is_valid(value, &reason))
+                        return 0;
+                break;
         case PARAM_PATH: {
                 _cleanup_free_ char *normal = NULL;
                 if (path_normalize(value, &normal) >= 0 && streq(normal, value))
@@ -270,7 +403,7 @@ static int param_parse_one(ParseContext *pc, const YamlNode *key, const YamlNode
         int t = param_type_from_string(type);
         if (t < 0)
                 return parse_error(pc, yaml_node_get(decl, "type"),
-                                   "unknown parameter type '%s' (expected string, bool, int, duration, path or enum)",
+                                   "unknown parameter type '%s' (expected string, bool, int, duration, path, enum or cidr)",
                                    type);
         p->type = t;
 
@@ -308,6 +441,12 @@ static int param_parse_one(ParseContext *pc, const YamlNode *key, const YamlNode
                 if (strlen(def->scalar) != def->size)
                         return parse_error(pc, def, "default of parameter '%s' contains a NUL character", p->name);
                 _cleanup_free_ char *reason = NULL;
+                /* Named without the text itself: an ESC in it would reach the terminal. */
+                r = param_text_check(def->scalar, &reason);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        return parse_error(pc, def, "default of parameter '%s' is %s", p->name, reason);
                 r = param_check_value(p, def->scalar, &reason);
                 if (r == -ENOMEM)
                         return r;
@@ -411,7 +550,8 @@ int param_values_defaults(const Playbook *p, ParamValues **ret) {
         if (!v)
                 return -ENOMEM;
         for (size_t i = 0; i < p->n_params; i++)
-                if (p->params[i].default_value && !(v->values[i] = strdup(p->params[i].default_value)))
+                if (p->params[i].default_value &&
+                    param_value_canonical(&p->params[i], p->params[i].default_value, &v->values[i]) < 0)
                         return -ENOMEM;
         *ret = TAKE_PTR(v);
         return 0;
@@ -429,16 +569,31 @@ int param_values_new(const Playbook *p, char * const *assignments, ParamValues *
         /* Later assignments of the same key win, as with repeated command-line options. */
         STRV_FOREACH(a, assignments) {
                 const char *eq = strchr(*a, '=');
-                if (!eq || eq == *a)
-                        return values_error(ret_error, "--set '%s': expected KEY=VALUE", *a);
-                _cleanup_free_ char *key = strndup(*a, (size_t) (eq - *a));
+                _cleanup_free_ char *reason = NULL, *key = eq ? strndup(*a, (size_t) (eq - *a)) : strdup(*a);
                 if (!key)
                         return -ENOMEM;
+                /* The key is echoed in the errors below, the value only once it is known to be
+                 * printable. */
+                r = param_text_check(key, &reason);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        return values_error(ret_error, "--set: the key is %s", reason);
+                if (!eq)
+                        return values_error(ret_error, "--set '%s': expected KEY=VALUE", key);
+                if (eq == *a)
+                        return values_error(ret_error, "--set: expected KEY=VALUE, the key is empty");
                 const Param *param = playbook_find_param(p, key);
                 if (!param)
                         return values_error(ret_error, "%s: playbook '%s' has no parameter '%s'%s", p->path, p->name,
                                             key, p->n_params == 0 ? " (it takes none)" : "");
-                _cleanup_free_ char *reason = NULL;
+                r = param_text_check(eq + 1, &reason);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        return values_error(ret_error, "%s:%u:%u: --set %s=...: the value is %s (parameter '%s' is declared "
+                                            "here as %s)", param->mark.file, param->mark.line, param->mark.column, key,
+                                            reason, key, param_type_name(param->type));
                 r = param_check_value(param, eq + 1, &reason);
                 if (r == -ENOMEM)
                         return r;
@@ -447,9 +602,10 @@ int param_values_new(const Playbook *p, char * const *assignments, ParamValues *
                                             param->mark.file, param->mark.line, param->mark.column, key, eq + 1, reason,
                                             key, param_type_name(param->type));
                 size_t i = (size_t) (param - p->params);
-                char *value = strdup(eq + 1);
-                if (!value)
-                        return -ENOMEM;
+                char *value;
+                r = param_value_canonical(param, eq + 1, &value);
+                if (r < 0)
+                        return r;
                 free(v->values[i]);
                 v->values[i] = value;
                 v->given[i] = true;
@@ -463,9 +619,9 @@ int param_values_new(const Playbook *p, char * const *assignments, ParamValues *
                         return values_error(ret_error, "%s:%u:%u: parameter '%s' of playbook '%s' is required: "
                                             "pass --set %s=VALUE", param->mark.file, param->mark.line,
                                             param->mark.column, param->name, p->name, param->name);
-                v->values[i] = strdup(param->default_value);
-                if (!v->values[i])
-                        return -ENOMEM;
+                r = param_value_canonical(param, param->default_value, &v->values[i]);
+                if (r < 0)
+                        return r;
         }
 
         *ret = TAKE_PTR(v);
@@ -505,6 +661,12 @@ int param_values_fill_facts(const Playbook *p, ParamValues *v, ParamFactFn fn, v
                         continue;   /* the node does not say: the declared default stands */
                 if (r < 0)
                         return error ? values_error(ret_error, "%s", error) : r;
+                r = param_text_check(value, &reason);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        return values_error(ret_error, "parameter '%s' of playbook '%s' from %s: the node's value is %s",
+                                            param->name, p->name, param->from, reason);
                 r = param_check_value(param, value, &reason);
                 if (r == -ENOMEM)
                         return r;

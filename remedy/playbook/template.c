@@ -91,6 +91,11 @@ static int check_path(const char *path, TemplateFlags flags, char **ret_normal, 
 }
 
 int template_parse(ParseContext *pc, const YamlNode *scalar, TemplateFlags flags, const char *what, Template **ret) {
+        return template_parse_format(pc, scalar, flags, TEMPLATE_FORMAT_TEXT, what, ret);
+}
+
+int template_parse_format(ParseContext *pc, const YamlNode *scalar, TemplateFlags flags, TemplateFormat format,
+                          const char *what, Template **ret) {
         _cleanup_(template_freep) Template *t = NULL;
         int r;
 
@@ -103,6 +108,7 @@ int template_parse(ParseContext *pc, const YamlNode *scalar, TemplateFlags flags
         if (!t)
                 return -ENOMEM;
         t->flags = flags;
+        t->format = format;
         t->what = what;
         t->mark = scalar->mark;
         t->plain = scalar->plain;
@@ -151,13 +157,16 @@ int template_parse(ParseContext *pc, const YamlNode *scalar, TemplateFlags flags
                 s = close + 2;
         }
 
+        const char *reason;
+        if (format != TEMPLATE_FORMAT_TEXT && template_format_scan(t, &reason) < 0)
+                return parse_error(pc, scalar, "%s (%s): %s", what, template_format_name(format), reason);
+
         /* What the author wrote is checked now; what parameters add is checked when rendering. */
         for (size_t i = 0; i < t->n_parts; i++)
                 if (t->parts[i].literal && !(flags & TEMPLATE_MULTILINE) && strpbrk(t->parts[i].literal, "\r\n"))
                         return parse_error(pc, scalar, "%s must be a single line", what);
 
         if ((flags & (TEMPLATE_PATH | TEMPLATE_GLOB)) && t->n_parts > 0) {
-                const char *reason;
                 if (t->n_parts == 1 && t->parts[0].literal) {
                         if (check_path(t->parts[0].literal, flags, NULL, &reason) < 0)
                                 return parse_error(pc, scalar, "%s '%s' %s", what, t->parts[0].literal, reason);
@@ -172,11 +181,16 @@ int template_parse(ParseContext *pc, const YamlNode *scalar, TemplateFlags flags
 
 int parse_template(ParseContext *pc, const YamlNode *map, const char *key, bool required, TemplateFlags flags,
                    const char *what, Template **ret) {
+        return parse_template_format(pc, map, key, required, flags, TEMPLATE_FORMAT_TEXT, what, ret);
+}
+
+int parse_template_format(ParseContext *pc, const YamlNode *map, const char *key, bool required, TemplateFlags flags,
+                          TemplateFormat format, const char *what, Template **ret) {
         const YamlNode *v = NULL;
         int r = parse_scalar(pc, map, key, required, &v);
         if (r <= 0)
                 return r;
-        r = template_parse(pc, v, flags, what, ret);
+        r = template_parse_format(pc, v, flags, format, what, ret);
         return r < 0 ? r : 1;
 }
 
@@ -209,13 +223,30 @@ _printf_(3, 4) static int render_error(const Template *t, char **ret_error, cons
         return -EINVAL;
 }
 
+/* The values of one rendering as their places write them, one slot per part (NULL for literals). */
+typedef struct Encoded {
+        char **values;
+        size_t n;
+} Encoded;
+
+static void encoded_done(Encoded *e) {
+        for (size_t i = 0; e->values && i < e->n; i++)
+                free(e->values[i]);
+        free(e->values);
+}
+
 int template_render(const Template *t, const ParamValues *values, char **ret, char **ret_error) {
         size_t len = 0, n_refs = 0;
-        const char *first_ref = NULL;
+        const char *first_ref = NULL, *reason = NULL;
+        int r;
 
         if (ret_error)
                 *ret_error = NULL;
 
+        /* Each value as its place in the format writes it. */
+        _cleanup_(encoded_done) Encoded encoded = { .values = calloc(t->n_parts ?: 1, sizeof(char *)), .n = t->n_parts };
+        if (!encoded.values)
+                return -ENOMEM;
         for (size_t i = 0; i < t->n_parts; i++) {
                 const TemplatePart *part = &t->parts[i];
                 if (part->literal) {
@@ -224,14 +255,19 @@ int template_render(const Template *t, const ParamValues *values, char **ret, ch
                 }
                 const char *v = param_values_get(values, part->param->name);
                 if (!v)
-                        return render_error(t, ret_error, "parameter '%s' has no value", part->param->name);
-                if (!(t->flags & TEMPLATE_MULTILINE) && strpbrk(v, "\r\n"))
-                        return render_error(t, ret_error, "parameter '%s' contains a newline, which would break %s",
-                                            part->param->name, t->what);
+                        r = render_error(t, ret_error, "parameter '%s' has no value", part->param->name);
+                else if (!(t->flags & TEMPLATE_MULTILINE) && strpbrk(v, "\r\n"))
+                        r = render_error(t, ret_error, "parameter '%s' contains a newline, which would break %s",
+                                         part->param->name, t->what);
+                else if ((r = template_slot_encode(part->slot, part->param, v, &encoded.values[i], &reason)) == -EINVAL)
+                        r = render_error(t, ret_error, "parameter '%s' cannot be written into %s (%s): its value is %s",
+                                         part->param->name, t->what, template_format_name(t->format), reason);
+                if (r < 0)
+                        return r;
                 if (!first_ref)
                         first_ref = part->param->name;
                 n_refs++;
-                len += strlen(v);
+                len += strlen(encoded.values[i]);
         }
 
         _cleanup_free_ char *out = malloc(len + 1);
@@ -240,11 +276,18 @@ int template_render(const Template *t, const ParamValues *values, char **ret, ch
         char *p = out;
         *p = 0;
         for (size_t i = 0; i < t->n_parts; i++)
-                p = stpcpy(p, t->parts[i].literal ?: param_values_get(values, t->parts[i].param->name));
+                p = stpcpy(p, t->parts[i].literal ?: encoded.values[i]);
+
+        /* A last check of the whole, when values went into it: should a lexer have misjudged a
+         * place, the file is refused rather than written broken. */
+        r = n_refs > 0 ? template_format_check(t->format, out, &reason) : 0;
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return render_error(t, ret_error, "%s (%s) %s", t->what, template_format_name(t->format), reason);
 
         if (t->flags & (TEMPLATE_PATH | TEMPLATE_GLOB)) {
                 _cleanup_free_ char *normal = NULL;
-                const char *reason;
                 if (check_path(out, t->flags, &normal, &reason) < 0) {
                         if (n_refs == 1)
                                 return render_error(t, ret_error, "parameter '%s' makes %s '%s', which %s", first_ref,

@@ -29,7 +29,8 @@ printf 'name: bad\nsummary: x\nparams:\n  n: {type: int, default: 3}\nsteps:\n  
 expect_bad "int parameter given a word" "n" --playbooks="$pb" apply bad --set n=three
 expect_bad "unknown --set key" "nope" --playbooks="$pb" apply bad --set nope=1
 printf 'name: bad\nsummary: x\nparams:\n  p: {type: string, default: a}\nsteps:\n  - name: s\n    dropin: {unit: "{{ p }}", name: 10-x.conf, content: "[Unit]\\n"}\n' > "$pb/bad.yaml"
-expect_bad "newline in a one-line parameter" "$pb/bad.yaml:7:" --playbooks="$pb" apply bad --set "p=a
+# Refused as a value, before it is placed anywhere: the error names the declaration.
+expect_bad "newline in a parameter" "$pb/bad.yaml:4:3: --set p=...: the value is not one line" --playbooks="$pb" apply bad --set "p=a
 b"
 expect_bad "unknown playbook" "no playbook" --playbooks="$PLAYBOOKS" apply no-such-playbook
 expect_bad "unknown command" "unknown command" frobnicate
