@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "diagnose-journal.h"
 #include "verbs.h"
 #include "remedy/diagnose.h"
 #include "remedy/report.h"
@@ -247,5 +248,7 @@ int verb_diagnose(int argc, char **argv) {
                 report_print_json(diagnosis_json(&d, root), stdout);
         else
                 print_text(&d);
+        /* The journal's copy is a convenience: a failure to log does not change the diagnosis. */
+        (void) diagnosis_log_to_journal(&d, fix_command);
         return d.n_findings > 0 || d.problems ? EXIT_FAILED : 0;
 }

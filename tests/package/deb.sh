@@ -40,8 +40,22 @@ is "$rc" 0 "dpkg -i installs it in the node"
 is "$(lab_run stat -c '%a %U' /var/lib/remedy)" "700 root" "/var/lib/remedy is made 0700 root"
 out=$(lab_run /usr/sbin/remedy list 2>&1)
 contains "$out" "cni-placeholder" "remedy list shows the shipped playbooks"
-lab_run /usr/sbin/remedy diagnose >"$WORK/diagnose.out" 2>&1; rc=$?
+lab_run /usr/sbin/remedy --json diagnose >"$WORK/diagnose.json" 2>/dev/null; rc=$?
 ok "$( [ "$rc" -le 1 ]; echo $?)" "remedy diagnose runs on the node (exit $rc)"
+
+# The units: shipped off, clean for systemd-analyze, and the service's findings in the journal.
+is "$(lab_run systemctl is-enabled remedy-diagnose.timer 2>&1)" "disabled" "the timer is not enabled by the package"
+out=$(lab_run systemd-analyze verify /lib/systemd/system/remedy-diagnose.service /lib/systemd/system/remedy-diagnose.timer 2>&1)
+is "$out" "" "systemd-analyze verify: the units are clean"
+exposure=$(lab_run systemd-analyze security remedy-diagnose.service 2>/dev/null | sed -n 's/.*Overall exposure level for remedy-diagnose.service: \([0-9.]*\).*/\1/p')
+echo "# systemd-analyze security: exposure $exposure"
+ok "$(awk -v e="${exposure:-99}" 'BEGIN { exit !(e < 2.5) }'; echo $?)" "systemd-analyze security: exposure $exposure, below 2.5"
+lab_run systemctl start remedy-diagnose.service
+is "$(lab_unit_prop remedy-diagnose.service Result)" "success" "the service runs diagnose to the end in its sandbox"
+findings=$(lab_run journalctl -q -o json MESSAGE_ID=deed756c87ca41019ee790b01ce54432 | jq -r 'select(.REMEDY_PLAYBOOK) | .REMEDY_PLAYBOOK' | sort -u)
+is "$findings" "$(jq -r '.findings[].playbook' "$WORK/diagnose.json" | sort -u)" "each finding is a journal entry with MESSAGE_ID and REMEDY_PLAYBOOK ($(echo $findings))"
+test -n "$findings"; ok $? "the lab node's findings are there"
+[ -n "$findings" ] || { lab_unit_prop remedy-diagnose.service ExecMainStatus; lab_run journalctl -q -o cat -u remedy-diagnose.service; } | tail -30 | sed 's/^/# /'
 
 # A backup made by a real apply survives purge; an empty store goes with it.
 lab_run /usr/sbin/remedy apply cni-placeholder >/dev/null 2>&1
