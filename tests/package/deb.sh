@@ -23,13 +23,16 @@ deb="$WORK/remedy_${version}_$(dpkg --print-architecture).deb"
 test -f "$deb"; ok $? "it made $(basename "$deb")"
 [ -f "$deb" ] || done_testing
 
-tags=$(lintian --no-cfg "$deb" 2>/dev/null)
+tags=$(lintian --no-cfg -I "$deb" 2>/dev/null)
 is "$(grep -E '^[EW]: ' <<<"$tags")" "" "lintian: no error and no warning"
 grep -E '^[IN]: ' <<<"$tags" | sed 's/^/# lintian: /'
 contents=$(dpkg-deb -c "$deb" | awk '{print $6}')
 contains "$contents" "./usr/sbin/remedy" "the binary is in /usr/sbin"
 contains "$contents" "./usr/share/remedy/playbooks/cni-placeholder.yaml" "the playbooks are in /usr/share/remedy/playbooks"
 contains "$contents" "./etc/remedy/playbooks/" "/etc/remedy/playbooks is there for local playbooks"
+contains "$contents" "./usr/share/man/man8/remedy.8.gz" "remedy(8) is there"
+contains "$contents" "./usr/share/man/man5/remedy.playbook.5.gz" "remedy.playbook(5) is there"
+contains "$contents" "./usr/share/bash-completion/completions/remedy" "the bash completion is where bash-completion looks"
 
 lab_setup || exit 1
 cp "$deb" "$LAB_ROOT/root/remedy.deb"
@@ -40,6 +43,9 @@ is "$rc" 0 "dpkg -i installs it in the node"
 is "$(lab_run stat -c '%a %U' /var/lib/remedy)" "700 root" "/var/lib/remedy is made 0700 root"
 out=$(lab_run /usr/sbin/remedy list 2>&1)
 contains "$out" "cni-placeholder" "remedy list shows the shipped playbooks"
+is "$(lab_run man -w 8 remedy 2>&1)" "/usr/share/man/man8/remedy.8.gz" "man -w 8 remedy finds the page"
+out=$(lab_run bash -c '. /usr/share/bash-completion/bash_completion; _completion_loader remedy; complete -p remedy' 2>&1)
+contains "$out" "complete -F _remedy remedy" "bash loads the completion for remedy"
 lab_run /usr/sbin/remedy --json diagnose >"$WORK/diagnose.json" 2>/dev/null; rc=$?
 ok "$( [ "$rc" -le 1 ]; echo $?)" "remedy diagnose runs on the node (exit $rc)"
 
