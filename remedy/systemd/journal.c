@@ -48,8 +48,9 @@ typedef struct JournalFd {
         struct timespec mtime;
 } JournalFd;
 
-/* A journal opened for reading. Offline, sd-journal is handed the journal files' fds, which it
- * does not close: they are kept here and closed after it. j is NULL when an offline node has no
+/* A journal opened for reading. Offline, sd-journal is handed the journal files' fds: once it has
+ * opened them it owns them and sd_journal_close() closes them (libsystemd 252, measured); until
+ * then, or when it refuses them, they are ours to close. j is NULL when an offline node has no
  * journal files at all: nothing was logged there. */
 typedef struct JournalHandle {
         sd_journal *j;
@@ -59,9 +60,10 @@ typedef struct JournalHandle {
 
 static void journal_handle_done(JournalHandle *h) {
         if (h->j)
-                sd_journal_close(h->j);
-        for (size_t i = 0; i < h->n_files; i++)
-                closep(&h->files[i].fd);
+                sd_journal_close(h->j);   /* and with it the files' fds */
+        else
+                for (size_t i = 0; i < h->n_files; i++)
+                        closep(&h->files[i].fd);
         free(h->files);
         *h = (JournalHandle) {};
 }
@@ -125,6 +127,29 @@ static int newest_first(const void *a, const void *b) {
         return x->mtime.tv_nsec < y->mtime.tv_nsec ? 1 : x->mtime.tv_nsec > y->mtime.tv_nsec ? -1 : 0;
 }
 
+/* A node that crashed often has a journal file sd-journal will not open (cut short, or
+ * corrupted: journald renames such files *.journal~). Opening the directory, sd-journal skips
+ * them, as journalctl does; handed fds, it fails on the first: so each file is tried alone first
+ * and the ones it refuses are left out, and the rest of the journal is still read. */
+static void drop_unreadable_files(JournalHandle *h) {
+        size_t kept = 0;
+
+        for (size_t i = 0; i < h->n_files; i++) {
+                sd_journal *one = NULL;
+                /* A duplicate: the journal that accepts it closes it. */
+                int probe = fcntl(h->files[i].fd, F_DUPFD_CLOEXEC, 3);
+
+                if (probe >= 0 && sd_journal_open_files_fd(&one, &probe, 1, 0) >= 0) {
+                        sd_journal_close(one);
+                        h->files[kept++] = h->files[i];
+                        continue;
+                }
+                closep(&probe);
+                closep(&h->files[i].fd);
+        }
+        h->n_files = kept;
+}
+
 /*
  * The journals of an OS tree (an offline node's --root, a container's /proc/LEADER/root): its
  * var/log/journal and run/log/journal opened inside the tree (RESOLVE_IN_ROOT: a symlink resolves
@@ -150,6 +175,7 @@ static int journal_open_tree(const char *directory, JournalHandle *h, char **ret
                 if (r < 0)
                         return journal_fail(ret_error, r, "cannot list %s under \"%s\"", dirs[i], directory);
         }
+        drop_unreadable_files(h);
         if (h->n_files == 0)
                 return 0;
         if (h->n_files > OFFLINE_JOURNAL_FILES_MAX) {

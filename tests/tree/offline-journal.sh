@@ -55,4 +55,15 @@ ln -s /srv/journal "$node/var/log/journal"
 run --root="$node" --playbooks="$PLAYBOOKS" diagnose
 contains "$OUT" "no network config found in" "var/log/journal linked within the root is read, resolved inside it"
 
+# A node that crashed: a journal file cut short beside a good one. The rest is still read, as
+# journalctl reads it.
+node=$(new_node broken-node)
+mkdir -p "$node/var/log/journal/$machine_id"
+write_journal "$node/var/log/journal/$machine_id/system.journal"
+head -c 4096 "$node/var/log/journal/$machine_id/system.journal" >"$node/var/log/journal/$machine_id/system@0000-0001.journal~"
+head -c 3000 /dev/urandom >"$node/var/log/journal/$machine_id/user-1000.journal"
+run --root="$node" --playbooks="$PLAYBOOKS" diagnose
+contains "$OUT" "no network config found in" "a cut-short and a garbage journal file beside a good one: the good one is read"
+lacks "$OUT" "cannot open the journal" "and the journal is not reported unreadable"
+
 done_testing
