@@ -438,9 +438,10 @@ int cli_diagnose(PlaybookSet **ret_set, Root **ret_root, SystemdBus **ret_bus, D
                 return r;
         r = diagnose_node(*ret_set, *ret_root, arg_root != NULL, *ret_bus, ret, &error);
         if (r < 0)
-                /* -EINVAL: a parameter's node fact cannot be read (files a match reads that do not
-                 * parse are the diagnosis' problems, not errors). */
-                return report_error(r == -EINVAL ? EXIT_BAD_INPUT : EXIT_FAILED, "diagnose: %s",
-                                    error ? error : strerror(-r));
+                /* Not 1, which says "found something": a diagnosis that could not be made (the
+                 * journal unreadable, a parameter's node fact unreadable; files a match reads that
+                 * do not parse are the diagnosis' problems, not errors) must not read as a finding
+                 * to remedy-diagnose.service or a script. Nothing was changed: 2. */
+                return report_error(EXIT_BAD_INPUT, "diagnose: %s", error ? error : strerror(-r));
         return 0;
 }
