@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "remedy/diff.h"
+#include "remedy/secret-mask.h"
 
 ReportOptions report_options;
 
@@ -152,12 +153,13 @@ void report_run(const Run *r, const char *command, bool dry_run, FILE *out) {
                         const StepResult *s = &job->steps[i];
                         if (quiet && !step_failed(s))
                                 continue;
+                        _cleanup_free_ char *note = secret_mask(s->change.note), *error = secret_mask(s->error);
                         fprintf(out, "  %s%-8s%s%s\n", status_color(s->change.status),
                                 change_status_name(s->change.status, dry_run), ansi_reset(), s->step->name);
                         if (s->change.note && !quiet)
-                                fprintf(out, "          %s%s%s\n", ansi_grey(), s->change.note, ansi_reset());
+                                fprintf(out, "          %s%s%s\n", ansi_grey(), strempty(note), ansi_reset());
                         if (s->error)
-                                fprintf(out, "          %serror: %s%s\n", ansi_red(), s->error, ansi_reset());
+                                fprintf(out, "          %serror: %s%s\n", ansi_red(), strempty(error), ansi_reset());
                         if (!quiet && (s->change.status == CHANGE_PENDING || s->change.status == CHANGE_FAILED))
                                 print_ops(s, out);
                 }
@@ -167,10 +169,11 @@ void report_run(const Run *r, const char *command, bool dry_run, FILE *out) {
                                 continue;
                         if (quiet && c->passed != 0)
                                 continue;
+                        _cleanup_free_ char *evidence = secret_mask(c->evidence);
                         fprintf(out, "  %s%-8s%sverify %s%s%s\n",
                                 c->passed < 0 ? ansi_grey() : c->passed ? ansi_green() : ansi_red(),
                                 c->passed < 0 ? "not run" : c->passed ? "passed" : "FAILED", ansi_reset(),
-                                c->check->type->key, c->evidence ? ": " : "", strempty(c->evidence));
+                                c->check->type->key, c->evidence ? ": " : "", strempty(evidence));
                 }
         }
         if (r->reload_at_end && (dry_run || r->outcome == RUN_APPLIED) && !quiet)
@@ -178,6 +181,7 @@ void report_run(const Run *r, const char *command, bool dry_run, FILE *out) {
                         change_status_name(CHANGE_PENDING, dry_run), ansi_reset());
 
         unsigned n_change, n_ok, n_skip, n_fail;
+        _cleanup_free_ char *error = secret_mask(r->error), *rollback_error = secret_mask(r->rollback_error);
         run_count(r, &n_change, &n_ok, &n_skip, &n_fail);
         if (!quiet)
                 fputc('\n', out);
@@ -189,14 +193,14 @@ void report_run(const Run *r, const char *command, bool dry_run, FILE *out) {
                 case RUN_NOTHING_TO_DO:
                         if (r->error)
                                 fprintf(out, "%sNot fixed%s: %s. Nothing was changed: %u ok, %u skipped.\n", ansi_red(),
-                                        ansi_reset(), r->error, n_ok, n_skip);
+                                        ansi_reset(), strempty(error), n_ok, n_skip);
                         else
                                 fprintf(out, "Nothing to do: %u ok, %u skipped.\n", n_ok, n_skip);
                         break;
                 case RUN_APPLIED:
                         if (r->error)
                                 /* --no-rollback with a failed check, or the record of success failed. */
-                                fprintf(out, "%sApplied, but%s: %s. ", ansi_red(), ansi_reset(), r->error);
+                                fprintf(out, "%sApplied, but%s: %s. ", ansi_red(), ansi_reset(), strempty(error));
                         else
                                 fputs("Applied: ", out);
                         fprintf(out, "%u changed, %u ok, %u skipped. Backup: %s (undo with: remedy rollback %s)\n",
@@ -204,13 +208,13 @@ void report_run(const Run *r, const char *command, bool dry_run, FILE *out) {
                         break;
                 case RUN_ROLLED_BACK:
                         fprintf(out, "%sFailed%s: %s. Transaction %s was rolled back; the node is as it was.\n",
-                                ansi_red(), ansi_reset(), strempty(r->error), r->txn ? r->txn->id : "-");
+                                ansi_red(), ansi_reset(), strempty(error), r->txn ? r->txn->id : "-");
                         break;
                 case RUN_ROLLBACK_FAILED:
                         fprintf(out,
                                 "%sFailed%s: %s. The automatic rollback failed too (%s): the node may be half-changed; "
                                 "run \"remedy rollback %s\" once the cause is fixed.\n",
-                                ansi_red(), ansi_reset(), strempty(r->error), strempty(r->rollback_error),
+                                ansi_red(), ansi_reset(), strempty(error), strempty(rollback_error),
                                 r->txn ? r->txn->id : "--last");
                         break;
                 case RUN_PLANNED:
@@ -354,6 +358,7 @@ json_object *report_run_json(const Run *r, const char *command, bool dry_run) {
 }
 
 void report_print_json(json_object *o, FILE *out) {
+        secret_mask_json(o);
         fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE), out);
         fputc('\n', out);
         json_object_put(o);
@@ -367,6 +372,12 @@ int report_error(int exit_status, const char *fmt, ...) {
         if (vasprintf(&msg, fmt, ap) < 0)
                 msg = NULL;
         va_end(ap);
+        /* Errors quote what they refuse: a parameter, a line of a node file. */
+        if (msg) {
+                char *masked = secret_mask(msg);
+                free(msg);
+                msg = masked;
+        }
 
         if (report_options.json) {
                 json_object *o = json_object_new_object();

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "verbs.h"
 #include "remedy/report.h"
+#include "remedy/secret-mask.h"
 #include "remedy/strv.h"
 
 static json_object *manifest_summary_json(const Manifest *m) {
@@ -65,19 +66,28 @@ static int backups_show(BackupStore *store, const char *id) {
                 return report_error(EXIT_BAD_INPUT, "%s", error ? error : r == -ENOENT ? "no such transaction" : strerror(-r));
 
         if (report_options.json) {
+                /* The manifest as it is stored, but masked like every other document: parameters
+                 * may be passwords (the store keeps them, 0600, to show what was run). */
                 if (manifest_to_json(m, &json) < 0)
                         return report_error(EXIT_FAILED, "out of memory");
-                printf("%s\n", json);
+                json_object *o = json_tokener_parse(json);
+                if (!o)
+                        return report_error(EXIT_FAILED, "out of memory");
+                secret_mask_json(o);
+                printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                                          JSON_C_TO_STRING_NOSLASHESCAPE));
+                json_object_put(o);
                 return 0;
         }
+        _cleanup_free_ char *command = secret_mask(m->command), *txn_error = secret_mask(m->error);
         printf("%sTransaction %s%s\n  state:    %s\n  created:  %s\n  updated:  %s\n  host:     %s\n  root:     %s\n"
                "  command:  %s\n  remedy:   %s\n  archive:  %s (%llu bytes, sha256 %s)\n",
                ansi_bold(), m->id, ansi_reset(), txn_state_to_string(m->state), strempty(m->created),
-               strempty(m->updated), strempty(m->host), strempty(m->root), strempty(m->command),
+               strempty(m->updated), strempty(m->host), strempty(m->root), strempty(command),
                strempty(m->remedy_version), strempty(m->archive), (unsigned long long) m->archive_size,
                m->archive_sha256);
         if (m->error)
-                printf("  error:    %s\n", m->error);
+                printf("  error:    %s\n", strempty(txn_error));
         if (m->reverts)
                 printf("  reverts:  %s (this is the record of its rollback; rolling it back applies %s again)\n",
                        m->reverts, m->reverts);
@@ -86,8 +96,14 @@ static int backups_show(BackupStore *store, const char *id) {
         for (size_t i = 0; i < m->n_playbooks; i++) {
                 printf("  playbook: %s (%s, sha256 %.16s…)\n", m->playbooks[i].name, strempty(m->playbooks[i].path),
                        m->playbooks[i].sha256);
-                for (size_t j = 0; m->playbooks[i].param_names && m->playbooks[i].param_names[j]; j++)
-                        printf("            %s=%s\n", m->playbooks[i].param_names[j], m->playbooks[i].param_values[j]);
+                for (size_t j = 0; m->playbooks[i].param_names && m->playbooks[i].param_names[j]; j++) {
+                        /* Masked as NAME=VALUE: the name says whether the value is a password. */
+                        _cleanup_free_ char *param = NULL, *masked = NULL;
+                        if (asprintf(&param, "%s=%s", m->playbooks[i].param_names[j], m->playbooks[i].param_values[j]) < 0 ||
+                            !(masked = secret_mask(param)))
+                                return report_error(EXIT_FAILED, "out of memory");
+                        printf("            %s\n", masked);
+                }
         }
         for (size_t i = 0; i < m->n_entries; i++)
                 printf("  %-8s  %s%s\n", m->entries[i].existed ? m->entries[i].kind : "created", m->entries[i].path,

@@ -13,6 +13,7 @@
 #include "verbs.h"
 #include "remedy/diagnose.h"
 #include "remedy/report.h"
+#include "remedy/secret-mask.h"
 #include "remedy/strv.h"
 
 /* "remedy apply NAME", with the --set its required parameters need. */
@@ -51,9 +52,17 @@ static const char *accepted_word(int accepted) {
         return accepted > 0 ? "accepted" : accepted == 0 ? "NOT ACCEPTED by this kubelet" : "unknown (no flag list)";
 }
 
+/* printf("%s") of a string from the node, with its secrets masked. */
+static void print_masked(const char *s) {
+        _cleanup_free_ char *masked = secret_mask(s);
+        fputs(strempty(masked), stdout);
+}
+
 static void print_kubelet(const Diagnosis *d) {
         if (d->kubelet_error) {
-                printf("Kubelet command line: %s%s%s\n", ansi_red(), d->kubelet_error, ansi_reset());
+                printf("Kubelet command line: %s", ansi_red());
+                print_masked(d->kubelet_error);
+                printf("%s\n", ansi_reset());
                 return;
         }
         const KubeletCommandLine *k = d->kubelet;
@@ -62,9 +71,15 @@ static void print_kubelet(const Diagnosis *d) {
         printf("Kubelet command line (ExecStart= at %s):\n  %s\n", k->exec_source, k->executable);
         for (size_t i = 0; i < k->n_args; i++) {
                 const KubeletArg *a = &k->args[i];
-                printf("  %s%s%s%s  %s%s%s%s%s", a->accepted == 0 ? ansi_red() : "", a->word,
-                       a->n_words > 1 && k->argv[a->index + 1] ? " " : "", a->n_words > 1 ? strempty(k->argv[a->index + 1]) : "",
-                       a->accepted == 0 ? ansi_reset() : "", ansi_grey(), a->source, a->variable ? " $" : "", strempty(a->variable));
+                _cleanup_free_ char *words = NULL;
+                /* The flag and its value together, so that "--token VALUE" is masked as a flag. */
+                if (asprintf(&words, "%s%s%s", a->word, a->n_words > 1 && k->argv[a->index + 1] ? " " : "",
+                             a->n_words > 1 ? strempty(k->argv[a->index + 1]) : "") < 0)
+                        words = NULL;
+                printf("  %s", a->accepted == 0 ? ansi_red() : "");
+                print_masked(words);
+                printf("%s  %s%s%s%s", a->accepted == 0 ? ansi_reset() : "", ansi_grey(), a->source, a->variable ? " $" : "",
+                       strempty(a->variable));
                 printf(", %s%s\n", accepted_word(a->accepted), ansi_reset());
         }
         STRV_FOREACH(v, k->unset_variables)
@@ -78,11 +93,17 @@ static void print_text(const Diagnosis *d) {
         if (!report_options.quiet) {
                 print_certificate(d->certificate);
                 print_kubelet(d);
-                STRV_FOREACH(n, d->notes)
-                        printf("%snote:%s %s\n", ansi_grey(), ansi_reset(), *n);
+                STRV_FOREACH(n, d->notes) {
+                        printf("%snote:%s ", ansi_grey(), ansi_reset());
+                        print_masked(*n);
+                        putchar('\n');
+                }
         }
-        STRV_FOREACH(p, d->problems)
-                printf("%sproblem:%s %s\n", ansi_red(), ansi_reset(), *p);
+        STRV_FOREACH(p, d->problems) {
+                printf("%sproblem:%s ", ansi_red(), ansi_reset());
+                print_masked(*p);
+                putchar('\n');
+        }
         if (d->n_findings == 0) {
                 size_t n_problems = strv_length(d->problems);
                 if (n_problems > 0)
@@ -98,8 +119,11 @@ static void print_text(const Diagnosis *d) {
                 const Finding *f = &d->findings[i];
                 _cleanup_free_ char *plan = fix_command(f->playbook, "plan"), *apply = fix_command(f->playbook, "apply");
                 printf("\n  %s%s%s: %s\n", ansi_red(), f->playbook->name, ansi_reset(), strempty(f->playbook->summary));
-                STRV_FOREACH(e, f->evidence)
-                        printf("    %sevidence:%s %s\n", ansi_grey(), ansi_reset(), *e);
+                STRV_FOREACH(e, f->evidence) {
+                        printf("    %sevidence:%s ", ansi_grey(), ansi_reset());
+                        print_masked(*e);
+                        putchar('\n');
+                }
                 if (strv_length(f->evidence) == 0)
                         printf("    %sevidence:%s the node's files match %s:%u\n", ansi_grey(), ansi_reset(),
                                f->playbook->path, f->playbook->match->mark.line);

@@ -17,6 +17,7 @@
 #include "verbs.h"
 #include "remedy/diagnose.h"
 #include "remedy/report.h"
+#include "remedy/secret-mask.h"
 #include "remedy/strv.h"
 
 static bool restarts_containerd(const Playbook *p) {
@@ -66,8 +67,10 @@ int verb_fix(int argc, char **argv) {
                 return report_error(EXIT_FAILED, "out of memory");
         /* A playbook that could not judge the node is named; the others go ahead. */
         STRV_FOREACH(problem, d.problems) {
-                if (!report_options.json)
-                        fprintf(stderr, "remedy: not fixed: %s\n", *problem);
+                if (!report_options.json) {
+                        _cleanup_free_ char *masked = secret_mask(*problem);
+                        fprintf(stderr, "remedy: not fixed: %s\n", strempty(masked));
+                }
                 skipped = true;
         }
         for (int pass = 0; pass < 2; pass++)
