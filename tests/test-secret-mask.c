@@ -70,10 +70,13 @@ static void test_kubeconfig_styles(void) {
                      (const char *const[]) { "S3CR3T", "0123456789", NULL }, kept);
         check_masked("key in other case (client-go matches JSON fields so)",
                      "server: https://192.0.2.1:6443\nusers: [{user: {Client-Key-Data: " KEY "}}]\n", gone, kept_server);
+        /* Everything in the config is masked where it is; only values secret by their own name are
+         * hunted elsewhere, so the client id stays readable in the context's name. */
         check_masked("auth-provider config",
-                     "server: https://192.0.2.1:6443\nusers:\n- user:\n    auth-provider:\n      name: oidc\n"
-                     "      config: {client-id: kubectl, idp-issuer-url: \"x-" KEY "\", extra: {k: x-" KEY "}}\n",
-                     gone, (const char *const[]) { "oidc", "client-id", NULL });
+                     "server: https://192.0.2.1:6443\ncurrent-context: kubernetes-cli@k\nusers:\n- user:\n"
+                     "    auth-provider:\n      name: oidc\n"
+                     "      config: {client-id: kubernetes-cli, idp-issuer-url: \"x-" KEY "\", extra: {k: x-" KEY "}}\n",
+                     gone, (const char *const[]) { "oidc", "client-id", "current-context: kubernetes-cli@k", NULL });
         check_masked("exec plugin env and args",
                      "server: https://192.0.2.1:6443\nusers:\n- user:\n    exec:\n      command: get-token\n"
                      "      args: [\"--cluster\", \"c1\", \"--token\", \"" KEY "\", \"--secret-value=" KEY "\"]\n"

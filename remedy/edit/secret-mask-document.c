@@ -11,8 +11,8 @@
  * client-key-data, token, password, ...), when it lies below such a key, anywhere in an
  * auth-provider's config, as the value of an exec plugin's env entry, or after a secret flag
  * ("--token", then the value) in a sequence (an exec plugin's args). An alias in such a place
- * marks what its anchor names. Every other occurrence of a credential's value in the text is
- * marked too, so that a copy under an innocent key does not show it.
+ * marks what its anchor names. Every other occurrence of the value of a secret key, flag or env
+ * entry is marked too, so that a copy under an innocent key does not show it.
  *
  * A text that is not YAML stops the parser at its first error: what was read before it counts,
  * the rest is left to the line rules. Nothing here refuses anything; it only marks.
@@ -145,6 +145,7 @@ static bool key_is(const Frame *f, const char *name) {
 /* Where the node that starts now sits, and so whether it is a credential and what it is. */
 typedef struct Slot {
         bool secret;
+        bool named;          /* secret for itself (its key, its flag, an env value), not for a key above */
         bool is_key;
         Place place;
 } Slot;
@@ -156,16 +157,17 @@ static Slot slot_of_next(const Walker *w) {
         if (!f->mapping)
                 return (Slot) {
                         .secret = f->secret || f->flag_value,
+                        .named = f->flag_value,
                         .place = f->place == PLACE_ENV ? PLACE_ENV_ITEM : PLACE_PLAIN,
                 };
         if (f->want_key)
                 return (Slot) { .secret = f->secret, .is_key = true };
 
-        Slot s = { .secret = f->secret || (f->key && secret_name(f->key, f->key_len)) };
-        if (f->place == PLACE_AUTH_PROVIDER && key_is(f, "config"))
-                s.secret = true;
+        Slot s = { .named = f->key && secret_name(f->key, f->key_len) };
         if (f->place == PLACE_ENV_ITEM && key_is(f, "value"))
-                s.secret = true;
+                s.named = true;
+        /* An auth provider's config holds tokens under names of its own choosing. */
+        s.secret = s.named || f->secret || (f->place == PLACE_AUTH_PROVIDER && key_is(f, "config"));
         if (key_is(f, "auth-provider"))
                 s.place = PLACE_AUTH_PROVIDER;
         else if (key_is(f, "env"))
@@ -206,10 +208,15 @@ static int on_scalar(Walker *w, const yaml_event_t *e) {
                 if (!(f->key = dup_bytes(value, size)))
                         return -ENOMEM;
                 f->key_len = size;
-        } else if (s.secret || (w->n_frames > 0 && !w->frames[w->n_frames - 1].mapping &&
-                                secret_flag(value, size, &has_value) && has_value)) {
-                mark_bytes(w, start, end);
-                if ((r = remember_value(w, value, size)) < 0)
+        } else {
+                if (w->n_frames > 0 && !w->frames[w->n_frames - 1].mapping && secret_flag(value, size, &has_value) &&
+                    has_value)
+                        s.secret = s.named = true;
+                if (s.secret)
+                        mark_bytes(w, start, end);
+                /* Only a value secret in itself is looked for elsewhere: the cluster name "kubernetes"
+                 * beside a token in an auth provider's config is no secret to hunt. */
+                if (s.named && (r = remember_value(w, value, size)) < 0)
                         return r;
         }
         if (e->data.scalar.anchor && (r = remember_anchor(w, (const char *) e->data.scalar.anchor, start, end)) < 0)
