@@ -98,6 +98,7 @@ static void test_env_and_urls(void) {
                 "Environment=HTTP_PROXY=http://proxy.example:3128\n"
                 "ExecStart=/usr/bin/kubelet --registry-password=pw1 --token tk2 --v=2\n"
                 "  registry = { username = \"u\", password = \"p4ss\" }\n"
+                "  configs.\"registry.example\".auth.password = \"p5ss\" # dotted\n"
                 "DB_PASSWORD='quoted value' OTHER=1\n";
         static const char want[] =
                 "[Service]\n"
@@ -107,6 +108,7 @@ static void test_env_and_urls(void) {
                 "Environment=HTTP_PROXY=http://proxy.example:3128\n"
                 "ExecStart=/usr/bin/kubelet --registry-password=<redacted> --token <redacted> --v=2\n"
                 "  registry = { username = \"u\", password = <redacted> }\n"
+                "  configs.\"registry.example\".auth.password = <redacted> # dotted\n"
                 "DB_PASSWORD=<redacted>\n"; /* a secret key at the start of a line: the rest of it */
         _cleanup_free_ char *got = text_mask_secrets(input, sizeof input - 1);
         is_str(got, want, "Environment=, env files, URLs, flags and inline tables: the secrets and nothing else");

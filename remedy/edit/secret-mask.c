@@ -218,8 +218,20 @@ static void mark_secret_assignments(const char *s, size_t len, uint8_t *marks) {
                         if (b == 0)
                                 continue;
                 } else {
-                        for (b = e; b > 0 && key_char(s[b - 1]); b--)
-                                ;
+                        b = e;
+                        for (;;) {
+                                while (b > 0 && key_char(s[b - 1]))
+                                        b--;
+                                /* A quoted part of a dotted TOML key: configs."registry.example".auth.password */
+                                if (b < 2 || b >= e || s[b] != '.' || (s[b - 1] != '"' && s[b - 1] != '\''))
+                                        break;
+                                char q = s[--b];
+                                while (b > 0 && s[b - 1] != q)
+                                        b--;
+                                if (b == 0)
+                                        break;
+                                b--;
+                        }
                         if (b > 0 && (s[b - 1] == '"' || s[b - 1] == '\''))
                                 enclosing = s[b - 1];
                 }
