@@ -127,6 +127,14 @@ static void test_notes(void) {
 
         _cleanup_free_ char *plain = secret_mask("cgroup driver: SystemdCgroup = true in [x] of /etc/containerd/config.toml");
         is_str(plain, "cgroup driver: SystemdCgroup = true in [x] of /etc/containerd/config.toml", "a note without a secret as it is");
+        _cleanup_free_ char *yaml = secret_mask("removes --x from $KUBELET_EXTRA_ARGS in /etc/default/kubelet; "
+                                                "users[0].user.token: old-tk → new-tk in /etc/kubernetes/kubelet.conf");
+        is_str(yaml, "removes --x from $KUBELET_EXTRA_ARGS in /etc/default/kubelet; users[0].user.token: <redacted>",
+               "yaml-set note after another clause: from the secret key on");
+        _cleanup_free_ char *evidence = secret_mask("Dec 06 kubelet[12]: E1206 server.go:302] \"Failed\" err=\"x509: expired\" "
+                                                    "url=https://10.0.0.1:6443/api");
+        is_str(evidence, "Dec 06 kubelet[12]: E1206 server.go:302] \"Failed\" err=\"x509: expired\" url=https://10.0.0.1:6443/api",
+               "a journal line without a secret as it is");
         ok(secret_mask(NULL) == NULL, "secret_mask(NULL) is NULL");
 }
 

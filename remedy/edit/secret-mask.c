@@ -200,14 +200,23 @@ static size_t assignment_value_end(const char *s, size_t v, size_t len, char enc
         return i;
 }
 
-/* NAME=VALUE and "NAME" = VALUE anywhere in a line for a secret NAME: Environment= lines with
- * several assignments, TOML inline tables, notes that quote a key and its values. */
+static bool is_separator(const char *s, size_t i, size_t len) {
+        if (s[i] == '=')
+                return s[i - 1] != '=' && s[i - 1] != '!' && (i + 1 == len || s[i + 1] != '=');
+        /* "key: value" as YAML writes it; "host:port" and "::" are no keys */
+        return s[i] == ':' && s[i - 1] != ':' && (i + 1 == len || is_blank(s[i + 1]));
+}
+
+/* NAME=VALUE, "NAME" = VALUE and NAME: VALUE anywhere in a line for a secret NAME: Environment=
+ * lines with several assignments, TOML inline tables, notes that quote a key and its values
+ * ("users[0].user.token: OLD → NEW", after other clauses). A ':' value runs to the end of the
+ * line, as in the notes that print the old and the new one. */
 static void mark_secret_assignments(const char *s, size_t len, uint8_t *marks) {
         for (size_t eq = 1; eq < len; eq++) {
                 size_t b, e = eq;
                 char enclosing = 0;
 
-                if (s[eq] != '=' || s[eq - 1] == '=' || s[eq - 1] == '!' || (eq + 1 < len && s[eq + 1] == '='))
+                if (!is_separator(s, eq, len))
                         continue;
                 while (e > 0 && is_blank(s[e - 1]))
                         e--;
@@ -238,7 +247,9 @@ static void mark_secret_assignments(const char *s, size_t len, uint8_t *marks) {
                 if (b == e || !secret_name(s + b, e - b))
                         continue;
                 size_t v = skip_blank(s, eq + 1, len);
-                mark_range(marks, v, assignment_value_end(s, v, len, enclosing));
+                if (s[eq] == ':' && is_block_indicator(s + v, len - v))
+                        continue; /* "password: |": the lines below are the value, and marked as such */
+                mark_range(marks, v, s[eq] == ':' ? len : assignment_value_end(s, v, len, enclosing));
         }
 }
 
