@@ -24,7 +24,7 @@ key_body=${key:60:48}
 user=system:node:node01
 
 PLANTS=(SECRET-PLANT-1 SECRET-PLANT-2 SECRET-PLANT-3 SECRET-PLANT-4 SECRET-PLANT-5 SECRET-PLANT-6
-        SECRET-PLANT-7 "$key_body")
+        SECRET-PLANT-7 SECRET-PLANT-8 "$key_body")
 
 # assert_no_plant WHAT: none of the planted secrets in $OUT or $ERR.
 assert_no_plant() {
@@ -139,6 +139,7 @@ params:
   proxy: {type: string}
   api_token: {type: string}
   registry_password: {type: string}
+  numeric_token: {type: int, default: 1}
 steps:
   - name: A drop-in with credentials in its environment
     dropin:
@@ -171,6 +172,11 @@ set_args=(--set db_password=SECRET-PLANT-1 --set proxy=http://puller:SECRET-PLAN
 run_both "plan plant-secrets" --root="$node" --playbooks="$pb" plan plant-secrets "${set_args[@]}"
 is "$RC_TEXT" 0 "plan plant-secrets exits 0"
 contains "$OUT" "<redacted>" "plan says a secret is there"
+# A refused value is quoted in the one-line error (stderr, and the JSON error document).
+run_both "plan with a refused value" --root="$node" --playbooks="$pb" plan plant-secrets "${set_args[@]}" \
+        --set numeric_token=SECRET-PLANT-8
+is "$RC_TEXT" 2 "a value that is no integer is refused"
+contains "$ERR" "numeric_token" "the error names the parameter"
 run_both "plan kubelet-strip-flags" --root="$node" --playbooks="$pb" plan kubelet-strip-flags --set kubelet_version=1.30
 contains "$OUT" "--network-plugin" "the kubelet-flags note names the rejected flag"
 run_both "diagnose" --root="$node" --playbooks="$pb" diagnose
