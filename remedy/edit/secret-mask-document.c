@@ -31,6 +31,9 @@
 #define DOCUMENT_MAX_DEPTH 256U
 /* Shorter values are not searched for elsewhere: "true" or "1" would mask half a file. */
 #define VALUE_MIN_REPEAT 6U
+/* Each value is searched for in the whole text: a bound keeps a file of many thousand tokens
+ * linear. Past it, values are still marked where they are. */
+#define VALUES_MAX 64U
 
 typedef enum Place {
         PLACE_PLAIN,
@@ -110,8 +113,11 @@ static void mark_bytes(Walker *w, size_t from, size_t to) {
 }
 
 static int remember_value(Walker *w, const char *value, size_t size) {
-        if (size < VALUE_MIN_REPEAT)
+        if (size < VALUE_MIN_REPEAT || w->n_values >= VALUES_MAX)
                 return 0;
+        for (size_t i = 0; i < w->n_values; i++)
+                if (w->value_sizes[i] == size && memcmp(w->values[i], value, size) == 0)
+                        return 0;
         char **v = realloc(w->values, sizeof(char *) * (w->n_values + 1));
         if (!v)
                 return -ENOMEM;
