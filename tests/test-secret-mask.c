@@ -97,6 +97,7 @@ static void test_env_and_urls(void) {
                 "Environment=API_TOKEN=tok123 SSH_KEY=k3y LEVEL=2\n"
                 "Environment=HTTP_PROXY=http://proxy.example:3128\n"
                 "ExecStart=/usr/bin/kubelet --registry-password=pw1 --token tk2 --v=2\n"
+                "ExecStart=/usr/bin/get-token --client-secret-value=cs1 --secret-id sid2 --node-token-x=nt3\n"
                 "  registry = { username = \"u\", password = \"p4ss\" }\n"
                 "  configs.\"registry.example\".auth.password = \"p5ss\" # dotted\n"
                 "DB_PASSWORD='quoted value' OTHER=1\n";
@@ -107,6 +108,7 @@ static void test_env_and_urls(void) {
                 "Environment=API_TOKEN=<redacted> SSH_KEY=<redacted> LEVEL=2\n"
                 "Environment=HTTP_PROXY=http://proxy.example:3128\n"
                 "ExecStart=/usr/bin/kubelet --registry-password=<redacted> --token <redacted> --v=2\n"
+                "ExecStart=/usr/bin/get-token --client-secret-value=<redacted> --secret-id <redacted> --node-token-x=nt3\n"
                 "  registry = { username = \"u\", password = <redacted> }\n"
                 "  configs.\"registry.example\".auth.password = <redacted> # dotted\n"
                 "DB_PASSWORD=<redacted>\n"; /* a secret key at the start of a line: the rest of it */

@@ -16,9 +16,12 @@
 
 static void mask_value(json_object *v, bool secret);
 
-static bool names_secret(json_object *v) {
-        return json_object_is_type(v, json_type_string) &&
-               secret_name(json_object_get_string(v), (size_t) json_object_get_string_len(v));
+static bool names_secret(json_object *v, bool flag) {
+        if (!json_object_is_type(v, json_type_string))
+                return false;
+        const char *s = json_object_get_string(v);
+        size_t n = (size_t) json_object_get_string_len(v);
+        return flag ? secret_flag_name(s, n) : secret_name(s, n);
 }
 
 static void mask_string(json_object *v, bool secret) {
@@ -42,7 +45,8 @@ static void mask_object(json_object *o, bool secret) {
 
         /* {"name": "API_TOKEN", "value": ...}, {"flag": "token", "value": ...} */
         json_object_object_foreach(o, name, v)
-                if ((streq(name, "name") || streq(name, "flag") || streq(name, "key")) && names_secret(v))
+                if (((streq(name, "name") || streq(name, "key")) && names_secret(v, false)) ||
+                    (streq(name, "flag") && names_secret(v, true)))
                         pair_secret = true;
         json_object_object_foreach(o, key, value) {
                 if (streq(key, "diff"))

@@ -165,7 +165,7 @@ static void mark_secret_flags(const char *s, size_t len, uint8_t *marks) {
                 size_t name = i + 2, e = name, v;
                 while (e < len && key_char(s[e]) && s[e] != '.')
                         e++;
-                if (e == name || !secret_name(s + name, e - name))
+                if (e == name || !secret_flag_name(s + name, e - name))
                         continue;
                 if (e < len && s[e] == '=')
                         v = e + 1;

@@ -49,6 +49,8 @@ int secret_mark_document(const char *data, size_t size, uint8_t *marks);
 
 /* Whether a key, variable or flag name (case, '-' and '_' ignored) names a credential. */
 bool secret_name(const char *name, size_t len);
+/* Whether a command-line flag's name names a credential: a secret_name(), or holding "secret". */
+bool secret_flag_name(const char *name, size_t len);
 /* Whether s is "--NAME" or "--NAME=VALUE" for a secret NAME; *ret_has_value: with "=". */
 bool secret_flag(const char *s, size_t size, bool *ret_has_value);
 

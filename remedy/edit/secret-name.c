@@ -6,6 +6,7 @@
  * CLIENT_KEY_DATA are one name, and tokenFile or client-key (paths) are none.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "remedy/macro.h"
 #include "secret-mask.h"
@@ -40,6 +41,19 @@ bool secret_name(const char *name, size_t len) {
         return false;
 }
 
+bool secret_flag_name(const char *name, size_t len) {
+        static const char secret[] = "secret";
+
+        /* A flag's value is on a command line that ps shows, and in the logs of whoever ran it:
+         * --client-secret-value, --secret-access-key as well as the names above. */
+        if (secret_name(name, len))
+                return true;
+        for (size_t i = 0; i + sizeof secret - 1 <= len; i++)
+                if (strncasecmp(name + i, secret, sizeof secret - 1) == 0)
+                        return true;
+        return false;
+}
+
 bool secret_flag(const char *s, size_t size, bool *ret_has_value) {
         const char *eq;
         if (size < 3 || s[0] != '-' || s[1] != '-')
@@ -47,5 +61,5 @@ bool secret_flag(const char *s, size_t size, bool *ret_has_value) {
         eq = memchr(s, '=', size);
         if (ret_has_value)
                 *ret_has_value = eq != NULL;
-        return secret_name(s + 2, eq ? (size_t) (eq - s - 2) : size - 2);
+        return secret_flag_name(s + 2, eq ? (size_t) (eq - s - 2) : size - 2);
 }
