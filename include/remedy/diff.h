@@ -25,7 +25,8 @@
  *   - NAME=VALUE for such a NAME anywhere in a line (Environment="DB_PASSWORD=a b" up to the
  *     closing quote), and the user information of a URL (scheme://USER:PASS@host);
  *   - every line between a BEGIN line naming a PRIVATE KEY and its END line (those two shown);
- *   - the value of --flag=VALUE or --flag VALUE for the same names, anywhere in a line;
+ *   - the value of --flag=VALUE or --flag VALUE for the same names and any holding "secret",
+ *     anywhere in a line (and the item after such a flag in a YAML or JSON array);
  *   - Kubernetes bootstrap tokens ([a-z0-9]{6}.[a-z0-9]{16}) anywhere.
  * Paths (tokenFile, client-key, tlsPrivateKeyFile) and taint "key:" are not secrets.
  */
