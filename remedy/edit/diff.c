@@ -40,39 +40,13 @@ static const char *line_content(const DiffText *t, size_t i, size_t *ret_len, bo
         return s;
 }
 
-/* What secret_state_next() says of each line of t, kept until the line is printed. */
-static int secret_kinds(const DiffText *t, uint8_t **ret) {
-        _cleanup_free_ uint8_t *kinds = malloc(t->n_lines + 1);
-        SecretState st = {};
-
-        if (!kinds)
-                return -ENOMEM;
-        for (size_t i = 0; i < t->n_lines; i++) {
-                size_t len;
-                bool cr, nl;
-                const char *s = line_content(t, i, &len, &cr, &nl);
-
-                kinds[i] = (uint8_t) secret_state_next(&st, s, len);
-        }
-        *ret = TAKE_PTR(kinds);
-        return 0;
-}
-
-static size_t longest_line(const DiffText *t) {
-        size_t m = 0;
-        for (size_t i = 0; i < t->n_lines; i++)
-                m = MAX(m, t->starts[i + 1] - t->starts[i]);
-        return m;
-}
-
 /* ---- Output ----------------------------------------------------------------------------- */
 
 typedef struct Printer {
         FILE *out;
         bool color;
         const DiffText *text[2];
-        const uint8_t *secret[2]; /* per line of each text: SecretLine */
-        uint8_t *marks;           /* scratch for secret_mark_line(), as long as the longest line */
+        const uint8_t *secret[2]; /* secret_marks() of each whole text */
         FILE *line;               /* scratch stream: the masked line, escaped on its way to out */
         char *const *line_buf;    /* where open_memstream() keeps line's bytes */
 } Printer;
@@ -85,10 +59,9 @@ static void print_line(Printer *p, int side, ptrdiff_t i, char mark, const char 
         if (color)
                 fputs(color, p->out);
         fputc(mark, p->out);
-        secret_mark_line(s, len, p->secret[side][i], p->marks);
         /* Masked first, then escaped: a line of a node's file may hold "\x1b]0;...\x07". */
         rewind(p->line);
-        secret_write_masked(p->line, s, len, p->marks);
+        secret_write_masked(p->line, s, len, p->secret[side] + p->text[side]->starts[i]);
         fflush(p->line);
         (void) term_write(p->out, *p->line_buf, (size_t) ftello(p->line));
         if (cr)
@@ -154,7 +127,7 @@ int diff_unified(FILE *out, const char *a, size_t a_size, const char *b, size_t 
                  const char *label_b, const DiffOptions *options) {
         _cleanup_(diff_text_done) DiffText ta = {}, tb = {};
         _cleanup_free_ DiffChange *changes = NULL;
-        _cleanup_free_ uint8_t *secret_a = NULL, *secret_b = NULL, *marks = NULL;
+        _cleanup_free_ uint8_t *secret_a = NULL, *secret_b = NULL;
         _cleanup_free_ char *line_buf = NULL;
         _cleanup_fclose_ FILE *line = NULL;
         size_t line_size = 0;
@@ -191,16 +164,15 @@ int diff_unified(FILE *out, const char *a, size_t a_size, const char *b, size_t 
         if (n_changes == 0)
                 return 0;
 
-        r = secret_kinds(&ta, &secret_a);
+        /* Marked on the whole texts: whether a line is secret can depend on any other line (a
+         * YAML key above it, a flow mapping around it, a JSON document on one line). */
+        r = secret_marks(a, a_size, &secret_a);
         if (r < 0)
                 return r;
-        r = secret_kinds(&tb, &secret_b);
+        r = secret_marks(b, b_size, &secret_b);
         if (r < 0)
                 return r;
 
-        marks = malloc(MAX(longest_line(&ta), longest_line(&tb)) + 1);
-        if (!marks)
-                return -ENOMEM;
         line = open_memstream(&line_buf, &line_size);
         if (!line)
                 return -ENOMEM;
@@ -209,7 +181,6 @@ int diff_unified(FILE *out, const char *a, size_t a_size, const char *b, size_t 
                 .color = options && options->color,
                 .text = { &ta, &tb },
                 .secret = { secret_a, secret_b },
-                .marks = marks,
                 .line = line,
                 .line_buf = &line_buf,
         };

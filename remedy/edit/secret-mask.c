@@ -1,16 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Secret masking for diffs and printed files. It works a line at a time, so that diff can keep
- * hunks and line numbers those of the real text while no secret byte (nor its length) reaches
- * the output; the little state that spans lines (PEM blocks, YAML values continued on deeper
- * indented lines, TOML multi-line strings) is carried in SecretState.
+ * Secret masking for everything remedy prints. secret_marks() marks the bytes of a text that must
+ * not be shown: the document rules (secret-mask-document.c: YAML and JSON parsed, credentials found
+ * by their place) and the line rules here, which need no parser: PEM private keys, values of
+ * secret keys (YAML, TOML, INI, env), assignments of secret names anywhere in a line
+ * (Environment="DB_PASSWORD=..."), secret command-line flags, credentials in URLs and bootstrap
+ * tokens. Diffs print each line with its marks, so that hunks and line numbers stay those of the
+ * real text while no secret byte (nor its length) reaches the output; secret_mask() and
+ * text_mask_secrets() print a string or a whole text the same way. The little line state that
+ * spans lines (PEM blocks, YAML values continued on deeper indented lines, TOML multi-line
+ * strings) is carried in SecretState.
  */
 #include "secret-mask.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "remedy/diff.h"
 #include "remedy/macro.h"
+#include "remedy/secret-mask.h"
 
 #define REDACTED "<redacted>"
 
@@ -30,31 +38,6 @@ static size_t skip_blank(const char *s, size_t i, size_t len) {
         while (i < len && is_blank(s[i]))
                 i++;
         return i;
-}
-
-static bool secret_name(const char *name, size_t len) {
-        static const char *const suffixes[] = {
-                "password", "passwd", "passphrase", "secret", "token", "keydata", "privatekey",
-                "certificatekey", "encryptionkey", "signingkey", "secretkey", "accesskey", "apikey",
-                ".key",
-        };
-        static const char *const names[] = { "auth", "creds", ".dockerconfigjson", "dockerconfigjson", ".dockercfg" };
-        char n[64];
-        size_t k = sizeof n - 1;
-
-        /* Compare case-insensitively and ignore '-' and '_': clientKeyData, client-key-data and
-         * CLIENT_KEY_DATA are the same key. Of a very long name only the end counts. */
-        n[k] = 0;
-        for (size_t i = len; i > 0 && k > 0; i--)
-                if (name[i - 1] != '-' && name[i - 1] != '_')
-                        n[--k] = (char) (name[i - 1] >= 'A' && name[i - 1] <= 'Z' ? name[i - 1] - 'A' + 'a' : name[i - 1]);
-        for (size_t i = 0; i < ELEMENTSOF(names); i++)
-                if (streq(n + k, names[i]))
-                        return true;
-        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++)
-                if (endswith(n + k, suffixes[i]))
-                        return true;
-        return false;
 }
 
 static bool key_char(char c) {
@@ -182,7 +165,7 @@ static void mark_secret_flags(const char *s, size_t len, uint8_t *marks) {
                 size_t name = i + 2, e = name, v;
                 while (e < len && key_char(s[e]) && s[e] != '.')
                         e++;
-                if (e == name || !secret_name(s + name, e - name))
+                if (e == name || !secret_flag_name(s + name, e - name))
                         continue;
                 if (e < len && s[e] == '=')
                         v = e + 1;
@@ -194,6 +177,92 @@ static void mark_secret_flags(const char *s, size_t len, uint8_t *marks) {
                         continue; /* "--token --next": a flag without a value */
                 i = flag_value_end(s, v, len);
                 mark_range(marks, v, i);
+        }
+}
+
+/* Where the value of an assignment that starts at v ends: a quoted value at its closing quote,
+ * a value inside a quoted word (Environment="DB_PASSWORD=a b") at the word's closing quote, else
+ * at the first blank or separator. */
+static size_t assignment_value_end(const char *s, size_t v, size_t len, char enclosing) {
+        char quote = enclosing;
+        size_t i = v;
+
+        if (!quote && i < len && (s[i] == '"' || s[i] == '\''))
+                quote = s[i++];
+        if (quote) {
+                for (; i < len && s[i] != quote; i++)
+                        if (s[i] == '\\' && quote == '"' && i + 1 < len)
+                                i++;
+                return enclosing ? i : MIN(i + 1, len);
+        }
+        while (i < len && !is_blank(s[i]) && !strchr(",;\"'", s[i]))
+                i++;
+        return i;
+}
+
+static bool is_separator(const char *s, size_t i, size_t len) {
+        if (s[i] == '=')
+                return s[i - 1] != '=' && s[i - 1] != '!' && (i + 1 == len || s[i + 1] != '=');
+        /* "key: value" as YAML writes it; "host:port" and "::" are no keys */
+        return s[i] == ':' && s[i - 1] != ':' && (i + 1 == len || is_blank(s[i + 1]));
+}
+
+/* NAME=VALUE, "NAME" = VALUE and NAME: VALUE anywhere in a line for a secret NAME: Environment=
+ * lines with several assignments, TOML inline tables, notes that quote a key and its values
+ * ("users[0].user.token: OLD → NEW", after other clauses). A ':' value runs to the end of the
+ * line, as in the notes that print the old and the new one. */
+static void mark_secret_assignments(const char *s, size_t len, uint8_t *marks) {
+        for (size_t eq = 1; eq < len; eq++) {
+                size_t b, e = eq;
+                char enclosing = 0;
+
+                if (!is_separator(s, eq, len))
+                        continue;
+                while (e > 0 && is_blank(s[e - 1]))
+                        e--;
+                if (e > 0 && (s[e - 1] == '"' || s[e - 1] == '\'')) {
+                        char q = s[--e];
+                        for (b = e; b > 0 && s[b - 1] != q; b--)
+                                ;
+                        if (b == 0)
+                                continue;
+                } else {
+                        b = e;
+                        for (;;) {
+                                while (b > 0 && key_char(s[b - 1]))
+                                        b--;
+                                /* A quoted part of a dotted TOML key: configs."registry.example".auth.password */
+                                if (b < 2 || b >= e || s[b] != '.' || (s[b - 1] != '"' && s[b - 1] != '\''))
+                                        break;
+                                char q = s[--b];
+                                while (b > 0 && s[b - 1] != q)
+                                        b--;
+                                if (b == 0)
+                                        break;
+                                b--;
+                        }
+                        if (b > 0 && (s[b - 1] == '"' || s[b - 1] == '\''))
+                                enclosing = s[b - 1];
+                }
+                if (b == e || !secret_name(s + b, e - b))
+                        continue;
+                size_t v = skip_blank(s, eq + 1, len);
+                if (s[eq] == ':' && is_block_indicator(s + v, len - v))
+                        continue; /* "password: |": the lines below are the value, and marked as such */
+                mark_range(marks, v, s[eq] == ':' ? len : assignment_value_end(s, v, len, enclosing));
+        }
+}
+
+/* scheme://USER:PASSWORD@host: the user information, up to its last "@" (a password may hold
+ * one unencoded). */
+static void mark_url_credentials(const char *s, size_t len, uint8_t *marks) {
+        for (const char *p = s; (p = memmem(p, (size_t) (s + len - p), "://", 3)); p += 3) {
+                size_t from = (size_t) (p + 3 - s), at = 0;
+                for (size_t i = from; i < len && !is_blank(s[i]) && !strchr("/?#\"'", s[i]); i++)
+                        if (s[i] == '@')
+                                at = i;
+                if (at > from)
+                        mark_range(marks, from, at);
         }
 }
 
@@ -249,6 +318,8 @@ void secret_mark_line(const char *s, size_t len, SecretLine kind, uint8_t *marks
                         mark_range(marks, from, to);
         }
         mark_secret_flags(s, len, marks);
+        mark_secret_assignments(s, len, marks);
+        mark_url_credentials(s, len, marks);
         mark_bootstrap_tokens(s, len, marks);
 }
 
@@ -285,62 +356,75 @@ static const char *next_line(const char *data, size_t size, size_t *off, size_t 
         return s;
 }
 
-static size_t longest_line(const char *data, size_t size) {
-        size_t m = 0;
+int secret_marks(const char *data, size_t size, uint8_t **ret) {
+        _cleanup_free_ uint8_t *marks = NULL;
+        SecretState st = {};
+        int r;
+
+        size = data ? size : 0;
+        marks = calloc(size + 1, 1);
+        if (!marks)
+                return -ENOMEM;
         for (size_t off = 0; off < size;) {
-                const char *nl = memchr(data + off, '\n', size - off);
-                size_t next = nl ? (size_t) (nl - data) + 1 : size;
-                m = MAX(m, next - off);
-                off = next;
+                size_t start = off, len;
+                bool cr, nl;
+                const char *s = next_line(data, size, &off, &len, &cr, &nl);
+
+                secret_mark_line(s, len, secret_state_next(&st, s, len), marks + start);
         }
-        return m;
+        r = secret_mark_document(data, size, marks);
+        if (r < 0)
+                return r;
+        /* Indentation and line ends stay visible: they are layout, not the secret, and a diff of
+         * a block scalar reads better with them. */
+        for (size_t i = 0; i < size; i++) {
+                bool line_start = i == 0 || data[i - 1] == '\n';
+                if (data[i] == '\n' || data[i] == '\r')
+                        marks[i] = 0;
+                else if (line_start)
+                        for (; i < size && is_blank(data[i]); i++)
+                                marks[i] = 0;
+        }
+        *ret = TAKE_PTR(marks);
+        return 0;
 }
 
 bool text_has_secret(const char *data, size_t size) {
         _cleanup_free_ uint8_t *marks = NULL;
-        SecretState st = {};
 
-        size = data ? size : 0;
         /* Out of memory: claim a secret, so that a caller never prints the text on our word. */
-        marks = malloc(longest_line(data, size) + 1);
-        if (!marks)
+        if (secret_marks(data, size, &marks) < 0)
                 return true;
-        for (size_t off = 0; off < size;) {
-                size_t len;
-                bool cr, nl;
-                const char *s = next_line(data, size, &off, &len, &cr, &nl);
-
-                secret_mark_line(s, len, secret_state_next(&st, s, len), marks);
-                if (memchr(marks, 1, len))
-                        return true;
-        }
-        return false;
+        return memchr(marks, 1, data ? size : 0) != NULL;
 }
 
 char *text_mask_secrets(const char *data, size_t size) {
         _cleanup_free_ uint8_t *marks = NULL;
         _cleanup_free_ char *buf = NULL;
         size_t buf_size = 0;
-        SecretState st = {};
 
         size = data ? size : 0;
-        marks = malloc(longest_line(data, size) + 1);
-        if (!marks)
+        if (secret_marks(data, size, &marks) < 0)
                 return NULL;
         FILE *f = open_memstream(&buf, &buf_size);
         if (!f)
                 return NULL;
         for (size_t off = 0; off < size;) {
-                size_t len;
+                size_t start = off, len;
                 bool cr, nl;
                 const char *s = next_line(data, size, &off, &len, &cr, &nl);
 
-                secret_mark_line(s, len, secret_state_next(&st, s, len), marks);
-                secret_write_masked(f, s, len, marks);
+                secret_write_masked(f, s, len, marks + start);
                 fputs(cr ? "\r" : "", f);
                 fputs(nl ? "\n" : "", f);
         }
         if (fclose(f) != 0)
                 return NULL;
         return TAKE_PTR(buf);
+}
+
+char *secret_mask(const char *s) {
+        if (!s)
+                return NULL;
+        return text_mask_secrets(s, strlen(s));
 }

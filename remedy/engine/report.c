@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "remedy/diff.h"
+#include "remedy/secret-mask.h"
 #include "remedy/term-escape.h"
 
 ReportOptions report_options;
@@ -166,18 +167,20 @@ void report_run(const Run *r, const char *command, bool dry_run, FILE *out) {
                         const StepResult *s = &job->steps[i];
                         if (quiet && !step_failed(s))
                                 continue;
+                        /* Masked, then escaped. */
+                        _cleanup_free_ char *note = secret_mask(s->change.note), *error = secret_mask(s->error);
                         fprintf(out, "  %s%-8s%s", status_color(s->change.status),
                                 change_status_name(s->change.status, dry_run), ansi_reset());
                         (void) term_puts(s->step->name, out);
                         fputc('\n', out);
                         if (s->change.note && !quiet) {
                                 fprintf(out, "          %s", ansi_grey());
-                                (void) term_puts(s->change.note, out);
+                                (void) term_puts(note, out);
                                 fprintf(out, "%s\n", ansi_reset());
                         }
                         if (s->error) {
                                 fprintf(out, "          %serror: ", ansi_red());
-                                (void) term_puts(s->error, out);
+                                (void) term_puts(error, out);
                                 fprintf(out, "%s\n", ansi_reset());
                         }
                         if (!quiet && (s->change.status == CHANGE_PENDING || s->change.status == CHANGE_FAILED))
@@ -189,11 +192,12 @@ void report_run(const Run *r, const char *command, bool dry_run, FILE *out) {
                                 continue;
                         if (quiet && c->passed != 0)
                                 continue;
+                        _cleanup_free_ char *evidence = secret_mask(c->evidence);
                         fprintf(out, "  %s%-8s%sverify %s%s",
                                 c->passed < 0 ? ansi_grey() : c->passed ? ansi_green() : ansi_red(),
                                 c->passed < 0 ? "not run" : c->passed ? "passed" : "FAILED", ansi_reset(),
                                 c->check->type->key, c->evidence ? ": " : "");
-                        (void) term_puts(c->evidence, out);
+                        (void) term_puts(evidence, out);
                         fputc('\n', out);
                 }
         }
@@ -203,8 +207,9 @@ void report_run(const Run *r, const char *command, bool dry_run, FILE *out) {
 
         unsigned n_change, n_ok, n_skip, n_fail;
         run_count(r, &n_change, &n_ok, &n_skip, &n_fail);
-        /* The run's errors name the node's paths. */
-        _cleanup_free_ char *error = term_escape(r->error), *rollback_error = term_escape(r->rollback_error);
+        /* The run's errors name the node's paths, and may quote a secret: masked, then escaped. */
+        _cleanup_free_ char *masked_error = secret_mask(r->error), *masked_rollback_error = secret_mask(r->rollback_error);
+        _cleanup_free_ char *error = term_escape(masked_error), *rollback_error = term_escape(masked_rollback_error);
         if (!quiet)
                 fputc('\n', out);
         if (dry_run)
@@ -380,6 +385,7 @@ json_object *report_run_json(const Run *r, const char *command, bool dry_run) {
 }
 
 void report_print_json(json_object *o, FILE *out) {
+        secret_mask_json(o);
         /* json-c copies bytes that are not UTF-8 from a node's file into its strings. */
         (void) json_text_write(out, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
         fputc('\n', out);
@@ -394,6 +400,12 @@ int report_error(int exit_status, const char *fmt, ...) {
         if (vasprintf(&msg, fmt, ap) < 0)
                 msg = NULL;
         va_end(ap);
+        /* Errors quote what they refuse: a parameter, a line of a node file. */
+        if (msg) {
+                char *masked = secret_mask(msg);
+                free(msg);
+                msg = masked;
+        }
 
         if (report_options.json) {
                 json_object *o = json_object_new_object();

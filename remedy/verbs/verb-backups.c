@@ -7,6 +7,7 @@
 #include "verbs.h"
 #include "remedy/log.h"
 #include "remedy/report.h"
+#include "remedy/secret-mask.h"
 #include "remedy/strv.h"
 #include "remedy/term-escape.h"
 
@@ -67,14 +68,24 @@ static int backups_show(BackupStore *store, const char *id) {
                 return report_error(EXIT_BAD_INPUT, "%s", error ? error : r == -ENOENT ? "no such transaction" : strerror(-r));
 
         if (report_options.json) {
+                /* The manifest as it is stored, but masked like every other document: parameters
+                 * may be passwords (the store keeps them, 0600, to show what was run). */
                 if (manifest_to_json(m, &json) < 0)
                         return report_error(EXIT_FAILED, "out of memory");
-                (void) json_text_write(stdout, json);
+                json_object *o = json_tokener_parse(json);
+                if (!o)
+                        return report_error(EXIT_FAILED, "out of memory");
+                secret_mask_json(o);
+                (void) json_text_write(stdout, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
                 putchar('\n');
+                json_object_put(o);
                 return 0;
         }
-        /* The host name, the root, the command line, errors and paths were the node's: escaped. */
-        _cleanup_free_ char *host = term_escape(m->host), *root = term_escape(m->root), *command = term_escape(m->command),
+        /* The host name, the root, the command line, errors and paths were the node's: the
+         * command line and the error masked, then everything escaped. */
+        _cleanup_free_ char *masked_command = secret_mask(m->command), *masked_error = secret_mask(m->error);
+        _cleanup_free_ char *host = term_escape(m->host), *root = term_escape(m->root), *command = term_escape(masked_command),
                             *archive = term_escape(m->archive);
         printf("%sTransaction %s%s\n  state:    %s\n  created:  %s\n  updated:  %s\n  host:     %s\n  root:     %s\n"
                "  command:  %s\n  remedy:   %s\n  archive:  %s (%llu bytes, sha256 %s)\n",
@@ -84,7 +95,7 @@ static int backups_show(BackupStore *store, const char *id) {
                m->archive_sha256);
         if (m->error) {
                 fputs("  error:    ", stdout);
-                (void) term_puts(m->error, stdout);
+                (void) term_puts(masked_error, stdout);
                 putchar('\n');
         }
         if (m->reverts)
@@ -96,8 +107,13 @@ static int backups_show(BackupStore *store, const char *id) {
                 printf("  playbook: %s (%s, sha256 %.16s…)\n", m->playbooks[i].name, strempty(m->playbooks[i].path),
                        m->playbooks[i].sha256);
                 for (size_t j = 0; m->playbooks[i].param_names && m->playbooks[i].param_names[j]; j++) {
-                        printf("            %s=", m->playbooks[i].param_names[j]);
-                        (void) term_puts(m->playbooks[i].param_values[j], stdout);
+                        /* Masked as NAME=VALUE: the name says whether the value is a password. */
+                        _cleanup_free_ char *param = NULL, *masked = NULL;
+                        if (asprintf(&param, "%s=%s", m->playbooks[i].param_names[j], m->playbooks[i].param_values[j]) < 0 ||
+                            !(masked = secret_mask(param)))
+                                return report_error(EXIT_FAILED, "out of memory");
+                        fputs("            ", stdout);
+                        (void) term_puts(masked, stdout);
                         putchar('\n');
                 }
         }

@@ -14,6 +14,7 @@
 #include "verbs.h"
 #include "remedy/diagnose.h"
 #include "remedy/report.h"
+#include "remedy/secret-mask.h"
 #include "remedy/strv.h"
 #include "remedy/term-escape.h"
 
@@ -63,10 +64,17 @@ static const char *accepted_word(int accepted) {
         return accepted > 0 ? "accepted" : accepted == 0 ? "NOT ACCEPTED by this kubelet" : "unknown (no flag list)";
 }
 
+/* printf("%s") of a string from the node, with its secrets masked. */
+/* Masked, then escaped: the node's words may hold both a password and an escape sequence. */
+static void print_masked(const char *s) {
+        _cleanup_free_ char *masked = secret_mask(s);
+        put(masked);
+}
+
 static void print_kubelet(const Diagnosis *d) {
         if (d->kubelet_error) {
                 printf("Kubelet command line: %s", ansi_red());
-                put(d->kubelet_error);
+                print_masked(d->kubelet_error);
                 printf("%s\n", ansi_reset());
                 return;
         }
@@ -80,12 +88,13 @@ static void print_kubelet(const Diagnosis *d) {
         fputc('\n', stdout);
         for (size_t i = 0; i < k->n_args; i++) {
                 const KubeletArg *a = &k->args[i];
+                _cleanup_free_ char *words = NULL;
+                /* The flag and its value together, so that "--token VALUE" is masked as a flag. */
+                if (asprintf(&words, "%s%s%s", a->word, a->n_words > 1 && k->argv[a->index + 1] ? " " : "",
+                             a->n_words > 1 ? strempty(k->argv[a->index + 1]) : "") < 0)
+                        words = NULL;
                 printf("  %s", a->accepted == 0 ? ansi_red() : "");
-                put(a->word);
-                if (a->n_words > 1 && k->argv[a->index + 1]) {
-                        fputc(' ', stdout);
-                        put(k->argv[a->index + 1]);
-                }
+                print_masked(words);
                 printf("%s  %s", a->accepted == 0 ? ansi_reset() : "", ansi_grey());
                 put(a->source);
                 if (a->variable) {
@@ -113,13 +122,13 @@ static void print_text(const Diagnosis *d) {
                 print_kubelet(d);
                 STRV_FOREACH(n, d->notes) {
                         printf("%snote:%s ", ansi_grey(), ansi_reset());
-                        put(*n);
+                        print_masked(*n);
                         fputc('\n', stdout);
                 }
         }
         STRV_FOREACH(p, d->problems) {
                 printf("%sproblem:%s ", ansi_red(), ansi_reset());
-                put(*p);
+                print_masked(*p);
                 fputc('\n', stdout);
         }
         if (d->n_findings == 0) {
@@ -143,7 +152,7 @@ static void print_text(const Diagnosis *d) {
                 fputc('\n', stdout);
                 STRV_FOREACH(e, f->evidence) {
                         printf("    %sevidence:%s ", ansi_grey(), ansi_reset());
-                        put(*e);
+                        print_masked(*e);
                         fputc('\n', stdout);
                 }
                 if (strv_length(f->evidence) == 0) {

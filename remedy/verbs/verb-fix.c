@@ -18,6 +18,7 @@
 #include "remedy/diagnose.h"
 #include "remedy/log.h"
 #include "remedy/report.h"
+#include "remedy/secret-mask.h"
 #include "remedy/strv.h"
 
 static bool restarts_containerd(const Playbook *p) {
@@ -67,8 +68,10 @@ int verb_fix(int argc, char **argv) {
                 return report_error(EXIT_FAILED, "out of memory");
         /* A playbook that could not judge the node is named; the others go ahead. */
         STRV_FOREACH(problem, d.problems) {
-                if (!report_options.json)
-                        log_error("not fixed: %s", *problem);
+                if (!report_options.json) {
+                        _cleanup_free_ char *masked = secret_mask(*problem);
+                        log_error("not fixed: %s", strempty(masked));
+                }
                 skipped = true;
         }
         for (int pass = 0; pass < 2; pass++)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Secret masking (remedy/edit/secret-mask.c) on arbitrary bytes as a config file: the line by
- * line state machine that diff uses, and the whole-text helpers that show and plan use. A text
+ * Secret masking (remedy/edit/secret-mask*.c) on arbitrary bytes as a config file: the marks that
+ * diff uses (YAML/JSON parsed, then the line rules), and the whole-text helpers built on them. A text
  * with no secret is printed as it is; a text with one is printed with fewer bytes of it.
  */
 #include <string.h>
@@ -13,26 +13,17 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         const char *text = (const char *) data;
         _cleanup_free_ char *masked = NULL;
-        _cleanup_free_ uint8_t *marks = malloc(size + 1);
-        SecretState st = {};
+        _cleanup_free_ uint8_t *marks = NULL;
         bool any = false;
 
-        if (!marks)
-                abort();
-        /* As diff.c feeds it: each line without "\n" and without a "\r" before it. */
-        for (size_t off = 0; off < size;) {
-                const char *s = text + off, *nl = memchr(s, '\n', size - off);
-                size_t len = nl ? (size_t) (nl - s) : size - off;
-
-                off += len + (nl != NULL);
-                len -= len > 0 && s[len - 1] == '\r';
-                secret_mark_line(s, len, secret_state_next(&st, s, len), marks);
-                for (size_t i = 0; i < len; i++) {
-                        fuzz_check(marks[i] <= 1, "mark %u", marks[i]);
-                        any |= marks[i];
-                }
+        /* As diff.c and text_mask_secrets() take them: the document and the line rules at once. */
+        fuzz_check(secret_marks(text, size, &marks) >= 0, "marks");
+        for (size_t i = 0; i < size; i++) {
+                fuzz_check(marks[i] <= 1, "mark %u", marks[i]);
+                fuzz_check(!marks[i] || (text[i] != '\n' && text[i] != '\r'), "line ends are never marked");
+                any |= marks[i];
         }
-        fuzz_check(any == text_has_secret(text, size), "text_has_secret() agrees with the lines' marks");
+        fuzz_check(any == text_has_secret(text, size), "text_has_secret() agrees with the marks");
 
         masked = text_mask_secrets(text, size);
         fuzz_check(masked, "masked copy");
