@@ -13,6 +13,7 @@
 #include <systemd/sd-journal.h>
 
 #include "remedy/macro.h"
+#include "remedy/secret-mask.h"
 #include "remedy/strv.h"
 
 /* systemd.exec(5): a service's stdout connected to the journal carries JOURNAL_STREAM=DEV:INODE
@@ -43,9 +44,12 @@ static int send_finding(const Finding *f, const char *fix) {
                 return -ENOMEM;
         if (fix && asprintf(&fields[n++], "REMEDY_FIX=%s", fix) < 0)
                 return -ENOMEM;
-        STRV_FOREACH(e, f->evidence)
-                if (asprintf(&fields[n++], "REMEDY_EVIDENCE=%s", *e) < 0)
+        /* Evidence quotes the node's log lines: masked as on a terminal. */
+        STRV_FOREACH(e, f->evidence) {
+                _cleanup_free_ char *masked = secret_mask(*e);
+                if (!masked || asprintf(&fields[n++], "REMEDY_EVIDENCE=%s", masked) < 0)
                         return -ENOMEM;
+        }
 
         _cleanup_free_ struct iovec *iov = calloc(n, sizeof(struct iovec));
         if (!iov)
@@ -67,8 +71,11 @@ int diagnosis_log_to_journal(const Diagnosis *d, char *(*fix_command)(const Play
                         return r;
         }
         STRV_FOREACH(p, d->problems) {
-                r = sd_journal_send("MESSAGE=remedy diagnose: %s", *p, "MESSAGE_ID=%s", DIAGNOSE_FINDING_MESSAGE_ID,
-                                    "PRIORITY=%d", LOG_WARNING, "REMEDY_PROBLEM=%s", *p, NULL);
+                _cleanup_free_ char *masked = secret_mask(*p);
+                if (!masked)
+                        return -ENOMEM;
+                r = sd_journal_send("MESSAGE=remedy diagnose: %s", masked, "MESSAGE_ID=%s", DIAGNOSE_FINDING_MESSAGE_ID,
+                                    "PRIORITY=%d", LOG_WARNING, "REMEDY_PROBLEM=%s", masked, NULL);
                 if (r < 0)
                         return r;
         }
