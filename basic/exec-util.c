@@ -3,10 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,8 +31,17 @@ static int reap(pid_t pid, int *ret_status) {
         return 0;
 }
 
-int exec_capture(char * const *argv, unsigned timeout_ms, size_t max, char **ret_out, size_t *ret_size,
-                 int *ret_status) {
+/* In the child: nobody's user and group, no supplementary groups, and no way back up through a
+ * set-user-ID program. Only root can drop to another user; anyone else runs as itself. */
+static int drop_privileges(void) {
+        if (geteuid() == 0 && (setgroups(0, NULL) < 0 || setresgid(GID_NOBODY, GID_NOBODY, GID_NOBODY) < 0 ||
+                               setresuid(UID_NOBODY, UID_NOBODY, UID_NOBODY) < 0))
+                return -errno;
+        return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? -errno : 0;
+}
+
+static int exec_capture_full(char * const *argv, bool unprivileged, unsigned timeout_ms, size_t max, char **ret_out,
+                             size_t *ret_size, int *ret_status) {
         /* A fixed environment: nothing of the caller's (LD_PRELOAD, PATH tricks) reaches the child. */
         static char * const envp[] = { (char *) "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                                        (char *) "LC_ALL=C", NULL };
@@ -60,8 +71,11 @@ int exec_capture(char * const *argv, unsigned timeout_ms, size_t max, char **ret
         if (pid == 0) {
                 if (dup2(null_fd, STDIN_FILENO) < 0 || dup2(wr, STDOUT_FILENO) < 0 || dup2(null_fd, STDERR_FILENO) < 0)
                         _exit(127);
-                execve(argv[0], argv, envp);
-                int e = errno;
+                int e = unprivileged ? -drop_privileges() : 0;
+                if (e == 0) {
+                        execve(argv[0], argv, envp);
+                        e = errno;
+                }
                 (void) !write(exec_wr, &e, sizeof e);
                 _exit(127);
         }
@@ -120,4 +134,14 @@ int exec_capture(char * const *argv, unsigned timeout_ms, size_t max, char **ret
         if (ret_size)
                 *ret_size = size;
         return 0;
+}
+
+int exec_capture(char * const *argv, unsigned timeout_ms, size_t max, char **ret_out, size_t *ret_size,
+                 int *ret_status) {
+        return exec_capture_full(argv, false, timeout_ms, max, ret_out, ret_size, ret_status);
+}
+
+int exec_capture_unprivileged(char * const *argv, unsigned timeout_ms, size_t max, char **ret_out, size_t *ret_size,
+                              int *ret_status) {
+        return exec_capture_full(argv, true, timeout_ms, max, ret_out, ret_size, ret_status);
 }

@@ -10,7 +10,9 @@
  *
  * N comes from REMEDY_SHIM_AT. Apart from that, REMEDY_SHIM_NO_TMPFILE=1 makes every
  * openat(..., O_TMPFILE) fail with EOPNOTSUPP, as it does on 9p, NFS and overlayfs before Linux
- * 6.6. Nothing of this is in remedy itself: the product has no fault injection hooks.
+ * 6.6. REMEDY_SHIM_EXEC_LOG=FILE appends, for each execve, the credentials the program is about
+ * to run with ("uid=U gid=G groups=N nnp=0|1 PATH"), as the child has them after any privilege
+ * drop. Nothing of this is in remedy itself: the product has no fault injection hooks.
  */
 /* The shim defines openat and openat64 apart; with 64-bit offsets the headers would name both
  * openat64. */
@@ -23,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -99,3 +102,20 @@ WRAP(int, rmdir, (const char *a), (a))
 
 WRAP_OPENAT(openat)
 WRAP_OPENAT(openat64)
+
+/* Logs who the program will run as, then execs it. The log is opened when the process starts,
+ * while it is still root: a child that has dropped to nobody could not open it. */
+static int exec_log_fd = -1;
+
+__attribute__((constructor)) static void exec_log_init(void) {
+        const char *log = getenv("REMEDY_SHIM_EXEC_LOG");
+        if (log)
+                exec_log_fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+}
+
+int execve(const char *path, char *const argv[], char *const envp[]) {
+        if (exec_log_fd >= 0)
+                dprintf(exec_log_fd, "uid=%u gid=%u groups=%d nnp=%d %s\n", (unsigned) getuid(), (unsigned) getgid(),
+                        getgroups(0, NULL), prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), path);
+        return REAL(execve)(path, argv, envp);
+}

@@ -9,6 +9,7 @@
  */
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /*
  * Returns 0 with the captured stdout (NUL-terminated) and the exit status (or 128+signal), or
@@ -17,3 +18,17 @@
  */
 int exec_capture(char * const *argv, unsigned timeout_ms, size_t max, char **ret_out, size_t *ret_size,
                  int *ret_status);
+
+/* nobody and nogroup, as Debian and systemd number them. */
+#define UID_NOBODY ((uid_t) 65534)
+#define GID_NOBODY ((gid_t) 65534)
+
+/*
+ * exec_capture() for a program that parses what the node gives it (rpm reading a copy of the
+ * node's database): run as root, the child drops to nobody:nogroup without supplementary groups
+ * before execve, with no_new_privs set, so a hostile input reaches the parser without root's
+ * rights. Whatever the program must read has to be readable by nobody. A failure to drop is
+ * reported like a failure to exec (-EPERM...), and the program is not run.
+ */
+int exec_capture_unprivileged(char * const *argv, unsigned timeout_ms, size_t max, char **ret_out, size_t *ret_size,
+                              int *ret_status);

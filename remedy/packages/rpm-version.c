@@ -7,7 +7,7 @@
  * and rpmdb.sqlite-wal beside it (measured with rpm 4.18, database and directory 0444/0555, as
  * root). remedy promises that diagnose and plan write nothing to the node, so rpm never sees the
  * node's database: rpmdb.sqlite is copied, through the root's confined open, into a private 0700
- * directory, and rpm is pointed at the copy with --dbpath.
+ * directory, and rpm is pointed at the copy with --dbpath, running as nobody.
  */
 #include "remedy/package-version.h"
 
@@ -64,9 +64,9 @@ static int copy_database(Root *root, PrivateDir *d, char **ret_source) {
         if (!S_ISREG(st.st_mode))
                 return -ENOENT;
 
-        const char *tmp = getenv("TMPDIR");
-        if (snprintf(d->path, sizeof d->path, "%s/remedy-rpmdb-XXXXXX", tmp && *tmp == '/' && strlen(tmp) < 32 ? tmp : "/tmp") >=
-            (int) sizeof d->path)
+        /* Not $TMPDIR: rpm runs as nobody and must reach the copy, and a root's TMPDIR is often
+         * 0700 (pam_tmpdir). /tmp lets anyone pass; the directory itself is nobody's, 0700. */
+        if (snprintf(d->path, sizeof d->path, "/tmp/remedy-rpmdb-XXXXXX") >= (int) sizeof d->path)
                 return -ENAMETOOLONG;
         if (!mkdtemp(d->path))
                 return -errno;
@@ -89,6 +89,9 @@ static int copy_database(Root *root, PrivateDir *d, char **ret_source) {
                 if (r < 0)
                         return r;
         }
+        /* rpm reads, and writes its sqlite side files, as nobody (exec_capture_unprivileged()). */
+        if (geteuid() == 0 && (fchown(to, UID_NOBODY, GID_NOBODY) < 0 || fchown(dfd, UID_NOBODY, GID_NOBODY) < 0))
+                return -errno;
         *ret_source = path_join(dir, "rpmdb.sqlite");
         return *ret_source ? 0 : -ENOMEM;
 }
@@ -113,7 +116,9 @@ int rpm_package_version(Root *root, const char * const *names, char **ret_versio
                 int status;
                 char *argv[] = { (char *) RPM_BINARY, (char *) "--dbpath", d.path, (char *) "-q",
                                  (char *) "--qf", (char *) "%{VERSION}\\n", (char *) *n, NULL };
-                r = exec_capture(argv, 20000, 64 * 1024, &out, &size, &status);
+                /* The node's database is input from a disk that may be hostile: rpm parses it
+                 * without root's rights. */
+                r = exec_capture_unprivileged(argv, 20000, 64 * 1024, &out, &size, &status);
                 if (r == -ENOENT)
                         return -ENOPKG;   /* a database, but no rpm here to read it */
                 if (r < 0)
