@@ -370,7 +370,7 @@ finish:
 /* What every value must be before its type is looked at: one line of printable UTF-8. */
 static void test_value_text(void) {
         static const char * const good[] = { "", "a b", "10.244.0.0/16", "5\xc2\xb5s", "\xe6\x97\xa5\xe6\x9c\xac",
-                                             "\xf0\x9f\x98\x80", "a\xe2\x80\xa7" "b", "~!@#$%^&*()\"'\\" };
+                                             "\xf0\x9f\x98\x80", ("a\xe2\x80\xa7" "b"), "~!@#$%^&*()\"'\\" };
         for (size_t i = 0; i < ELEMENTSOF(good); i++)
                 is_int(param_text_check(good[i], NULL), 0, "text %zu accepted", i);
 

@@ -10,6 +10,7 @@
 
 #include "fuzz.h"
 #include "remedy/diff.h"
+#include "remedy/term-escape.h"
 
 #define SEPARATOR "\n=== b ===\n"
 
@@ -102,6 +103,24 @@ static void apply_patch(const char *a, size_t a_size, const char *d, FILE *out) 
                 fwrite(line, 1, len, out);
 }
 
+/* Whether every line of s reaches the diff as it is: a control character, a C1 or bidi control is
+ * shown escaped (term-escape.h), and such a diff cannot be applied back. A CR before the newline
+ * is kept, as GNU diff keeps it. */
+static bool shown_as_is(const char *s, size_t n) {
+        for (size_t i = 0; i < n;) {
+                const char *nl = memchr(s + i, '\n', n - i);
+                size_t end = nl ? (size_t) (nl - s) : n, len = end - i;
+                if (len > 0 && s[end - 1] == '\r' && nl)
+                        len--;
+                _cleanup_free_ char *e = term_escape_n(s + i, len);
+                fuzz_check(e, "escaped line");
+                if (strlen(e) != len || memcmp(e, s + i, len) != 0)
+                        return false;
+                i = end + 1;
+        }
+        return true;
+}
+
 static void check_diff(const char *a, size_t a_size, const char *b, size_t b_size, unsigned context) {
         _cleanup_free_ char *d = NULL, *colored = NULL, *patched = NULL;
         size_t d_size = 0, colored_size = 0, patched_size = 0;
@@ -123,8 +142,9 @@ static void check_diff(const char *a, size_t a_size, const char *b, size_t b_siz
         r = diff_unified(f, a, a_size, b, b_size, "old", "new", &(DiffOptions) { .color = true, .context = context });
         fuzz_check(fclose(f) == 0 && r >= 0, "colored diff");
 
-        /* Masked or binary output cannot be applied: nothing more to check. */
-        if (same || text_has_secret(a, a_size) || text_has_secret(b, b_size) || startswith(d, "Binary files "))
+        /* Masked, escaped or binary output cannot be applied: nothing more to check. */
+        if (same || text_has_secret(a, a_size) || text_has_secret(b, b_size) || startswith(d, "Binary files ") ||
+            !shown_as_is(a, a_size) || !shown_as_is(b, b_size))
                 return;
         f = open_memstream(&patched, &patched_size);
         if (!f)
