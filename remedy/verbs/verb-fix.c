@@ -136,6 +136,17 @@ int verb_fix(int argc, char **argv) {
         for (int pass = 0; pass < 2; pass++)
                 for (size_t i = 0; i < d.n_findings; i++) {
                         const Playbook *p = d.findings[i].playbook;
+                        if (!p) {
+                                /* diagnose's own finding (a failing unit no playbook matches) */
+                                if (pass == 0 && !report_options.json) {
+                                        _cleanup_free_ char *summary = secret_mask(strempty(d.findings[i].summary));
+                                        fprintf(stderr, "remedy: not fixed: %s: ", d.findings[i].name);
+                                        (void) term_puts(summary, stderr);
+                                        fputc('\n', stderr);
+                                }
+                                skipped = true;
+                                continue;
+                        }
                         if (restarts_containerd(p) != (pass == 0))
                                 continue;
                         /* Report first (no parameter makes it fixable), the question last (no asking
