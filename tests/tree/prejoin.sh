@@ -4,7 +4,8 @@
 # writes exists), diagnose names what join will trip over and stays quiet about the kubelet's
 # crash loop, which is normal until then (FAILURES.md B.4). containerd on cgroupfs is found by
 # prejoin-cgroup-driver (kubeadm gives the kubelet the systemd driver), fixed in containerd only
-# and judged by `containerd config dump`; swap on is found by swap-off. A node that has joined is
+# and judged by `containerd config dump`; swap on is found by swap-off; no CNI config by
+# cni-placeholder (seed 003). A node that has joined is
 # judged by the ordinary playbooks, not the pre-join one.
 . "$(dirname "$0")/lib.sh"
 
@@ -15,6 +16,9 @@ prejoin_node() {
         sed -i 's| --network-plugin=cni"|"|' "$node/etc/default/kubelet"
         rm -f "$node/var/lib/kubelet/config.yaml" "$node/etc/kubernetes/kubelet.conf" \
                 "$node/etc/kubernetes/bootstrap-kubelet.conf" "$node/var/lib/kubelet/kubeadm-flags.env"
+        mkdir -p "$node/etc/cni/net.d"
+        printf '{"name": "cbr0", "cniVersion": "0.3.1", "plugins": [{"type": "flannel"}]}\n' \
+                >"$node/etc/cni/net.d/10-flannel.conflist"
         echo "$node"
 }
 found() {
@@ -47,6 +51,17 @@ sed -i 's/SystemdCgroup = false/SystemdCgroup = true/' "$node/etc/containerd/con
 sed -i 's|^#/swap.img|/swap.img|' "$node/etc/fstab"
 found "$node"
 is "$FOUND" swap-off "before join, swap on: swap-off"
+
+# No CNI config for containerd before join: seed 003's race, said before join times out on it.
+rm "$node/etc/cni/net.d/10-flannel.conflist"
+sed -i 's|^/swap.img|#/swap.img|' "$node/etc/fstab"
+found "$node"
+is "$FOUND" cni-placeholder "before join, no CNI config: cni-placeholder"
+run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store" apply cni-placeholder
+is "$RC" 0 "apply exits 0"
+is "$(jq -r '.plugins[0].type' "$node/etc/cni/net.d/zz-remedy-placeholder.conflist")" bridge "jq: a bridge placeholder"
+found "$node"
+is "$FOUND" "" "then nothing is found before join"
 
 # Joined: the ordinary playbooks judge it (both on cgroupfs here is consistent: nothing found).
 node=$(new_node broken-node)
