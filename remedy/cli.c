@@ -75,7 +75,9 @@ static void help(void) {
                "      --force            rollback: even over changes made since by hand\n"
                "  -y, --yes              fix: also apply the playbooks of safety confirm, unasked\n"
                "      --keep=N           backups prune: how many transactions to keep\n"
-               "      --json             print the report as one JSON document\n"
+               "      --json             print the report as one JSON document (--format=json)\n"
+               "      --format=FORMAT    text, json, or npd (diagnose: node-problem-detector's\n"
+               "                         custom plugin protocol, one line of at most 80 bytes)\n"
                "      --no-color         no colours\n"
                "  -v, --verbose          more messages (twice: debug)\n"
                "  -q, --quiet            outcomes and errors only\n"
@@ -99,6 +101,7 @@ enum {
         OPT_FORCE,
         OPT_KEEP,
         OPT_JSON,
+        OPT_FORMAT,
         OPT_NO_COLOR,
         OPT_VERSION,
         OPT_SYSTEM,
@@ -122,6 +125,7 @@ int cli_parse_argv(int argc, char **argv) {
                 { "yes", no_argument, NULL, 'y' },
                 { "keep", required_argument, NULL, OPT_KEEP },
                 { "json", no_argument, NULL, OPT_JSON },
+                { "format", required_argument, NULL, OPT_FORMAT },
                 { "no-color", no_argument, NULL, OPT_NO_COLOR },
                 { "verbose", no_argument, NULL, 'v' },
                 { "quiet", no_argument, NULL, 'q' },
@@ -191,6 +195,12 @@ int cli_parse_argv(int argc, char **argv) {
                 }
                 case OPT_JSON:
                         report_options.json = true;
+                        break;
+                case OPT_FORMAT:
+                        report_options.json = streq(optarg, "json");
+                        report_options.npd = streq(optarg, "npd");
+                        if (!streq(optarg, "text") && !report_options.json && !report_options.npd)
+                                return report_error(EXIT_BAD_INPUT, "--format: \"%s\" is not text, json or npd", optarg);
                         break;
                 case OPT_NO_COLOR:
                         report_options.color = false;

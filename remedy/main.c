@@ -23,8 +23,13 @@ int main(int argc, char **argv) {
         r = cli_parse_argv(argc, argv);
         if (r >= 0)
                 goto finish;
-        if (report_options.json)
+        if (report_options.json || report_options.npd)
                 report_options.color = false;
+        if (report_options.npd && optind < argc && !streq(argv[optind], "diagnose")) {
+                report_options.npd = false;
+                r = report_error(EXIT_BAD_INPUT, "--format=npd is diagnose's (node-problem-detector's plugin protocol)");
+                goto finish;
+        }
 
         if (optind >= argc) {
                 r = report_error(EXIT_BAD_INPUT, "no command given; see remedy --help");
