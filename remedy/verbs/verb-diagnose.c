@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "diagnose-journal.h"
+#include "metrics-textfile.h"
 #include "verbs.h"
 #include "remedy/diagnose.h"
 #include "remedy/report.h"
@@ -307,6 +308,7 @@ int verb_diagnose(int argc, char **argv) {
                 report_print_json(diagnosis_json(&d, root), stdout);
         else
                 print_text(&d);
+        metrics_note_diagnosis(&d);
         /* The journal's copy is a convenience: a failure to log does not change the diagnosis. */
         (void) diagnosis_log_to_journal(&d, fix_command);
         return d.n_findings > 0 || d.problems ? EXIT_FAILED : 0;
