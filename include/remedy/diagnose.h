@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "remedy/fileio.h"
+#include "remedy/join-check.h"
 #include "remedy/kubelet-cmdline.h"
 #include "remedy/playbook.h"
 #include "remedy/systemd-bus.h"
@@ -51,6 +52,14 @@ typedef struct Diagnosis {
         /* "FILE:LINE: reason" for what the daemons skip in their files (a line libmount cannot
          * parse): worth knowing, not a finding. */
         char **notes;
+        /* Findings no playbook fixes (kind "advice-only"), each with the command to run where it
+         * can be fixed; they count as findings. */
+        AdviceFinding *advice;
+        size_t n_advice;
+        /* The kubelet's way to the API server, layer by layer (join-check.h); NULL when the
+         * kubelet has no kubeconfig to judge. */
+        char *join_kubeconfig;
+        char **join_layers;
 } Diagnosis;
 
 void diagnosis_done(Diagnosis *d);

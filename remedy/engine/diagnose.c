@@ -36,6 +36,11 @@ void diagnosis_done(Diagnosis *d) {
         free(d->kubelet_error);
         strv_free(d->problems);
         strv_free(d->notes);
+        for (size_t i = 0; i < d->n_advice; i++)
+                advice_finding_done(&d->advice[i]);
+        free(d->advice);
+        free(d->join_kubeconfig);
+        strv_free(d->join_layers);
         *d = (Diagnosis) {};
 }
 
@@ -244,6 +249,38 @@ static int check_crio(Root *root, bool offline, Diagnosis *d) {
         return strv_consume(&d->problems, TAKE_PTR(problem));
 }
 
+/*
+ * Whether the kubelet can join and register: the file layers, and live the network ones. What
+ * fails is an advice-only finding; an expired client certificate is kubelet-rotate-kubeconfig's
+ * when that playbook found it.
+ */
+static int check_join(Root *root, bool offline, SystemdBus *bus, Diagnosis *d) {
+        _cleanup_(context_freep) Context *c = NULL;
+        _cleanup_(join_check_done) JoinCheck j = {};
+        int r;
+
+        if ((r = context_new(root, offline, &c)) < 0)
+                return r;
+        c->bus = bus;
+        for (size_t i = 0; i < d->n_findings; i++)
+                if (streq(d->findings[i].playbook->name, "kubelet-rotate-kubeconfig"))
+                        j.certificate_validity_reported = true;
+        if ((r = join_check_files(c, &j)) < 0 || (!offline && (r = join_check_network(c, &j, bus)) < 0))
+                return r;
+        if (j.n_findings > 0) {
+                AdviceFinding *a = realloc(d->advice, sizeof(AdviceFinding) * (d->n_advice + j.n_findings));
+                if (!a)
+                        return -ENOMEM;
+                d->advice = a;
+                for (size_t i = 0; i < j.n_findings; i++)
+                        d->advice[d->n_advice++] = j.findings[i];
+                j.n_findings = 0;
+        }
+        d->join_kubeconfig = TAKE_PTR(j.kubeconfig);
+        d->join_layers = TAKE_PTR(j.layers);
+        return 0;
+}
+
 int diagnose_node(const PlaybookSet *set, Root *root, bool offline, SystemdBus *bus, Diagnosis *ret,
                   char **ret_error) {
         _cleanup_(diagnosis_done) Diagnosis d = {};
@@ -275,7 +312,8 @@ int diagnose_node(const PlaybookSet *set, Root *root, bool offline, SystemdBus *
         }
         if ((r = check_crio(root, offline, &d)) < 0 ||
             (r = read_client_certificate(root, offline, &d, &d.certificate)) < 0 ||
-            (r = read_kubelet_command_line(root, offline, &d)) < 0)
+            (r = read_kubelet_command_line(root, offline, &d)) < 0 ||
+            (r = check_join(root, offline, bus, &d)) < 0)
                 return r;
         *ret = d;
         d = (Diagnosis) {};

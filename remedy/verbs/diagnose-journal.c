@@ -70,6 +70,17 @@ int diagnosis_log_to_journal(const Diagnosis *d, char *(*fix_command)(const Play
                 if ((r = send_finding(&d->findings[i], fix)) < 0)
                         return r;
         }
+        for (size_t i = 0; i < d->n_advice; i++) {
+                const AdviceFinding *a = &d->advice[i];
+                _cleanup_free_ char *summary = secret_mask(a->summary), *advice = secret_mask(a->advice);
+                if (!summary || !advice)
+                        return -ENOMEM;
+                r = sd_journal_send("MESSAGE=remedy diagnose: %s: %s", a->name, summary, "MESSAGE_ID=%s",
+                                    DIAGNOSE_FINDING_MESSAGE_ID, "PRIORITY=%d", LOG_WARNING, "REMEDY_FINDING=%s", a->name,
+                                    "REMEDY_ADVICE=%s", advice, NULL);
+                if (r < 0)
+                        return r;
+        }
         STRV_FOREACH(p, d->problems) {
                 _cleanup_free_ char *masked = secret_mask(*p);
                 if (!masked)

@@ -4,7 +4,10 @@
  * and its time) and the playbook that fixes each. A node file that does not parse is a problem
  * found, not the end of the diagnosis. Exit status 0: none found; 1: findings or problems, so
  * that scripts and monitors can use it as `plan --exit-code` is used; 2: bad input on the
- * command line, unusable playbooks, or systemd unreachable.
+ * command line, unusable playbooks, or systemd unreachable. A finding is a playbook's (kind
+ * "playbook", with the command that fixes it) or, for what the node cannot fix itself (a CA, a
+ * token, the node authorizer), kind "advice-only", with the command to run where it can be
+ * fixed.
  */
 #include <stdio.h>
 #include <string.h>
@@ -115,11 +118,46 @@ static void print_kubelet(const Diagnosis *d) {
         }
 }
 
+/* The kubelet's way to the API server, layer by layer, up to the first that failed. */
+static void print_join(const Diagnosis *d) {
+        if (!d->join_layers)
+                return;
+        fputs("Joining", stdout);
+        if (d->join_kubeconfig) {
+                fputs(" (", stdout);
+                put(d->join_kubeconfig);
+                fputc(')', stdout);
+        }
+        fputs(":\n", stdout);
+        STRV_FOREACH(l, d->join_layers) {
+                fputs("  ", stdout);
+                print_masked(*l);
+                fputc('\n', stdout);
+        }
+}
+
+static void print_advice_finding(const AdviceFinding *a) {
+        printf("\n  %s", ansi_red());
+        put(a->name);
+        printf("%s: ", ansi_reset());
+        print_masked(a->summary);
+        fputc('\n', stdout);
+        STRV_FOREACH(e, a->evidence) {
+                printf("    %sevidence:%s ", ansi_grey(), ansi_reset());
+                print_masked(*e);
+                fputc('\n', stdout);
+        }
+        printf("    %sadvice:%s ", ansi_yellow(), ansi_reset());
+        print_masked(a->advice);
+        fputs("\n    fix:     no playbook: the advice says what to run, and where\n", stdout);
+}
+
 static void print_text(const Diagnosis *d) {
         /* -q keeps the outcome (findings, problems); the node's description and notes are context. */
         if (!report_options.quiet) {
                 print_certificate(d->certificate);
                 print_kubelet(d);
+                print_join(d);
                 STRV_FOREACH(n, d->notes) {
                         printf("%snote:%s ", ansi_grey(), ansi_reset());
                         print_masked(*n);
@@ -131,7 +169,8 @@ static void print_text(const Diagnosis *d) {
                 print_masked(*p);
                 fputc('\n', stdout);
         }
-        if (d->n_findings == 0) {
+        size_t n_all = d->n_findings + d->n_advice;
+        if (n_all == 0) {
                 size_t n_problems = strv_length(d->problems);
                 if (n_problems > 0)
                         printf("No known failure found by the %zu playbook%s that could judge the node; %zu could not (see the problems above).\n",
@@ -140,8 +179,8 @@ static void print_text(const Diagnosis *d) {
                         printf("No known failure found (%zu playbook%s asked).\n", d->n_asked, d->n_asked == 1 ? "" : "s");
                 return;
         }
-        printf("%s%zu finding%s%s (%zu playbook%s asked):\n", ansi_bold(), d->n_findings, d->n_findings == 1 ? "" : "s",
-               ansi_reset(), d->n_asked, d->n_asked == 1 ? "" : "s");
+        printf("%s%zu finding%s%s (%zu playbook%s asked):\n", ansi_bold(), n_all, n_all == 1 ? "" : "s", ansi_reset(),
+               d->n_asked, d->n_asked == 1 ? "" : "s");
         for (size_t i = 0; i < d->n_findings; i++) {
                 const Finding *f = &d->findings[i];
                 _cleanup_free_ char *plan = fix_command(f->playbook, "plan"), *apply = fix_command(f->playbook, "apply");
@@ -171,6 +210,8 @@ static void print_text(const Diagnosis *d) {
                 put(apply);
                 fputc('\n', stdout);
         }
+        for (size_t i = 0; i < d->n_advice; i++)
+                print_advice_finding(&d->advice[i]);
 }
 
 static json_object *diagnosis_json(const Diagnosis *d, const Root *root) {
@@ -183,6 +224,8 @@ static json_object *diagnosis_json(const Diagnosis *d, const Root *root) {
                 const Finding *f = &d->findings[i];
                 json_object *j = json_object_new_object(), *ev = json_object_new_array();
                 _cleanup_free_ char *apply = fix_command(f->playbook, "apply");
+                json_object_object_add(j, "kind", json_object_new_string("playbook"));
+                json_object_object_add(j, "name", json_object_new_string(f->playbook->name));
                 json_object_object_add(j, "playbook", json_object_new_string(f->playbook->name));
                 json_object_object_add(j, "summary", json_object_new_string(strempty(f->playbook->summary)));
                 STRV_FOREACH(e, f->evidence)
@@ -191,7 +234,29 @@ static json_object *diagnosis_json(const Diagnosis *d, const Root *root) {
                 json_object_object_add(j, "fix", json_object_new_string(strempty(apply)));
                 json_object_array_add(findings, j);
         }
+        /* Findings no playbook fixes: "name" and "advice" instead of "playbook" and "fix". */
+        for (size_t i = 0; i < d->n_advice; i++) {
+                const AdviceFinding *a = &d->advice[i];
+                json_object *j = json_object_new_object(), *ev = json_object_new_array();
+                json_object_object_add(j, "kind", json_object_new_string("advice-only"));
+                json_object_object_add(j, "name", json_object_new_string(a->name));
+                json_object_object_add(j, "summary", json_object_new_string(a->summary));
+                STRV_FOREACH(e, a->evidence)
+                        json_object_array_add(ev, json_object_new_string(*e));
+                json_object_object_add(j, "evidence", ev);
+                json_object_object_add(j, "advice", json_object_new_string(a->advice));
+                json_object_array_add(findings, j);
+        }
         json_object_object_add(o, "findings", findings);
+        if (d->join_layers) {
+                json_object *join = json_object_new_object(), *layers = json_object_new_array();
+                if (d->join_kubeconfig)
+                        json_object_object_add(join, "kubeconfig", json_object_new_string(d->join_kubeconfig));
+                STRV_FOREACH(l, d->join_layers)
+                        json_object_array_add(layers, json_object_new_string(*l));
+                json_object_object_add(join, "layers", layers);
+                json_object_object_add(o, "join", join);
+        }
         json_object *problems = json_object_new_array(), *notes = json_object_new_array();
         STRV_FOREACH(p, d->problems)
                 json_object_array_add(problems, json_object_new_string(*p));
@@ -259,5 +324,5 @@ int verb_diagnose(int argc, char **argv) {
                 print_text(&d);
         /* The journal's copy is a convenience: a failure to log does not change the diagnosis. */
         (void) diagnosis_log_to_journal(&d, fix_command);
-        return d.n_findings > 0 || d.problems ? EXIT_FAILED : 0;
+        return d.n_findings > 0 || d.n_advice > 0 || d.problems ? EXIT_FAILED : 0;
 }

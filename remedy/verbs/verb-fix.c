@@ -74,6 +74,14 @@ int verb_fix(int argc, char **argv) {
                 }
                 skipped = true;
         }
+        /* What no playbook fixes is named with where to fix it. */
+        for (size_t i = 0; i < d.n_advice; i++) {
+                if (!report_options.json) {
+                        _cleanup_free_ char *masked = secret_mask(d.advice[i].advice);
+                        log_error("%s found, but not fixed here: %s", d.advice[i].name, strempty(masked));
+                }
+                skipped = true;
+        }
         for (int pass = 0; pass < 2; pass++)
                 for (size_t i = 0; i < d.n_findings; i++) {
                         const Playbook *p = d.findings[i].playbook;
@@ -93,7 +101,7 @@ int verb_fix(int argc, char **argv) {
 
         if (strv_length(verb_argv) == 1) {
                 if (!report_options.json)
-                        printf(d.n_findings == 0 && !d.problems ? "No known failure found: nothing to fix.\n"
+                        printf(d.n_findings == 0 && !d.problems && d.n_advice == 0 ? "No known failure found: nothing to fix.\n"
                                : d.n_findings == 0                ? "Nothing that remedy can fix; see the problems above.\n"
                                                                   : "Nothing that can be fixed without more parameters.\n");
                 else {

@@ -6,19 +6,24 @@
 # file-level fault is found, names its playbook and nothing else, exit 1; fixing it ends the
 # finding. Journal signals are tested live in the lab.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pki.sh"
+pki=$WORK/pki
+mkdir -p "$pki" && make_ca ca kubernetes
 
-diag() {   # diag NODE: sets OUT, RC and FOUND (the playbooks found, space-separated)
+diag() {   # diag NODE: sets OUT, RC and FOUND (the findings, playbooks and advice-only, space-separated)
         run --root="$1" --playbooks="$PLAYBOOKS" diagnose
-        FOUND=$("$REMEDY" --root="$1" --playbooks="$PLAYBOOKS" --json diagnose 2>/dev/null | jq -r '[.findings[].playbook] | join(" ")')
+        FOUND=$("$REMEDY" --root="$1" --playbooks="$PLAYBOOKS" --json diagnose 2>/dev/null | jq -r '[.findings[].name] | join(" ")')
 }
 
 # A client certificate valid now, for the node's kubelet-client-current.pem (made at test time, so
-# that it never expires in the repository).
+# that it never expires in the repository), issued by the CA its kubelet.conf then trusts.
 renew_cert() {
-        local pem=$1/var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem
-        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
-                -subj "/O=system:nodes/CN=system:node:node01" -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null &&
-                cat "$WORK/cert.pem" "$WORK/key.pem" >"$pem"
+        local pem=$1/var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem name
+        name=$(cat "$1/etc/hostname")
+        make_cert "$name" ca "/O=system:nodes/CN=system:node:$name" "$(ago '-1 hour')" "$(ago '+30 days')" &&
+                cat "$pki/$name.crt" "$pki/$name.key" >"$pem" &&
+                sed -i "s|certificate-authority-data: .*|certificate-authority-data: $(base64 -w0 "$pki/ca.crt")|" \
+                        "$1/etc/kubernetes/kubelet.conf"
 }
 
 # The sample nodes keep Ubuntu's /swap.img in their fstab (seed 001); nodes made for the other
