@@ -159,6 +159,9 @@ int join_parse_server(const char *url, char **ret_host, char **ret_port, char **
                 return -ENOMEM;
         if (!*host)
                 return asprintf(ret_error, "'%s' has no host", url) < 0 ? -ENOMEM : -EINVAL;
+        /* a name or an address; nothing that could end a line of the HTTP request */
+        if (host[strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:%")])
+                return asprintf(ret_error, "'%s': the host is not a name or an address", url) < 0 ? -ENOMEM : -EINVAL;
         if (port_at) {
                 port = strndup(port_at, (size_t) (end - port_at));
                 if (!port)

@@ -14,6 +14,7 @@
 #include <net/if.h>
 #include <netdb.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,11 +246,9 @@ static int check_clock(JoinCheck *j, SystemdBus *bus) {
                          JOIN_CLOCK_SKEW_MAX_SEC);
 }
 
-int join_check_network(Context *c, JoinCheck *j, SystemdBus *bus) {
+static int check_layers(Context *c, JoinCheck *j, SystemdBus *bus) {
         int r;
 
-        if (!j->kc || j->failed)
-                return 0;
         if ((r = check_resolve_connect(c, j)) < 0 || j->failed)
                 return r;
         if ((r = join_check_tls(j)) < 0 || j->failed)
@@ -257,4 +256,18 @@ int join_check_network(Context *c, JoinCheck *j, SystemdBus *bus) {
         if ((r = join_check_requests(j)) < 0 || j->failed)
                 return r;
         return check_clock(j, bus);
+}
+
+int join_check_network(Context *c, JoinCheck *j, SystemdBus *bus) {
+        struct sigaction ignore = { .sa_handler = SIG_IGN }, old;
+
+        if (!j->kc || j->failed)
+                return 0;
+        /* OpenSSL writes to the socket with write(): a server that hangs up must be an error
+         * (EPIPE), not the end of remedy. */
+        if (sigaction(SIGPIPE, &ignore, &old) < 0)
+                return -errno;
+        int r = check_layers(c, j, bus);
+        (void) sigaction(SIGPIPE, &old, NULL);
+        return r;
 }

@@ -31,8 +31,6 @@
 /* At most this much of an answer is read: /version and a Node are a few KiB. */
 #define ANSWER_MAX (256 * 1024)
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(SSL_CTX *, SSL_CTX_free);
-DEFINE_TRIVIAL_CLEANUP_FUNC(SSL *, SSL_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(X509 *, X509_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(X509_STORE *, X509_STORE_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(X509_STORE_CTX *, X509_STORE_CTX_free);
@@ -252,39 +250,32 @@ static int check_server_certificate(JoinCheck *j, SSL *ssl) {
 }
 
 int join_check_tls(JoinCheck *j) {
+        _cleanup_(session_done) Session s = { .fd = -1 };
         _cleanup_free_ char *error = NULL;
-        Session s;
+
         int r = session_open(j, &s, &error);
-        if (r == -ENOMEM) {
-                session_done(&s);
+        if (r == -ENOMEM)
                 return r;
-        }
-        if (r < 0) {
-                session_done(&s);
+        if (r < 0)
                 return join_fail(j, "join-tls-failed", NULL,
                                  "is it the API server that listens there? curl -vk https://HOST:PORT/healthz shows what answers",
                                  "no TLS session with the API server at %s port %s: %s", j->host, j->port, strempty(error));
-        }
-        r = check_server_certificate(j, s.ssl);
-        session_done(&s);
-        return r;
+        return check_server_certificate(j, s.ssl);
 }
 
 /* One request on a new session: the status (0 when there was no valid answer, with *ret_error),
  * the Date header and the body's "message". */
 static int request(JoinCheck *j, const char *path, int *ret_status, char **ret_message, char **ret_error) {
+        _cleanup_(session_done) Session s = { .fd = -1 };
         _cleanup_free_ char *req = NULL, *answer = NULL;
-        Session s;
         size_t size = 0;
         int r;
 
         *ret_status = 0;
         *ret_message = NULL;
         r = session_open(j, &s, ret_error);
-        if (r < 0) {
-                session_done(&s);
+        if (r < 0)
                 return r == -ENOMEM ? r : 0;
-        }
         if (j->token)
                 r = asprintf(&req, "GET %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nUser-Agent: remedy\r\nAccept: application/json\r\n"
                              "Authorization: Bearer %s\r\nConnection: close\r\n\r\n", path, strchr(j->host, ':') ? "[" : "",
@@ -293,20 +284,16 @@ static int request(JoinCheck *j, const char *path, int *ret_status, char **ret_m
                 r = asprintf(&req, "GET %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nUser-Agent: remedy\r\nAccept: application/json\r\n"
                              "Connection: close\r\n\r\n", path, strchr(j->host, ':') ? "[" : "", j->host,
                              strchr(j->host, ':') ? "]" : "", j->port);
-        if (r < 0 || !(answer = malloc(ANSWER_MAX + 1))) {
-                session_done(&s);
+        if (r < 0 || !(answer = malloc(ANSWER_MAX + 1)))
                 return -ENOMEM;
-        }
         time_t sent = time(NULL);
         if (SSL_write(s.ssl, req, (int) strlen(req)) <= 0) {
                 _cleanup_free_ char *why = openssl_reason();
-                session_done(&s);
                 return asprintf(ret_error, "sending GET %s: %s", path, strempty(why)) < 0 ? -ENOMEM : 0;
         }
         for (int n; size < ANSWER_MAX && (n = SSL_read(s.ssl, answer + size, (int) (ANSWER_MAX - size))) > 0;)
                 size += (size_t) n;
         time_t received = time(NULL);
-        session_done(&s);
         answer[size] = 0;
 
         int minor, status;
@@ -407,6 +394,9 @@ int join_check_requests(JoinCheck *j) {
          * Node to read with it yet. */
         if (j->token || !j->node_name)
                 return 0;
+        /* A Node's name is a DNS subdomain (RFC 1123): anything else is no Node, and no request. */
+        if (!*j->node_name || j->node_name[strspn(j->node_name, "abcdefghijklmnopqrstuvwxyz0123456789.-")])
+                return join_layer(j, "request: the node name '%s' is not a DNS subdomain: no Node to read", j->node_name);
         message = mfree(message);
         if (asprintf(&path, "/api/v1/nodes/%s", j->node_name) < 0)
                 return -ENOMEM;
