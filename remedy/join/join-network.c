@@ -129,6 +129,9 @@ static const char *connect_words(int err) {
                 return "no route to host";
         case ETIMEDOUT:
                 return "timed out: no answer (the host is down, or a firewall drops the packets)";
+        case EPERM:
+        case EACCES:
+                return "not permitted: a firewall on this node (or the service's sandbox) forbids it";
         default:
                 return strerror(err);
         }
@@ -188,6 +191,14 @@ static int check_resolve_connect(Context *c, JoinCheck *j) {
                 char *line = NULL;
                 address_string(ai->ai_addr, a, sizeof a);
                 fd = join_connect_address(ai);
+                if (fd == -EAFNOSUPPORT) {
+                        /* a sandbox without IP sockets (RestrictAddressFamilies=): nothing to judge */
+                        bool v6 = ai->ai_family == AF_INET6;
+                        freeaddrinfo(ais);
+                        j->failed = true;
+                        return join_layer(j, "connect: not run: this process may not open %s sockets here",
+                                          v6 ? "IPv6" : "IPv4");
+                }
                 if (fd >= 0) {
                         r = join_layer(j, "connect: TCP to %s port %s %s: connected", a, j->port, strempty(local));
                         close(fd);
