@@ -13,15 +13,27 @@
 #include <stdbool.h>
 
 #include "remedy/fileio.h"
-#include "remedy/join-check.h"
 #include "remedy/kubelet-cmdline.h"
 #include "remedy/playbook.h"
 #include "remedy/systemd-bus.h"
 
+/*
+ * A failure found: by a playbook's match, or by diagnose itself where no playbook matched (a
+ * crash-looping kubelet remedy has no playbook for), so that a failing node is never reported
+ * healthy. The latter has no playbook, and name, summary and advice of its own.
+ */
 typedef struct Finding {
-        const Playbook *playbook;  /* borrowed from the PlaybookSet */
+        const Playbook *playbook;  /* borrowed from the PlaybookSet; NULL for diagnose's own */
         char **evidence;           /* lines the match saw ("kubelet.service logged at ...: ..."), may be empty */
+        char *name;                /* diagnose's own: "kubelet-failing" (NULL with a playbook) */
+        char *summary;
+        char *advice;
 } Finding;
+
+/* The playbook's or the finding's own. */
+const char *finding_name(const Finding *f);
+const char *finding_summary(const Finding *f);
+const char *finding_advice(const Finding *f);
 
 /* The kubelet's client certificate, as /etc/kubernetes/kubelet.conf uses it. */
 typedef struct ClientCertificate {
@@ -52,10 +64,6 @@ typedef struct Diagnosis {
         /* "FILE:LINE: reason" for what the daemons skip in their files (a line libmount cannot
          * parse): worth knowing, not a finding. */
         char **notes;
-        /* Findings no playbook fixes (kind "advice-only"), each with the command to run where it
-         * can be fixed; they count as findings. */
-        AdviceFinding *advice;
-        size_t n_advice;
         /* The kubelet's way to the API server, layer by layer (join-check.h); NULL when the
          * kubelet has no kubeconfig to judge. */
         char *join_kubeconfig;

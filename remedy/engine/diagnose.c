@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "remedy/diagnose.h"
+#include "diagnose-internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "remedy/action.h"
 #include "remedy/containerd-node.h"
 #include "remedy/crio-config.h"
+#include "remedy/join-check.h"
 #include "remedy/context.h"
 #include "remedy/kubeconfig.h"
 #include "remedy/kubelet-node.h"
@@ -27,7 +29,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(ClientCertificate *, client_certificate_free);
 
 void diagnosis_done(Diagnosis *d) {
         for (size_t i = 0; i < d->n_findings; i++)
-                strv_free(d->findings[i].evidence);
+                finding_done(&d->findings[i]);
         free(d->findings);
         client_certificate_free(d->certificate);
         if (d->kubelet)
@@ -36,21 +38,17 @@ void diagnosis_done(Diagnosis *d) {
         free(d->kubelet_error);
         strv_free(d->problems);
         strv_free(d->notes);
-        for (size_t i = 0; i < d->n_advice; i++)
-                advice_finding_done(&d->advice[i]);
-        free(d->advice);
         free(d->join_kubeconfig);
         strv_free(d->join_layers);
         *d = (Diagnosis) {};
 }
 
 static int add_finding(Diagnosis *d, const Playbook *p, char ***evidence) {
-        Finding *f = realloc(d->findings, sizeof(Finding) * (d->n_findings + 1));
-        if (!f)
-                return -ENOMEM;
-        d->findings = f;
-        d->findings[d->n_findings++] = (Finding) { .playbook = p, .evidence = TAKE_PTR(*evidence) };
-        return 0;
+        Finding f = { .playbook = p, .evidence = *evidence };
+        int r = diagnosis_add_finding(d, &f);
+        if (r >= 0)
+                *evidence = NULL;
+        return r;
 }
 
 /* "FILE:LINE:COLUMN: reason (cannot judge: PLAYBOOK, ...)": one line a cause, however many
@@ -263,18 +261,15 @@ static int check_join(Root *root, bool offline, SystemdBus *bus, Diagnosis *d) {
                 return r;
         c->bus = bus;
         for (size_t i = 0; i < d->n_findings; i++)
-                if (streq(d->findings[i].playbook->name, "kubelet-rotate-kubeconfig"))
+                if (streq(finding_name(&d->findings[i]), "kubelet-rotate-kubeconfig"))
                         j.certificate_validity_reported = true;
         if ((r = join_check_files(c, &j)) < 0 || (!offline && (r = join_check_network(c, &j, bus)) < 0))
                 return r;
-        if (j.n_findings > 0) {
-                AdviceFinding *a = realloc(d->advice, sizeof(AdviceFinding) * (d->n_advice + j.n_findings));
-                if (!a)
-                        return -ENOMEM;
-                d->advice = a;
-                for (size_t i = 0; i < j.n_findings; i++)
-                        d->advice[d->n_advice++] = j.findings[i];
-                j.n_findings = 0;
+        /* The layer that failed: a finding of diagnose's own, advice-only */
+        for (size_t i = 0; i < j.n_findings; i++) {
+                AdviceFinding *a = &j.findings[i];
+                if ((r = diagnosis_add_own_finding(d, &a->name, &a->summary, &a->evidence, &a->advice)) < 0)
+                        return r;
         }
         d->join_kubeconfig = TAKE_PTR(j.kubeconfig);
         d->join_layers = TAKE_PTR(j.layers);
@@ -313,6 +308,7 @@ int diagnose_node(const PlaybookSet *set, Root *root, bool offline, SystemdBus *
         if ((r = check_crio(root, offline, &d)) < 0 ||
             (r = read_client_certificate(root, offline, &d, &d.certificate)) < 0 ||
             (r = read_kubelet_command_line(root, offline, &d)) < 0 ||
+            (r = diagnose_units(root, offline, bus, &d)) < 0 ||
             (r = check_join(root, offline, bus, &d)) < 0)
                 return r;
         *ret = d;

@@ -62,9 +62,9 @@ is "$RC" 1 "exit 1"
 contains "$OUT" "evidence: /etc/kubernetes/kubelet.conf: certificate-authority-data is CN=kubernetes; /etc/kubernetes/pki/ca.crt is CN=other-cluster" \
         "the evidence names the file, the field and both CAs"
 contains "$OUT" "kubeadm token create --print-join-command" "the advice has the control-plane command"
-is "$(jq -r '.findings[0] | "\(.kind) \(.name) \(.advice != null) \(has("playbook"))"' <<<"$JSON")" "advice-only join-ca-mismatch true false" \
-        "--json: kind advice-only, a name and advice, no playbook"
-contains "$OUT" "fix:     no playbook" "the text says no playbook fixes it"
+is "$(jq -r '.findings[0] | "\(.kind) \(.name) \(.advice != null) \(.playbook) \(.fix)"' <<<"$JSON")" \
+        "advice-only join-ca-mismatch true null null" "--json: kind advice-only, a name and advice, no playbook, no fix"
+lacks "$OUT" "preview:" "the text offers no remedy command for it"
 
 # No CA at all.
 node=$(joined_node node01)
