@@ -5,18 +5,9 @@
 # (a pty made by script(1) stands for the operator's terminal); report never, and `apply` of a
 # report-only playbook without steps is refused. list, show and diagnose name the class.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/pki.sh"
 
-# The sample node keeps Ubuntu's /swap.img in its fstab (seed 001) and has other faults; the
-# swap is the one these tests fix, and the only finding once the others are gone.
-swap_node() {
-        local node
-        node=$(new_node broken-node)
-        sed -i 's| --improve-speed"|"|' "$node/var/lib/kubelet/kubeadm-flags.env"
-        sed -i 's| --network-plugin=cni"|"|' "$node/etc/default/kubelet"
-        renew_node_cert "$node" >&2
-        echo "$node"
-}
+# The sample node with its swap (seed 001) as the one fault these tests fix.
+swap_node() { healthy_sample_node swap; }
 swap_on() { grep -q '^/swap.img' "$1/etc/fstab"; }
 
 # Every shipped playbook states its class; the seeds' own fixes are at most confirm.
