@@ -64,6 +64,10 @@ typedef struct Diagnosis {
         /* "FILE:LINE: reason" for what the daemons skip in their files (a line libmount cannot
          * parse): worth knowing, not a finding. */
         char **notes;
+        /* The kubelet's way to the API server, layer by layer (join-check.h); NULL when the
+         * kubelet has no kubeconfig to judge. */
+        char *join_kubeconfig;
+        char **join_layers;
 } Diagnosis;
 
 void diagnosis_done(Diagnosis *d);

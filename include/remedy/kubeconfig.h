@@ -52,6 +52,8 @@ typedef struct Kubeconfig {
         char *exec_command;          /* users[].user.exec.command ("aws-iam-authenticator") */
         char *auth_provider;         /* users[].user.auth-provider.name ("oidc") */
         bool token;                  /* a token or tokenFile */
+        char *token_value;           /* users[].user.token as written, NULL when none */
+        char *token_file;            /* users[].user.tokenFile, NULL when none */
 } Kubeconfig;
 
 /*

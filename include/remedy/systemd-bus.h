@@ -123,6 +123,9 @@ int systemd_bus_daemon_reload(SystemdBus *b, char **ret_error);
 /* Manager.ResetFailedUnit, as `systemctl reset-failed UNIT`: a failed unit becomes inactive. */
 int systemd_bus_reset_failed(SystemdBus *b, const char *name, char **ret_error);
 
+/* systemd-timedated's NTPSynchronized: the kernel's clock is synchronised (by any NTP client). */
+int systemd_bus_ntp_synchronized(SystemdBus *b, bool *ret, char **ret_error);
+
 /* The root directory of the machine's file system as seen from here ("/proc/LEADER/root" for
  * --machine, "/" otherwise), so that file steps act on the same node the bus does. */
 int systemd_bus_root_directory(SystemdBus *b, char **ret);

@@ -10,6 +10,7 @@
 #include "remedy/action.h"
 #include "remedy/containerd-node.h"
 #include "remedy/crio-config.h"
+#include "remedy/join-check.h"
 #include "remedy/context.h"
 #include "remedy/kubeconfig.h"
 #include "remedy/kubelet-node.h"
@@ -37,6 +38,8 @@ void diagnosis_done(Diagnosis *d) {
         free(d->kubelet_error);
         strv_free(d->problems);
         strv_free(d->notes);
+        free(d->join_kubeconfig);
+        strv_free(d->join_layers);
         *d = (Diagnosis) {};
 }
 
@@ -244,6 +247,35 @@ static int check_crio(Root *root, bool offline, Diagnosis *d) {
         return strv_consume(&d->problems, TAKE_PTR(problem));
 }
 
+/*
+ * Whether the kubelet can join and register: the file layers, and live the network ones. What
+ * fails is an advice-only finding; an expired client certificate is kubelet-rotate-kubeconfig's
+ * when that playbook found it.
+ */
+static int check_join(Root *root, bool offline, SystemdBus *bus, Diagnosis *d) {
+        _cleanup_(context_freep) Context *c = NULL;
+        _cleanup_(join_check_done) JoinCheck j = {};
+        int r;
+
+        if ((r = context_new(root, offline, &c)) < 0)
+                return r;
+        c->bus = bus;
+        for (size_t i = 0; i < d->n_findings; i++)
+                if (streq(finding_name(&d->findings[i]), "kubelet-rotate-kubeconfig"))
+                        j.certificate_validity_reported = true;
+        if ((r = join_check_files(c, &j)) < 0 || (!offline && (r = join_check_network(c, &j, bus)) < 0))
+                return r;
+        /* The layer that failed: a finding of diagnose's own, advice-only */
+        for (size_t i = 0; i < j.n_findings; i++) {
+                AdviceFinding *a = &j.findings[i];
+                if ((r = diagnosis_add_own_finding(d, &a->name, &a->summary, &a->evidence, &a->advice)) < 0)
+                        return r;
+        }
+        d->join_kubeconfig = TAKE_PTR(j.kubeconfig);
+        d->join_layers = TAKE_PTR(j.layers);
+        return 0;
+}
+
 int diagnose_node(const PlaybookSet *set, Root *root, bool offline, SystemdBus *bus, Diagnosis *ret,
                   char **ret_error) {
         _cleanup_(diagnosis_done) Diagnosis d = {};
@@ -276,7 +308,8 @@ int diagnose_node(const PlaybookSet *set, Root *root, bool offline, SystemdBus *
         if ((r = check_crio(root, offline, &d)) < 0 ||
             (r = read_client_certificate(root, offline, &d, &d.certificate)) < 0 ||
             (r = read_kubelet_command_line(root, offline, &d)) < 0 ||
-            (r = diagnose_units(root, offline, bus, &d)) < 0)
+            (r = diagnose_units(root, offline, bus, &d)) < 0 ||
+            (r = check_join(root, offline, bus, &d)) < 0)
                 return r;
         *ret = d;
         d = (Diagnosis) {};

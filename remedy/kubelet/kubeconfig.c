@@ -75,6 +75,8 @@ Kubeconfig *kubeconfig_free(Kubeconfig *kc) {
         free(kc->server);
         free(kc->exec_command);
         free(kc->auth_provider);
+        free(kc->token_value);
+        free(kc->token_file);
         KubeconfigBlob *blobs[] = { &kc->ca, &kc->client_cert, &kc->client_key };
         for (size_t i = 0; i < ELEMENTSOF(blobs); i++) {
                 free(blobs[i]->data);
@@ -250,6 +252,9 @@ int kubeconfig_parse(const char *file, const char *data, size_t size, Kubeconfig
         if ((command && !(kc->exec_command = strdup(command))) || (provider_name && !(kc->auth_provider = strdup(provider_name))))
                 return -ENOMEM;
         kc->token = (token && *token) || (token_file && *token_file);
+        if ((token && *token && !(kc->token_value = strdup(token))) ||
+            (token_file && *token_file && !(kc->token_file = strdup(token_file))))
+                return -ENOMEM;
 
         *ret = TAKE_PTR(kc);
         return 0;

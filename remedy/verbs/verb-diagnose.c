@@ -4,7 +4,10 @@
  * and its time) and the playbook that fixes each. A node file that does not parse is a problem
  * found, not the end of the diagnosis. Exit status 0: none found; 1: findings or problems, so
  * that scripts and monitors can use it as `plan --exit-code` is used; 2: bad input on the
- * command line, unusable playbooks, or systemd unreachable.
+ * command line, unusable playbooks, or systemd unreachable. A finding is a playbook's (kind
+ * "playbook", with the command that fixes it) or, for what the node cannot fix itself (a CA, a
+ * token, the node authorizer), kind "advice-only", with the command to run where it can be
+ * fixed.
  */
 #include <stdio.h>
 #include <string.h>
@@ -116,11 +119,30 @@ static void print_kubelet(const Diagnosis *d) {
         }
 }
 
+/* The kubelet's way to the API server, layer by layer, up to the first that failed. */
+static void print_join(const Diagnosis *d) {
+        if (!d->join_layers)
+                return;
+        fputs("Joining", stdout);
+        if (d->join_kubeconfig) {
+                fputs(" (", stdout);
+                put(d->join_kubeconfig);
+                fputc(')', stdout);
+        }
+        fputs(":\n", stdout);
+        STRV_FOREACH(l, d->join_layers) {
+                fputs("  ", stdout);
+                print_masked(*l);
+                fputc('\n', stdout);
+        }
+}
+
 static void print_text(const Diagnosis *d) {
         /* -q keeps the outcome (findings, problems); the node's description and notes are context. */
         if (!report_options.quiet) {
                 print_certificate(d->certificate);
                 print_kubelet(d);
+                print_join(d);
                 STRV_FOREACH(n, d->notes) {
                         printf("%snote:%s ", ansi_grey(), ansi_reset());
                         print_masked(*n);
@@ -231,6 +253,8 @@ static json_object *diagnosis_json(const Diagnosis *d, const Root *root) {
                 json_object_object_add(j, "name", json_object_new_string(finding_name(f)));
                 json_object_object_add(j, "playbook", p ? json_object_new_string(p->name) : NULL);
                 json_object_object_add(j, "summary", json_object_new_string(strempty(finding_summary(f))));
+                /* "kind": a playbook's, or advice-only (diagnose's own: no playbook fixes it) */
+                json_object_object_add(j, "kind", json_object_new_string(p ? "playbook" : "advice-only"));
                 STRV_FOREACH(e, f->evidence)
                         json_object_array_add(ev, json_object_new_string(*e));
                 json_object_object_add(j, "evidence", ev);
@@ -241,6 +265,15 @@ static json_object *diagnosis_json(const Diagnosis *d, const Root *root) {
                 json_object_array_add(findings, j);
         }
         json_object_object_add(o, "findings", findings);
+        if (d->join_layers) {
+                json_object *join = json_object_new_object(), *layers = json_object_new_array();
+                if (d->join_kubeconfig)
+                        json_object_object_add(join, "kubeconfig", json_object_new_string(d->join_kubeconfig));
+                STRV_FOREACH(l, d->join_layers)
+                        json_object_array_add(layers, json_object_new_string(*l));
+                json_object_object_add(join, "layers", layers);
+                json_object_object_add(o, "join", join);
+        }
         json_object *problems = json_object_new_array(), *notes = json_object_new_array();
         STRV_FOREACH(p, d->problems)
                 json_object_array_add(problems, json_object_new_string(*p));

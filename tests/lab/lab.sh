@@ -29,7 +29,9 @@
 # lab_node_kubeconfig OUT NOT-BEFORE NOT-AFTER [CN], lab_containerd_systemd_cgroup
 # true|false, lab_kubelet_config_set KEY VALUE; after boot, lab_wait_unit UNIT STATE SECS,
 # lab_wait_restarts UNIT N SECS, lab_wait_journal UNIT TEXT SECS, lab_unit_prop UNIT PROP,
-# lab_nrestarts UNIT, lab_journal UNIT.
+# lab_nrestarts UNIT, lab_journal UNIT, lab_apiserver ARGS.... A node has an API server (the
+# kube-apiserver stand-in, lab_apiserver_install) on 127.0.0.1:6443 of its network; lab_server_cert
+# and lab_ca make certificates for it.
 #
 # Variables: LAB_DIR (scratch dir), LAB_ROOT (the node's /, seen from the host), LAB_NODE_NAME
 # (its hostname), LAB_INIT (host PID of the node's systemd), LAB_NSPAWN (host PID of
@@ -220,7 +222,7 @@ apiVersion: v1
 clusters:
 - cluster:
     certificate-authority-data: $ca_b64
-    server: https://192.0.2.10:6443
+    server: https://127.0.0.1:6443
   name: default-cluster
 contexts:
 - context:
@@ -238,6 +240,99 @@ users:
     client-key: /var/lib/kubelet/pki/kubelet-client-current.pem
 EOF
         chmod 0600 "$r/etc/kubernetes/kubelet.conf"
+        lab_apiserver_install
+}
+
+# The cluster's API server, as a joined node reaches it: the kube-apiserver STAND-IN
+# (apiserver-standin) on 127.0.0.1:6443 of the node's network, a unit of the node's own systemd
+# (so that it lives and dies with the node), serving a certificate of the lab CA for 127.0.0.1
+# and accepting the node's client certificate. Its arguments are APISERVER_ARGS in
+# /etc/default/apiserver-standin; lab_apiserver ARGS... changes them once the node runs.
+lab_apiserver_install() {
+        local r=$LAB_ROOT p=$LAB_DIR/pki s=$LAB_ROOT/var/lib/apiserver-standin
+        mkdir -p "$s" || return 1
+        lab_server_cert apiserver ca "$(date -u -d '-1 hour' +%Y%m%d%H%M%SZ)" \
+                "$(date -u -d '+365 days' +%Y%m%d%H%M%SZ)" "IP:127.0.0.1,DNS:localhost" || return 1
+        cp "$p/ca.crt" "$s/ca.crt" && cp "$p/apiserver.crt" "$p/apiserver.key" "$s/" || return 1
+        cat >"$r/etc/systemd/system/apiserver-standin.service" <<EOF || return 1
+# remedy node lab only: the cluster's API server, a STAND-IN (tests/lab/apiserver-standin).
+[Unit]
+Description=kube-apiserver STAND-IN for the remedy lab
+# tests restart it with other arguments many times a minute
+StartLimitIntervalSec=0
+[Service]
+EnvironmentFile=/etc/default/apiserver-standin
+ExecStart=/usr/bin/python3 $LAB_LIB_DIR/apiserver-standin \$APISERVER_ARGS
+[Install]
+WantedBy=multi-user.target
+EOF
+        ln -sf /etc/systemd/system/apiserver-standin.service \
+                "$r/etc/systemd/system/multi-user.target.wants/apiserver-standin.service" || return 1
+        lab_apiserver_args
+}
+
+# lab_apiserver_args ARGS...: the stand-in's arguments, after the lab's own (its address, the
+# lab's certificate and CA); a later --cert, --key, --client-ca wins.
+lab_apiserver_args() {
+        local s=/var/lib/apiserver-standin
+        printf 'APISERVER_ARGS="--listen 127.0.0.1:6443 --cert %s --key %s --client-ca %s %s"\n' \
+                "$s/apiserver.crt" "$s/apiserver.key" "$s/ca.crt" "$*" >"$LAB_ROOT/etc/default/apiserver-standin"
+}
+
+# lab_apiserver ARGS...: after boot, restarts the stand-in with these arguments and waits until
+# it listens.
+lab_apiserver() {
+        local i
+        lab_apiserver_args "$@"
+        lab_run systemctl restart apiserver-standin.service || return 1
+        for ((i = 0; i < 50; i++)); do
+                lab_run python3 -c 'import socket; socket.create_connection(("127.0.0.1", 6443), 1)' 2>/dev/null && return 0
+                sleep 0.1
+        done
+        lab_log "the API server stand-in does not listen: $(lab_run journalctl -u apiserver-standin -n 5 --no-pager -o cat)"
+        return 1
+}
+
+# lab_server_cert NAME CA NOT-BEFORE NOT-AFTER SANS: a TLS server certificate (serverAuth,
+# subjectAltName SANS such as "IP:127.0.0.1,DNS:localhost") that CA signed (the lab's "ca", or
+# one lab_ca made): $LAB_DIR/pki/NAME.crt and NAME.key. Dates YYYYmmddHHMMSSZ, UTC.
+lab_server_cert() {
+        local name=$1 ca=$2 start=$3 end=$4 sans=$5 p=$LAB_DIR/pki db
+        db=$p/db-$name
+        mkdir -p "$db" && : >"$db/index.txt" && echo 2000 >"$db/serial" || return 1
+        cat >"$db/ca.cnf" <<EOF
+[ca]
+default_ca = c
+[c]
+database = $db/index.txt
+serial = $db/serial
+new_certs_dir = $db
+certificate = $p/$ca.crt
+private_key = $p/$ca.key
+default_md = sha256
+policy = p
+unique_subject = no
+copy_extensions = none
+x509_extensions = x
+[p]
+commonName = supplied
+[x]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = $sans
+EOF
+        openssl req -newkey rsa:2048 -nodes -keyout "$p/$name.key" -out "$db/req.csr" -subj /CN=kube-apiserver \
+                >/dev/null 2>&1 || { lab_log "openssl: server CSR"; return 1; }
+        openssl ca -batch -config "$db/ca.cnf" -in "$db/req.csr" -out "$p/$name.crt" -notext \
+                -startdate "$start" -enddate "$end" >"$db/log" 2>&1 || { lab_log "openssl ca:"; cat "$db/log" >&2; return 1; }
+}
+
+# lab_ca NAME CN: another CA ($LAB_DIR/pki/NAME.crt and NAME.key), for what the cluster does not
+# trust.
+lab_ca() {
+        openssl req -x509 -newkey rsa:2048 -nodes -keyout "$LAB_DIR/pki/$1.key" -out "$LAB_DIR/pki/$1.crt" \
+                -days 3650 -subj "/CN=$2" >/dev/null 2>&1 || { lab_log "openssl: CA $1"; return 1; }
 }
 
 # lab_kubelet_cert NOT-BEFORE NOT-AFTER (YYYYmmddHHMMSSZ, UTC): (re)issues the node's client
@@ -303,7 +398,7 @@ apiVersion: v1
 clusters:
 - cluster:
     certificate-authority-data: $(base64 -w0 "$p/ca.crt")
-    server: https://192.0.2.10:6443
+    server: https://127.0.0.1:6443
   name: kubernetes
 contexts:
 - context:

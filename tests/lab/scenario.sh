@@ -16,8 +16,9 @@ node_remedy() {
 
 diag() { echo "# $*" >&2; }
 
-# node_findings: runs `remedy diagnose` in the node; sets FOUND to the playbooks it names
-# (space-separated, from --json), DIAG_RC to its exit status and DIAG_OUT to its text report.
+# node_findings: runs `remedy diagnose` in the node; sets FOUND to the findings it names, the
+# playbooks and the advice-only ones such as join-ca-mismatch (space-separated, from --json),
+# DIAG_RC to its exit status and DIAG_OUT to its text report.
 node_findings() {
         DIAG_OUT=$(lab_run "$REMEDY" --no-color --playbooks="$PLAYBOOKS" diagnose 2>&1) && DIAG_RC=0 || DIAG_RC=$?
         FOUND=$(lab_run "$REMEDY" --playbooks="$PLAYBOOKS" --json diagnose 2>/dev/null |

@@ -59,7 +59,7 @@ ok "$(awk -v e="${exposure:-99}" 'BEGIN { exit !(e < 2.5) }'; echo $?)" "systemd
 lab_run systemctl start remedy-diagnose.service
 is "$(lab_unit_prop remedy-diagnose.service Result)" "success" "the service runs diagnose to the end in its sandbox"
 findings=$(lab_run journalctl -q -o json MESSAGE_ID=deed756c87ca41019ee790b01ce54432 | jq -r 'select(.REMEDY_PLAYBOOK) | .REMEDY_PLAYBOOK' | sort -u)
-is "$findings" "$(jq -r '.findings[].playbook' "$WORK/diagnose.json" | sort -u)" "each finding is a journal entry with MESSAGE_ID and REMEDY_PLAYBOOK ($(echo $findings))"
+is "$findings" "$(jq -r '.findings[] | select(.kind == "playbook") | .playbook' "$WORK/diagnose.json" | sort -u)" "each finding is a journal entry with MESSAGE_ID and REMEDY_PLAYBOOK ($(echo $findings))"
 test -n "$findings"; ok $? "the lab node's findings are there"
 [ -n "$findings" ] || { lab_unit_prop remedy-diagnose.service ExecMainStatus; lab_run journalctl -q -o cat -u remedy-diagnose.service; } | tail -30 | sed 's/^/# /'
 

@@ -6,20 +6,16 @@
 # file-level fault is found, names its playbook and nothing else, exit 1; fixing it ends the
 # finding. Journal signals are tested live in the lab.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pki.sh"
 
-diag() {   # diag NODE: sets OUT, RC and FOUND (the playbooks found, space-separated)
+diag() {   # diag NODE: sets OUT, RC and FOUND (the findings, playbooks and advice-only, space-separated)
         run --root="$1" --playbooks="$PLAYBOOKS" diagnose
-        FOUND=$("$REMEDY" --root="$1" --playbooks="$PLAYBOOKS" --json diagnose 2>/dev/null | jq -r '[.findings[].playbook] | join(" ")')
+        FOUND=$("$REMEDY" --root="$1" --playbooks="$PLAYBOOKS" --json diagnose 2>/dev/null | jq -r '[.findings[].name] | join(" ")')
 }
 
 # A client certificate valid now, for the node's kubelet-client-current.pem (made at test time, so
-# that it never expires in the repository).
-renew_cert() {
-        local pem=$1/var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem
-        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
-                -subj "/O=system:nodes/CN=system:node:node01" -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null &&
-                cat "$WORK/cert.pem" "$WORK/key.pem" >"$pem"
-}
+# that it never expires in the repository), issued by the CA its kubelet.conf then trusts.
+renew_cert() { renew_node_cert "$1"; }
 
 # The sample nodes keep Ubuntu's /swap.img in their fstab (seed 001); nodes made for the other
 # faults drop it, as an operator who had run swap-off would have.

@@ -7,24 +7,12 @@
 # states (failed, crash-looping, stopped) are tested in the lab (scenario-never-silent.sh).
 . "$(dirname "$0")/lib.sh"
 
-# The sample node without its faults: no swap, no rejected flags, a certificate valid now.
-healthy_node() {
-        local node
-        node=$(new_node broken-node)
-        sed -i 's|^/swap.img|#/swap.img|' "$node/etc/fstab"
-        sed -i 's| --improve-speed"|"|' "$node/var/lib/kubelet/kubeadm-flags.env"
-        sed -i 's| --network-plugin=cni"|"|' "$node/etc/default/kubelet"
-        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
-                -subj "/O=system:nodes/CN=system:node:node01" -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null &&
-                cat "$WORK/cert.pem" "$WORK/key.pem" >"$node/var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem"
-        echo "$node"
-}
 found() {   # found NODE: sets OUT, RC, FOUND (finding names)
         run --root="$1" --playbooks="$PLAYBOOKS" diagnose
         FOUND=$("$REMEDY" --root="$1" --playbooks="$PLAYBOOKS" --json diagnose 2>/dev/null | jq -r '[.findings[].name] | join(" ")')
 }
 
-node=$(healthy_node)
+node=$(healthy_sample_node)
 found "$node"
 is "$RC" 0 "a consistent node: exit 0"
 is "$FOUND" "" "no findings"
@@ -45,7 +33,7 @@ contains "$ERR" "not fixed: kubelet-masked" "fix names it"
 
 # Offline, a unit without its [Install] links is not judged: a preset may enable it at the first
 # boot (Flatcar, Bottlerocket), which only the running systemd knows.
-node=$(healthy_node)
+node=$(healthy_sample_node)
 rm "$node/etc/systemd/system/multi-user.target.wants/kubelet.service"
 found "$node"
 is "$FOUND" "" "offline, a kubelet without its enablement link: not judged"
@@ -58,7 +46,7 @@ ln -s /dev/null "$node/etc/systemd/system/kubelet.service"
 found "$node"
 contains " $FOUND " " kubelet-masked " "before join, a masked kubelet still is: join cannot start it"
 
-node=$(healthy_node)
+node=$(healthy_sample_node)
 mkdir -p "$node/lib/systemd/system"
 printf '[Unit]\nDescription=containerd\n[Service]\nExecStart=/usr/bin/containerd\n[Install]\nWantedBy=multi-user.target\n' \
         >"$node/lib/systemd/system/containerd.service"
@@ -68,7 +56,7 @@ is "$FOUND" containerd-masked "containerd masked: found"
 
 # A masked unit is a cause of its own: named beside a playbook's finding (a failed or crash-looping
 # one, live, would be that finding's consequence and is not).
-node=$(healthy_node)
+node=$(healthy_sample_node)
 ln -s /dev/null "$node/etc/systemd/system/containerd.service"
 sed -i 's|^#/swap.img|/swap.img|' "$node/etc/fstab"
 found "$node"

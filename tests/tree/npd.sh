@@ -22,12 +22,7 @@ is "$OUT" "3 findings: kubelet-rotate-kubeconfig, kubelet-strip-flags, swap-off"
 ok "$(one_short_line "$OUT"; echo $?)" "one printable line of at most 80 bytes"
 
 # Healthy: the sample node without its faults.
-sed -i 's|^/swap.img|#/swap.img|' "$node/etc/fstab"
-sed -i 's| --improve-speed"|"|' "$node/var/lib/kubelet/kubeadm-flags.env"
-sed -i 's| --network-plugin=cni"|"|' "$node/etc/default/kubelet"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
-        -subj "/O=system:nodes/CN=system:node:node01" -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null &&
-        cat "$WORK/cert.pem" "$WORK/key.pem" >"$node/var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem"
+node=$(healthy_sample_node)
 npd --root="$node"
 is "$RC" 0 "a healthy node: exit 0 (OK)"
 contains "$OUT" "remedy: no known failure" "says so"

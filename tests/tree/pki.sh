@@ -82,3 +82,17 @@ expired_node() {
         echo "$n"
 }
 
+
+# renew_node_cert NODE: the node's kubelet-client pem (the sample nodes' 2025-01-01 one) replaced
+# by a certificate valid now for its /etc/hostname, issued by a CA made here ("ca", once) that its
+# kubelet.conf then trusts: a node whose credentials agree (the join check finds nothing).
+renew_node_cert() {
+        local n=$1 name
+        pki=${pki:-$WORK/pki}
+        mkdir -p "$pki" && { [ -e "$pki/ca.crt" ] || make_ca ca kubernetes; } || return 1
+        name=$(cat "$n/etc/hostname")
+        make_cert "$name" ca "/O=system:nodes/CN=system:node:$name" "$(ago '-1 hour')" "$(ago '+30 days')" &&
+                cat "$pki/$name.crt" "$pki/$name.key" >"$n/var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem" &&
+                sed -i "s|certificate-authority-data: .*|certificate-authority-data: $(base64 -w0 "$pki/ca.crt")|" \
+                        "$n/etc/kubernetes/kubelet.conf"
+}
