@@ -54,9 +54,10 @@ int sysctl_boot_value(Context *c, const char *key, const char *want, bool at_lea
                       char **ret_file, char **ret_last_other);
 
 /*
- * The name of the sysctl.d file to write so that it is read after last_other (the basename of the
+ * The name of the sysctl.d file to write so that it is read after last_other (the path of the
  * file that sets the key otherwise, or NULL): "90-NAME", else "99-zz-NAME", else last_other's stem
- * followed by ".zz-NAME" (which sorts right after it). *ret_file gets /etc/sysctl.d/THAT.
+ * followed by ".zz-NAME" (which sorts right after it); last_other itself when it is
+ * /etc/sysctl.d/90-NAME or 99-zz-NAME. *ret_file gets /etc/sysctl.d/THAT.
  * Candidates that already exist in /etc/sysctl.d and qualify are preferred, so that the steps of
  * one playbook share a file.
  */

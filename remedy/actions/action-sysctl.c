@@ -92,7 +92,7 @@ static int plan_file(Context *c, const SysctlArgs *a, const char *value, Change 
                 return r;
         if (boot && sysctl_value_satisfies(boot, value, a->at_least))
                 return 0;
-        if ((r = sysctl_file_choose(c, a->file, last_other ? path_basename(last_other) : NULL, &path)) < 0)
+        if ((r = sysctl_file_choose(c, a->file, last_other, &path)) < 0)
                 return r;
         if ((r = ctx_read(c, path, true, &f)) < 0)
                 return r;

@@ -325,8 +325,17 @@ bool kernel_is_nodes(const Context *c) {
         return true;
 }
 
+/* Read after last_other (a path), or last_other itself when it is that file of /etc/sysctl.d:
+ * replacing its line for the key then removes the assignment that says otherwise. A file of the
+ * same name elsewhere (/usr/lib) is never hidden by one of ours: that would drop its other lines. */
 static bool name_qualifies(const char *candidate, const char *last_other) {
-        return !last_other || strcmp(candidate, last_other) > 0;
+        if (!last_other)
+                return true;
+        int c = strcmp(candidate, path_basename(last_other));
+        if (c != 0)
+                return c > 0;
+        const char *rest = startswith(last_other, "/etc/sysctl.d/");
+        return rest && streq(rest, candidate);
 }
 
 int sysctl_file_choose(Context *c, const char *name, const char *last_other, char **ret_file) {
@@ -336,9 +345,9 @@ int sysctl_file_choose(Context *c, const char *name, const char *last_other, cha
         if (asprintf(&first, "90-%s", name) < 0 || asprintf(&second, "99-zz-%s", name) < 0)
                 return -ENOMEM;
         if (last_other) {
-                const char *dot = strrchr(last_other, '.');
-                size_t stem = dot && streq(dot, ".conf") ? (size_t) (dot - last_other) : strlen(last_other);
-                if (asprintf(&after, "%.*s.zz-%s", (int) stem, last_other, name) < 0)
+                const char *base = path_basename(last_other), *dot = strrchr(base, '.');
+                size_t stem = dot && streq(dot, ".conf") ? (size_t) (dot - base) : strlen(base);
+                if (asprintf(&after, "%.*s.zz-%s", (int) stem, base, name) < 0)
                         return -ENOMEM;
         }
         const char *candidates[] = { first, second, after, NULL };
