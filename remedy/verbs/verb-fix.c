@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "metrics-textfile.h"
 #include "verbs.h"
 #include "remedy/diagnose.h"
 #include "remedy/log.h"
@@ -122,6 +123,7 @@ int verb_fix(int argc, char **argv) {
                                                     "(use apply NAME... for others)");
         if ((r = cli_diagnose(&set, &root, &bus, &d)) != 0)
                 return r;
+        metrics_note_diagnosis(&d);
 
         if ((r = strv_extend(&verb_argv, arg_dry_run ? "plan" : "apply")) < 0)
                 return report_error(EXIT_FAILED, "out of memory");
@@ -136,6 +138,17 @@ int verb_fix(int argc, char **argv) {
         for (int pass = 0; pass < 2; pass++)
                 for (size_t i = 0; i < d.n_findings; i++) {
                         const Playbook *p = d.findings[i].playbook;
+                        if (!p) {
+                                /* diagnose's own finding (a failing unit no playbook matches) */
+                                if (pass == 0 && !report_options.json) {
+                                        _cleanup_free_ char *summary = secret_mask(strempty(d.findings[i].summary));
+                                        fprintf(stderr, "remedy: not fixed: %s: ", d.findings[i].name);
+                                        (void) term_puts(summary, stderr);
+                                        fputc('\n', stderr);
+                                }
+                                skipped = true;
+                                continue;
+                        }
                         if (restarts_containerd(p) != (pass == 0))
                                 continue;
                         /* Report first (no parameter makes it fixable), the question last (no asking
