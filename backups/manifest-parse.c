@@ -7,6 +7,7 @@
  */
 #include "remedy/backup.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <stdarg.h>
@@ -290,6 +291,29 @@ static int parse_unit(json_object *o, const char *where, void *elem, char **ret_
         return 0;
 }
 
+static int parse_kernel(json_object *o, const char *where, void *elem, char **ret_error) {
+        ManifestKernel *k = elem;
+        int r;
+
+        r = get_nonempty_string(o, "kind", where, &k->kind, ret_error);
+        if (r >= 0)
+                r = get_nonempty_string(o, "name", where, &k->name, ret_error);
+        if (r >= 0)
+                r = get_string(o, "before", false, where, &k->before, ret_error);
+        if (r < 0)
+                return r;
+        /* The names end up in /proc/sys paths and delete_module(2): checked again where used,
+         * refused here already when they are not what remedy writes. */
+        if (!streq(k->kind, "sysctl") && !streq(k->kind, "module"))
+                return parse_fail(ret_error, "%skind: \"%s\" is not sysctl or module", where, k->kind);
+        for (const char *p = k->name; *p; p++)
+                if (!isalnum((unsigned char) *p) && !strchr("._-/:@+", *p))
+                        return parse_fail(ret_error, "%sname: \"%s\" is not a kernel setting", where, k->name);
+        if (strstr(k->name, "..") || *k->name == '.' || *k->name == '/')
+                return parse_fail(ret_error, "%sname: \"%s\" is not a kernel setting", where, k->name);
+        return 0;
+}
+
 typedef int (*ParseElement)(json_object *o, const char *where, void *elem, char **ret_error);
 
 /* Parses an array of objects into a calloc'd C array. The count is set before parsing so that a
@@ -415,6 +439,9 @@ static int parse_manifest(json_object *o, Manifest *m, char **ret_error) {
                 r = parse_array(o, "dirs", sizeof(ManifestDir), parse_dir, (void **) &m->dirs, &m->n_dirs, ret_error);
         if (r >= 0)
                 r = parse_array(o, "units", sizeof(ManifestUnit), parse_unit, (void **) &m->units, &m->n_units, ret_error);
+        if (r >= 0 && json_object_object_get_ex(o, "kernel", NULL))
+                r = parse_array(o, "kernel", sizeof(ManifestKernel), parse_kernel, (void **) &m->kernel, &m->n_kernel,
+                                ret_error);
         if (r < 0)
                 return r;
 

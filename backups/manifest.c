@@ -51,6 +51,12 @@ Manifest *manifest_free(Manifest *m) {
                 free(m->units[i].active_state);
         }
         free(m->units);
+        for (size_t i = 0; i < m->n_kernel; i++) {
+                free(m->kernel[i].kind);
+                free(m->kernel[i].name);
+                free(m->kernel[i].before);
+        }
+        free(m->kernel);
         free(m);
         return NULL;
 }
@@ -154,6 +160,15 @@ static json_object *unit_to_json(const ManifestUnit *u) {
         return TAKE_PTR(o);
 }
 
+static json_object *kernel_to_json(const ManifestKernel *k) {
+        _cleanup_(json_object_putp) json_object *o = json_object_new_object();
+
+        if (!o || add_string(o, "kind", k->kind) < 0 || add_string(o, "name", k->name) < 0 ||
+            add_string(o, "before", k->before) < 0)
+                return NULL;
+        return TAKE_PTR(o);
+}
+
 int manifest_to_json(const Manifest *m, char **ret) {
         _cleanup_(json_object_putp) json_object *o = json_object_new_object(), *archive = json_object_new_object(),
                                                 *playbooks = json_object_new_array(), *entries = json_object_new_array(),
@@ -178,6 +193,15 @@ int manifest_to_json(const Manifest *m, char **ret) {
         for (size_t i = 0; i < m->n_units; i++)
                 if (append_value(units, unit_to_json(&m->units[i])) < 0)
                         return -ENOMEM;
+        /* Only when there is one: a manifest without kernel steps stays as older remedy wrote it. */
+        _cleanup_(json_object_putp) json_object *kernel = NULL;
+        if (m->n_kernel > 0) {
+                if (!(kernel = json_object_new_array()))
+                        return -ENOMEM;
+                for (size_t i = 0; i < m->n_kernel; i++)
+                        if (append_value(kernel, kernel_to_json(&m->kernel[i])) < 0)
+                                return -ENOMEM;
+        }
 
         if (add_string(archive, "name", m->archive) < 0 ||
             add_value(archive, "size", json_object_new_int64((int64_t) m->archive_size)) < 0 ||
@@ -213,6 +237,8 @@ int manifest_to_json(const Manifest *m, char **ret) {
                 r = add_value(o, "dirs", TAKE_PTR(dirs));
         if (r >= 0)
                 r = add_value(o, "units", TAKE_PTR(units));
+        if (r >= 0 && kernel)
+                r = add_value(o, "kernel", TAKE_PTR(kernel));
         if (r < 0)
                 return r;
 

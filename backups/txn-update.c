@@ -90,6 +90,41 @@ int txn_add_unit(BackupStore *s, Manifest *m, const char *name, const char *unit
         return 1;
 }
 
+int txn_add_kernel(BackupStore *s, Manifest *m, const char *kind, const char *name, const char *before) {
+        ManifestKernel *kernel;
+        int r;
+
+        if (!s || !m || !kind || !name || !*name)
+                return -EINVAL;
+        /* The first record is the value before the transaction; a later one would be ours. */
+        for (size_t i = 0; i < m->n_kernel; i++)
+                if (streq(m->kernel[i].kind, kind) && streq(m->kernel[i].name, name))
+                        return 0;
+
+        kernel = realloc(m->kernel, sizeof(ManifestKernel) * (m->n_kernel + 1));
+        if (!kernel)
+                return -ENOMEM;
+        m->kernel = kernel;
+        kernel[m->n_kernel] = (ManifestKernel) {
+                .kind = strdup(kind),
+                .name = strdup(name),
+                .before = strdup(strempty(before)),
+        };
+        m->n_kernel++;
+        if (!kernel[m->n_kernel - 1].kind || !kernel[m->n_kernel - 1].name || !kernel[m->n_kernel - 1].before)
+                r = -ENOMEM;
+        else
+                r = backup_store_save(s, m);
+        if (r < 0) {
+                m->n_kernel--;
+                free(kernel[m->n_kernel].kind);
+                free(kernel[m->n_kernel].name);
+                free(kernel[m->n_kernel].before);
+                return r;
+        }
+        return 1;
+}
+
 int txn_finish(BackupStore *s, Root *root, Manifest *m, TxnState state, const char *error) {
         int r;
 

@@ -57,6 +57,16 @@ typedef struct UnitTouch {
         char *active_state;      /* before: "active", "inactive", "failed", "activating", ... */
 } UnitTouch;
 
+/*
+ * A setting of the running kernel a change alters (live only): recorded in the transaction before
+ * applying, like a unit, so that a rollback puts the value back after the files.
+ */
+typedef struct KernelTouch {
+        char *kind;          /* "sysctl" or "module" */
+        char *name;          /* "net.ipv4.ip_forward", "br_netfilter" */
+        char *before;        /* sysctl: its value, "" when /proc/sys had no such file; module: "loaded" or "absent" */
+} KernelTouch;
+
 typedef struct Change {
         ChangeStatus status;
         char *note;          /* one line: why skipped, advice, what apply did beyond files */
@@ -65,6 +75,8 @@ typedef struct Change {
         struct StrIndex *op_index;   /* path -> position in ops */
         UnitTouch *units;    /* live unit steps: the units and their state before */
         size_t n_units;
+        KernelTouch *kernel; /* live kernel steps: the settings and their values before */
+        size_t n_kernel;
         void *data;          /* action-private (e.g. unit states); freed with free_data */
         void (*free_data)(void *data);
 } Change;
@@ -72,6 +84,8 @@ typedef struct Change {
 void change_done(Change *c);   /* frees the contents, not c */
 /* Records a unit this change alters on the live bus, with its state before (copied). */
 int change_add_unit(Change *c, const char *name, const char *unit_file_state, const char *active_state);
+/* Records a kernel setting this change alters live, with its value before (copied). */
+int change_add_kernel(Change *c, const char *kind, const char *name, const char *before);
 /* Sets the note (printf-style); returns 0 or -ENOMEM. */
 int change_set_note(Change *c, const char *fmt, ...) _printf_(2, 3);
 
@@ -104,6 +118,8 @@ extern const ActionType action_kubeconfig_install;
 extern const ActionType action_swap_off;
 extern const ActionType action_containerd_default_config;
 extern const ActionType action_containerd_runtimes;
+extern const ActionType action_sysctl;
+extern const ActionType action_kernel_module;
 
 /*
  * Conditions (`when:`) and verification checks (`verify:`) have the same shape: parsed at load,
@@ -147,6 +163,8 @@ extern const ConditionType condition_containerd_config; /* condition-effective.c
 extern const ConditionType condition_kubelet_config;
 extern const ConditionType condition_kubelet_flags; /* condition-kubelet-flags.c */
 extern const ConditionType condition_kubeadm_join; /* condition-join.c */
+extern const ConditionType condition_sysctl; /* condition-kernel.c */
+extern const ConditionType condition_kernel_module;
 
 struct CheckType {
         const char *key;
@@ -172,3 +190,5 @@ extern const CheckType check_cni_plugins; /* check-cni.c */
 extern const CheckType check_containerd_config; /* condition-effective.c */
 extern const CheckType check_kubelet_config;
 extern const CheckType check_kubelet_flags; /* condition-kubelet-flags.c */
+extern const CheckType check_sysctl; /* condition-kernel.c */
+extern const CheckType check_kernel_module;

@@ -101,6 +101,14 @@ typedef struct ManifestUnit {
         char *active_state;      /* "active", "inactive", ... */
 } ManifestUnit;
 
+/* A setting of the running kernel the transaction may change (recorded by the live kernel
+ * actions), with its value before: a rollback writes it back. */
+typedef struct ManifestKernel {
+        char *kind;              /* "sysctl" or "module" */
+        char *name;              /* "net.ipv4.ip_forward", "br_netfilter" */
+        char *before;            /* sysctl: the value ("" when it did not exist); module: "loaded" or "absent" */
+} ManifestKernel;
+
 typedef struct Manifest {
         unsigned format;
         char *id;
@@ -126,6 +134,8 @@ typedef struct Manifest {
         size_t n_dirs;
         ManifestUnit *units;
         size_t n_units;
+        ManifestKernel *kernel;  /* absent in manifests of remedy before kernel steps */
+        size_t n_kernel;
 } Manifest;
 
 Manifest *manifest_free(Manifest *m);
@@ -225,6 +235,10 @@ int txn_create(BackupStore *s, Root *root, const TxnInfo *info, char * const *pa
 
 /* Records units before they are changed (live mode); rewrites the manifest. */
 int txn_add_unit(BackupStore *s, Manifest *m, const char *name, const char *unit_file_state, const char *active_state);
+
+/* Records a kernel setting before it is changed (live mode); the first record of a name wins.
+ * Rewrites the manifest. */
+int txn_add_kernel(BackupStore *s, Manifest *m, const char *kind, const char *name, const char *before);
 
 /* Writes m as STORE/ID.json durably (temp file, fsync, rename, fsync of the store), setting
  * updated (and created, when unset) to now. */

@@ -42,3 +42,14 @@ bool manifest_needs_systemd(const Manifest *m);
  */
 int units_restore(SystemdBus *bus, const Manifest *m, uint64_t job_timeout_usec, bool dry_run,
                   UnitRestoreVisitor visitor, void *userdata, char **ret_error);
+
+/*
+ * The kernel half, after the units: each sysctl the transaction recorded gets its value back in
+ * /proc/sys, and each module it loaded that was not loaded before is unloaded (the module alone;
+ * the modules modprobe loaded with it stay). Newest record first, so a sysctl a module made is
+ * put back before the module goes. Items go to the visitor as units do: unit "sysctl NAME" or
+ * "module NAME", action "set", "unload" or "unchanged". Only for the host's own kernel: never
+ * call it for a --root or a container. A module still in use is left loaded, and said so in
+ * *ret_error (-EBUSY) after the rest is restored.
+ */
+int kernel_restore(const Manifest *m, bool dry_run, UnitRestoreVisitor visitor, void *userdata, char **ret_error);

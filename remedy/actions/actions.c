@@ -16,6 +16,8 @@ const ActionType * const action_types[] = {
         &action_swap_off,
         &action_containerd_default_config,
         &action_containerd_runtimes,
+        &action_sysctl,
+        &action_kernel_module,
         NULL,
 };
 

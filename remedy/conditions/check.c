@@ -119,6 +119,8 @@ const CheckType * const check_types[] = {
         &check_containerd_config,
         &check_kubelet_config,
         &check_kubelet_flags,
+        &check_sysctl,
+        &check_kernel_module,
         NULL,
 };
 

@@ -47,6 +47,22 @@ int change_add_unit(Change *c, const char *name, const char *unit_file_state, co
         return 0;
 }
 
+int change_add_kernel(Change *c, const char *kind, const char *name, const char *before) {
+        KernelTouch *kernel = reallocarray(c->kernel, c->n_kernel + 1, sizeof(KernelTouch));
+        if (!kernel)
+                return -ENOMEM;
+        c->kernel = kernel;
+        KernelTouch t = { .kind = strdup(kind), .name = strdup(name), .before = strdup(strempty(before)) };
+        if (!t.kind || !t.name || !t.before) {
+                free(t.kind);
+                free(t.name);
+                free(t.before);
+                return -ENOMEM;
+        }
+        c->kernel[c->n_kernel++] = t;
+        return 0;
+}
+
 void change_done(Change *c) {
         for (size_t i = 0; i < c->n_ops; i++) {
                 node_file_free(c->ops[i].before);
@@ -61,6 +77,12 @@ void change_done(Change *c) {
                 free(c->units[i].active_state);
         }
         free(c->units);
+        for (size_t i = 0; i < c->n_kernel; i++) {
+                free(c->kernel[i].kind);
+                free(c->kernel[i].name);
+                free(c->kernel[i].before);
+        }
+        free(c->kernel);
         if (c->data && c->free_data)
                 c->free_data(c->data);
         *c = (Change) {};

@@ -191,6 +191,18 @@ static int rollback_units(Run *r) {
         return k;
 }
 
+/* Puts the running kernel's recorded sysctls and modules back, after the files and units. */
+static int rollback_kernel(Run *r) {
+        _cleanup_free_ char *error = NULL;
+        if (r->offline || r->txn->n_kernel == 0 || !root_is_host(r->root))
+                return 0;
+        int k = kernel_restore(r->txn, false, NULL, NULL, &error);
+        if (k < 0)
+                set_error(&r->rollback_error, "files of transaction %s restored, but not the kernel's settings: %s",
+                          r->txn->id, error ? error : strerror(-k));
+        return k;
+}
+
 /* Undoes the non-file effects of applied steps, newest first, then restores the files. */
 static int rollback_run(Run *r, BackupStore *store, size_t upto_job, size_t upto_step) {
         _cleanup_free_ char *error = NULL;
@@ -215,6 +227,8 @@ static int rollback_run(Run *r, BackupStore *store, size_t upto_job, size_t upto
                 return k;
         }
         if ((k = rollback_units(r)) < 0)
+                return k;
+        if ((k = rollback_kernel(r)) < 0)
                 return k;
         return result;
 }
@@ -289,7 +303,8 @@ static int fail_and_roll_back(Run *r, BackupStore *store, size_t upto_job, size_
         return 1;
 }
 
-/* Every unit a step will change on the live bus, with its state before, into the manifest. */
+/* Every unit a step will change on the live bus and every kernel setting it will change, with
+ * its state before, into the manifest. */
 static int record_units(Run *r, BackupStore *store) {
         int k;
         for (size_t j = 0; j < r->n_jobs; j++)
@@ -301,6 +316,11 @@ static int record_units(Run *r, BackupStore *store) {
                                 const UnitTouch *t = &c->units[u];
                                 k = txn_add_unit(store, r->txn, t->name, t->unit_file_state, t->active_state);
                                 if (k < 0)
+                                        return k;
+                        }
+                        for (size_t u = 0; u < c->n_kernel; u++) {
+                                const KernelTouch *t = &c->kernel[u];
+                                if ((k = txn_add_kernel(store, r->txn, t->kind, t->name, t->before)) < 0)
                                         return k;
                         }
                 }

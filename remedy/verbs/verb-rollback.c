@@ -350,6 +350,17 @@ static int rollback_one(RollbackRun *rr, Manifest *m) {
                                                  "rollback of %s: the files are restored, but not the units: %s", m->id,
                                                  error ? error : strerror(-r));
                 }
+                /* The running kernel's settings, only when this is its node (not --root, not a
+                 * container's root): after the units, like an apply's own rollback. */
+                if (r == 0 && rr->bus && changed_anything && m->n_kernel > 0 && root_is_host(rr->root)) {
+                        free(error);
+                        error = NULL;
+                        r = kernel_restore(m, arg_dry_run, rollback_print_unit_item, &up, &error);
+                        if (r < 0)
+                                r = report_error(EXIT_FAILED,
+                                                 "rollback of %s: the files are restored, but not the kernel's settings: %s",
+                                                 m->id, error ? error : strerror(-r));
+                }
         }
         if (r != 0) {
                 json_object_put(p.items);

@@ -20,6 +20,8 @@ set -u
 
 lab_vm_setup || exit 1
 lab_cni_config || exit 1
+# The kernel as a Kubernetes node has it (kernel-netfilter is another scenario's).
+lab_vm_k8s_kernel || exit 1
 lab_vm_disk swap 64M || exit 1
 uuid=$LAB_VM_DISK_UUID
 printf 'UUID=%s none swap sw 0 0\n' "$uuid" >>"$LAB_ROOT/etc/fstab"

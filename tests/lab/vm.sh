@@ -14,6 +14,8 @@
 #       echo "UUID=$LAB_VM_DISK_UUID none swap sw 0 0" >>"$LAB_ROOT/etc/fstab"
 #       lab_vm_boot                      # then lab_run and every lab helper work as for nspawn
 #       lab_vm_reboot                    # power off, boot again from the same root and disks
+#       lab_vm_kernel_modules br_netfilter   # before boot: modules the node's modprobe can load
+#       lab_vm_k8s_kernel                # before boot: the node loads and sets what Kubernetes needs
 #
 # The VM's root file system is $LAB_ROOT itself (the overlay lab_setup mounted: the host's / with
 # a tmpfs upper layer), shared read-write over virtio-9p, so files the node writes are seen from
@@ -50,7 +52,7 @@ lab_vm_missing() {
         local why tool dir
         why=$(lab_missing)
         [ -n "$why" ] && { echo "$why"; return; }
-        for tool in qemu-system-x86_64 modinfo mkswap blkid; do
+        for tool in qemu-system-x86_64 modinfo depmod mkswap blkid; do
                 command -v "$tool" >/dev/null 2>&1 || { echo "no $tool"; return; }
         done
         [ -x /bin/busybox ] && /bin/busybox --list | grep -qx switch_root ||
@@ -85,6 +87,38 @@ lab_vm_module_order() {
         }
         for m in "$@"; do visit "$m" || return 1; done
         printf '%s\n' "${order[@]}"
+}
+
+# lab_vm_kernel_modules NAME...: the VM kernel's modules NAME and what they depend on, in the
+# node's /lib/modules/VERSION with the modules.dep depmod makes for them, as an installed kernel
+# package leaves them: the node's own modprobe and systemd-modules-load find them there. The host
+# has no modules of this kernel (its /lib/modules is not the VM's), so without this the node can
+# load nothing. depmod writes only under the node's root (-b).
+lab_vm_kernel_modules() {
+        local kdir version m dst
+        kdir=$(lab_vm_kernel_dir)
+        version=$(basename "$(find "$kdir/lib/modules" -mindepth 1 -maxdepth 1 -type d | head -n 1)")
+        [ -n "$version" ] || { lab_log "no lib/modules in $kdir"; return 1; }
+        dst=$LAB_ROOT/usr/lib/modules/$version
+        lab_vm_module_order "$kdir/lib/modules/$version" "$@" >"$LAB_DIR/node-modules.order" || return 1
+        while read -r m; do
+                install -D -m 0644 "$kdir/lib/modules/$version/$m" "$dst/$m" || return 1
+        done <"$LAB_DIR/node-modules.order"
+        cp "$kdir/lib/modules/$version/modules.builtin" "$kdir/lib/modules/$version/modules.builtin.modinfo" \
+                "$kdir/lib/modules/$version/modules.order" "$dst/" ||
+                return 1
+        depmod -b "$LAB_ROOT" "$version" || { lab_log "depmod failed for the node's modules"; return 1; }
+}
+
+# lab_vm_k8s_kernel: a node set up as Kubernetes' container-runtime page says, before boot:
+# overlay and br_netfilter loaded by systemd-modules-load, the bridge and forwarding sysctls set
+# by systemd-sysctl, so that kernel-netfilter has nothing to find.
+lab_vm_k8s_kernel() {
+        lab_vm_kernel_modules overlay br_netfilter || return 1
+        mkdir -p "$LAB_ROOT/etc/modules-load.d" "$LAB_ROOT/etc/sysctl.d" || return 1
+        printf 'overlay\nbr_netfilter\n' >"$LAB_ROOT/etc/modules-load.d/k8s.conf" || return 1
+        printf '%s\n' 'net.bridge.bridge-nf-call-iptables  = 1' 'net.bridge.bridge-nf-call-ip6tables = 1' \
+                'net.ipv4.ip_forward                 = 1' >"$LAB_ROOT/etc/sysctl.d/k8s.conf"
 }
 
 # Writes $LAB_DIR/initrd: busybox, the modules, and an /init that mounts the node's root over

@@ -15,7 +15,8 @@
 . "$(dirname "$0")/../tree/lib.sh"
 . "$(dirname "$0")/node.sh"
 JUDGE="$SOURCE_ROOT/tests/real-world/containerd-judge"
-GENERIC_PLAYBOOKS=(cgroup-driver-systemd cni-placeholder swap-off kubelet-allow-swap kubelet-strip-flags kubelet-wait-online)
+GENERIC_PLAYBOOKS=(cgroup-driver-systemd cni-placeholder swap-off kubelet-allow-swap kubelet-strip-flags kubelet-wait-online
+                   kernel-netfilter inotify-limits)
 
 recipes=("$@")
 [ ${#recipes[@]} -gt 0 ] || recipes=("$RW"/nodes/*.node)
@@ -93,6 +94,9 @@ judge_file() {
         *.json) jq empty "$f" ;;
         */kubelet/config*|*kubelet*.yaml|*kubelet.conf*|*.conf.d/*) python3 -c 'import sys, yaml; yaml.safe_load(open(sys.argv[1]))' "$f" ;;
         */fstab) [ "$(fstab_parse_errors "$f")" -le "$FSTAB_ERRORS" ] ;;
+        # sysctl.d(5): comments, blank lines and KEY = VALUE; modules-load.d(5): one module name a line.
+        */sysctl.d/*) ! grep -Ev '^[[:space:]]*([#;].*)?$|^-?[a-z0-9_./-]+[[:space:]]*=[[:space:]]*[^[:space:]]' "$f" ;;
+        */modules-load.d/*) ! grep -Ev '^[[:space:]]*([#;].*)?$|^[A-Za-z0-9_-]+$' "$f" ;;
         *) true ;;
         esac
 }
