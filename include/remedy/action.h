@@ -98,6 +98,7 @@ extern const ActionType action_yaml_set;
 extern const ActionType action_kubelet_config_set;
 extern const ActionType action_toml_set;
 extern const ActionType action_kubelet_flags;
+extern const ActionType action_kubelet_feature_gates;
 extern const ActionType action_unit;
 extern const ActionType action_daemon_reload;
 extern const ActionType action_kubeconfig_install;
@@ -136,6 +137,7 @@ extern const ConditionType condition_swap;   /* condition-swap.c */
 extern const ConditionType condition_containerd_config; /* condition-effective.c */
 extern const ConditionType condition_kubelet_config;
 extern const ConditionType condition_kubelet_flags; /* condition-kubelet-flags.c */
+extern const ConditionType condition_kubelet_feature_gates; /* condition-kubelet-feature-gates.c */
 
 struct CheckType {
         const char *key;
@@ -161,3 +163,4 @@ extern const CheckType check_cni_plugins; /* check-cni.c */
 extern const CheckType check_containerd_config; /* condition-effective.c */
 extern const CheckType check_kubelet_config;
 extern const CheckType check_kubelet_flags; /* condition-kubelet-flags.c */
+extern const CheckType check_kubelet_feature_gates; /* condition-kubelet-feature-gates.c */
