@@ -138,6 +138,9 @@ extern const ConditionType condition_containerd_config; /* condition-effective.c
 extern const ConditionType condition_kubelet_config;
 extern const ConditionType condition_kubelet_flags; /* condition-kubelet-flags.c */
 extern const ConditionType condition_kubelet_feature_gates; /* condition-kubelet-feature-gates.c */
+extern const ConditionType condition_kubelet_config_valid; /* condition-kubelet-config-valid.c */
+extern const ConditionType condition_kubelet_cgroup_v1; /* condition-kubelet-cgroup-v1.c */
+extern const ConditionType condition_kubelet_node_ip; /* condition-kubelet-node-ip.c */
 
 struct CheckType {
         const char *key;
@@ -164,3 +167,4 @@ extern const CheckType check_containerd_config; /* condition-effective.c */
 extern const CheckType check_kubelet_config;
 extern const CheckType check_kubelet_flags; /* condition-kubelet-flags.c */
 extern const CheckType check_kubelet_feature_gates; /* condition-kubelet-feature-gates.c */
+extern const CheckType check_kubelet_config_valid; /* condition-kubelet-config-valid.c */

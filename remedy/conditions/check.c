@@ -120,6 +120,7 @@ const CheckType * const check_types[] = {
         &check_kubelet_config,
         &check_kubelet_flags,
         &check_kubelet_feature_gates,
+        &check_kubelet_config_valid,
         NULL,
 };
 

@@ -335,7 +335,9 @@ static const ConditionType * const condition_types[] = {
         &condition_yaml, &condition_unit, &condition_param,
         &condition_changed, &condition_journal, &condition_client_certificate, &condition_swap,
         &condition_containerd_config, &condition_kubelet_config, &condition_kubelet_flags,
-        &condition_kubelet_feature_gates, NULL,
+        &condition_kubelet_feature_gates,
+        &condition_kubelet_config_valid,
+        &condition_kubelet_cgroup_v1, &condition_kubelet_node_ip, NULL,
 };
 
 int condition_parse(ParseContext *pc, const YamlNode *node, Condition **ret) {

@@ -38,6 +38,7 @@ static const struct {
         { "cpu-manager-policy", "cpuManagerPolicy" },
         { "enforce-node-allocatable", "enforceNodeAllocatable" },
         { "eviction-hard", "evictionHard" },
+        { "fail-cgroupv1", "failCgroupV1" },
         { "fail-swap-on", "failSwapOn" },
         { "hairpin-mode", "hairpinMode" },
         { "healthz-port", "healthzPort" },
