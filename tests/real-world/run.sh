@@ -15,7 +15,8 @@
 . "$(dirname "$0")/../tree/lib.sh"
 . "$(dirname "$0")/node.sh"
 JUDGE="$SOURCE_ROOT/tests/real-world/containerd-judge"
-GENERIC_PLAYBOOKS=(cgroup-driver-systemd cni-placeholder swap-off kubelet-allow-swap kubelet-strip-flags kubelet-wait-online)
+GENERIC_PLAYBOOKS=(cgroup-driver-systemd cni-placeholder swap-off kubelet-allow-swap kubelet-strip-flags kubelet-wait-online
+                   kubelet-feature-gates)
 
 recipes=("$@")
 [ ${#recipes[@]} -gt 0 ] || recipes=("$RW"/nodes/*.node)
