@@ -98,7 +98,7 @@ static int judge_file(Context *c, const char *path, bool dropin, char **ret_reas
 static int kubelet_config_judge(Context *c, const KubeletConfigValid *k, char **ret_evidence) {
         _cleanup_(kubelet_cmdline_done) KubeletCommandLine cl = {};
         _cleanup_strv_free_ char **files = NULL, **reasons = NULL;
-        _cleanup_free_ char *error = NULL, *main_abs = NULL;
+        _cleanup_free_ char *error = NULL;
         const NodeFS fs = ctx_node_fs(c);
         int r;
 
