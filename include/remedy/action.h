@@ -135,6 +135,9 @@ int condition_eval(Context *c, const Condition *cond, char **ret_error);
  */
 int journal_judged_run(Context *c, const char *unit, char **ret, char **ret_error);
 
+/* condition-join.c: 1 while none of the files `kubeadm join` writes exists (FAILURES.md B.4). */
+int kubeadm_join_pending(Context *c);
+
 extern const ConditionType condition_unit;    /* condition-node.c */
 extern const ConditionType condition_param;
 extern const ConditionType condition_changed;
@@ -148,6 +151,7 @@ extern const ConditionType condition_kubelet_feature_gates; /* condition-kubelet
 extern const ConditionType condition_kubelet_config_valid; /* condition-kubelet-config-valid.c */
 extern const ConditionType condition_kubelet_cgroup_v1; /* condition-kubelet-cgroup-v1.c */
 extern const ConditionType condition_kubelet_node_ip; /* condition-kubelet-node-ip.c */
+extern const ConditionType condition_kubeadm_join; /* condition-join.c */
 
 struct CheckType {
         const char *key;
