@@ -112,6 +112,7 @@ extern const ActionType action_yaml_set;
 extern const ActionType action_kubelet_config_set;
 extern const ActionType action_toml_set;
 extern const ActionType action_kubelet_flags;
+extern const ActionType action_kubelet_feature_gates;
 extern const ActionType action_unit;
 extern const ActionType action_daemon_reload;
 extern const ActionType action_kubeconfig_install;
@@ -162,6 +163,10 @@ extern const ConditionType condition_swap;   /* condition-swap.c */
 extern const ConditionType condition_containerd_config; /* condition-effective.c */
 extern const ConditionType condition_kubelet_config;
 extern const ConditionType condition_kubelet_flags; /* condition-kubelet-flags.c */
+extern const ConditionType condition_kubelet_feature_gates; /* condition-kubelet-feature-gates.c */
+extern const ConditionType condition_kubelet_config_valid; /* condition-kubelet-config-valid.c */
+extern const ConditionType condition_kubelet_cgroup_v1; /* condition-kubelet-cgroup-v1.c */
+extern const ConditionType condition_kubelet_node_ip; /* condition-kubelet-node-ip.c */
 extern const ConditionType condition_kubeadm_join; /* condition-join.c */
 extern const ConditionType condition_sysctl; /* condition-kernel.c */
 extern const ConditionType condition_kernel_module;
@@ -192,3 +197,5 @@ extern const CheckType check_kubelet_config;
 extern const CheckType check_kubelet_flags; /* condition-kubelet-flags.c */
 extern const CheckType check_sysctl; /* condition-kernel.c */
 extern const CheckType check_kernel_module;
+extern const CheckType check_kubelet_feature_gates; /* condition-kubelet-feature-gates.c */
+extern const CheckType check_kubelet_config_valid; /* condition-kubelet-config-valid.c */

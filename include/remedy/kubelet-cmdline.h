@@ -142,6 +142,11 @@ void kubelet_setting_done(KubeletSetting *s);
 int kubelet_config_effective_value(const NodeFS *fs, const char *config_path, const char *config_dir,
                                    const char *key, KubeletSetting *ret, char **ret_error);
 
+/* The files the kubelet's configuration is read from, in merge order: config_path (may be NULL),
+ * then the drop-ins of config_dir (may be NULL) as the kubelet walks them. A --config-dir that is
+ * not a directory is -ENOENT with *ret_error. */
+int kubelet_config_files(const NodeFS *fs, const char *config_path, const char *config_dir, char ***ret,
+                         char **ret_error);
 /* The same with the command line's --config and --config-dir, and its flags over both
  * (--cgroup-driver over cgroupDriver, --fail-swap-on over failSwapOn, ...). */
 int kubelet_cmdline_setting(const KubeletCommandLine *c, const NodeFS *fs, const char *key, KubeletSetting *ret,

@@ -29,3 +29,8 @@ int kubelet_node_flag_sets_unversioned(Context *c, KubeletFlagSet **ret_ever, Ku
  */
 int kubelet_node_judging_set(Context *c, const char *binary, const char *version, KubeletFlagSet **ret,
                              KubeletFlagSet **ret_always);
+
+/* The minor version of the node's kubelet (33 for 1.33): version when given ("1.33"), else live
+ * the kubelet's own --version, else its dpkg or RPM package's. 1 with *ret_minor, 0 when it cannot
+ * be told; a malformed version given is an error through ctx_error. */
+int kubelet_node_minor(Context *c, const char *version, unsigned *ret_minor);

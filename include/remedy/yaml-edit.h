@@ -39,5 +39,14 @@ int yaml_edit_set(const char *data, size_t size, const char *keypath, const Edit
  * crossing a non-mapping: -EINVAL, as above). */
 int yaml_edit_get(const char *data, size_t size, const char *keypath, char **ret_value, char **ret_error);
 
+/* Removes the key at keypath (plain components: "featureGates.KubeletCredentialProviders"), its
+ * lines in a block mapping, "key: value" and one comma in a flow one; a block mapping left empty
+ * goes with its own key. 0 when the key is not there (*ret_data NULL), 1 when removed; -EINVAL when
+ * the key does not start its own line or the result would differ elsewhere (yaml-edit-remove.c). */
+int yaml_edit_remove(const char *data, size_t size, const char *keypath, char **ret_data, size_t *ret_size,
+                     char **ret_error);
+/* The keys of the mapping at keypath: 1 with *ret_keys (NULL when it has none), 0 when there is no
+ * mapping there. */
+int yaml_edit_keys(const char *data, size_t size, const char *keypath, char ***ret_keys, char **ret_error);
 /* Checks a key path's syntax (no empty component, quotes closed): 0 or -EINVAL. */
 int yaml_edit_keypath_check(const char *keypath);

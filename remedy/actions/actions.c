@@ -10,6 +10,7 @@ const ActionType * const action_types[] = {
         &action_kubelet_config_set,
         &action_toml_set,
         &action_kubelet_flags,
+        &action_kubelet_feature_gates,
         &action_unit,
         &action_daemon_reload,
         &action_kubeconfig_install,

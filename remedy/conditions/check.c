@@ -121,6 +121,8 @@ const CheckType * const check_types[] = {
         &check_kubelet_flags,
         &check_sysctl,
         &check_kernel_module,
+        &check_kubelet_feature_gates,
+        &check_kubelet_config_valid,
         NULL,
 };
 

@@ -38,6 +38,7 @@ static const struct {
         { "cpu-manager-policy", "cpuManagerPolicy" },
         { "enforce-node-allocatable", "enforceNodeAllocatable" },
         { "eviction-hard", "evictionHard" },
+        { "fail-cgroupv1", "failCgroupV1" },
         { "fail-swap-on", "failSwapOn" },
         { "hairpin-mode", "hairpinMode" },
         { "healthz-port", "healthzPort" },
@@ -181,21 +182,11 @@ static int apply(KubeletSetting *s, const YamlDocument *doc, char * const *path)
         return 0;
 }
 
-int kubelet_config_effective_value(const NodeFS *fs, const char *config_path, const char *config_dir,
-                                   const char *key, KubeletSetting *ret, char **ret_error) {
-        _cleanup_(kubelet_setting_done) KubeletSetting s = {};
-        _cleanup_strv_free_ char **path = NULL, **files = NULL;
+int kubelet_config_files(const NodeFS *fs, const char *config_path, const char *config_dir, char ***ret,
+                         char **ret_error) {
+        _cleanup_strv_free_ char **files = NULL;
         _cleanup_free_ char *main_abs = NULL, *dir_abs = NULL;
         int r;
-
-        for (const char *p = key; *p;) {
-                size_t n = strcspn(p, ".");
-                if (n == 0 || strv_consume(&path, strndup(p, n)) < 0)
-                        return n == 0 ? -EINVAL : -ENOMEM;
-                p += n + (p[n] == '.');
-        }
-        if (!path)
-                return -EINVAL;
 
         /* A relative path is taken from the kubelet's working directory: "/" under systemd. */
         if (config_path && asprintf(&main_abs, "%s%s", config_path[0] == '/' ? "" : "/", config_path) < 0)
@@ -216,6 +207,29 @@ int kubelet_config_effective_value(const NodeFS *fs, const char *config_path, co
                 if (r < 0)
                         return r;
         }
+        *ret = TAKE_PTR(files);
+        return 0;
+}
+
+int kubelet_config_effective_value(const NodeFS *fs, const char *config_path, const char *config_dir,
+                                   const char *key, KubeletSetting *ret, char **ret_error) {
+        _cleanup_(kubelet_setting_done) KubeletSetting s = {};
+        _cleanup_strv_free_ char **path = NULL, **files = NULL;
+        _cleanup_free_ char *main_abs = NULL;
+        int r;
+
+        for (const char *p = key; *p;) {
+                size_t n = strcspn(p, ".");
+                if (n == 0 || strv_consume(&path, strndup(p, n)) < 0)
+                        return n == 0 ? -EINVAL : -ENOMEM;
+                p += n + (p[n] == '.');
+        }
+        if (!path)
+                return -EINVAL;
+        if ((r = kubelet_config_files(fs, config_path, config_dir, &files, ret_error)) < 0)
+                return r;
+        if (config_path && asprintf(&main_abs, "%s%s", config_path[0] == '/' ? "" : "/", config_path) < 0)
+                return -ENOMEM;
 
         /* The main file first, then the drop-ins over it. */
         for (size_t i = 0; files && files[i]; i++) {

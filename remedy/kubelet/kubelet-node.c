@@ -151,3 +151,44 @@ int kubelet_node_judging_set(Context *c, const char *binary, const char *version
                 return 0;
         return kubelet_node_flag_sets_unversioned(c, ret, ret_always);
 }
+
+/* "Kubernetes v1.30.2": the minor of the kubelet that will run, as its own verflag prints it. */
+static int minor_from_binary(unsigned *ret) {
+        _cleanup_free_ char *out = NULL;
+        size_t size;
+        int status;
+        char *argv[] = { (char *) KUBELET_BINARY, (char *) "--version", NULL };
+        int r = exec_capture(argv, 10000, 64 * 1024, &out, &size, &status);
+        if (r == -ENOENT || (r >= 0 && status != 0))
+                return 0;
+        if (r < 0)
+                return r;
+        const char *v = strstr(out, "Kubernetes v");
+        if (!v || kubelet_version_minor(v + strlen("Kubernetes v"), ret) < 0)
+                return 0;
+        return 1;
+}
+
+int kubelet_node_minor(Context *c, const char *version_arg, unsigned *ret_minor) {
+        _cleanup_free_ char *version = NULL, *source = NULL;
+        int r;
+
+        if (version_arg && *version_arg) {
+                if (kubelet_version_minor(version_arg, ret_minor) < 0)
+                        return ctx_error(c, -EINVAL, "kubelet_version: \"%s\" is not a kubelet version like \"1.33\"",
+                                         version_arg);
+                return 1;
+        }
+        if (!c->offline && (r = minor_from_binary(ret_minor)) != 0)
+                return r;
+        const NodeFS fs = ctx_node_fs(c);
+        static const char *const names[] = { "kubelet", NULL };
+        if ((r = package_version(&fs, names, &version, &source)) < 0)
+                return r;
+        if (r == 0 && (r = rpm_package_version(c->root, names, &version, &source)) < 0)
+                return r == -ENOPKG ? 0 : r;
+        if (r == 0)
+                return 0;
+        const char *v = strchr(version, ':') ? strchr(version, ':') + 1 : version;
+        return kubelet_version_minor(v, ret_minor) < 0 ? 0 : 1;
+}

@@ -95,9 +95,12 @@ lab_install_kubelet() {
         [ -r "$flags" ] || { lab_log "missing $flags"; return 1; }
         mkdir -p "$r/usr/share/remedy-lab" || return 1
         install -m 0644 "$flags" "$r/usr/share/remedy-lab/kubelet-flags.tsv" || return 1
+        install -m 0644 "$LAB_LIB_DIR/../../remedy/data/kubelet-feature-gates.tsv" \
+                "$r/usr/share/remedy-lab/kubelet-feature-gates.tsv" || return 1
         # The minor version and the flag table's path are baked in, as a real build bakes them.
         sed -e "s|^STANDIN_VERSION = .*|STANDIN_VERSION = \"$LAB_KUBELET_VERSION\"|" \
             -e "s|^FLAGS_TSV = .*|FLAGS_TSV = \"/usr/share/remedy-lab/kubelet-flags.tsv\"|" \
+            -e "s|^GATES_TSV = .*|GATES_TSV = \"/usr/share/remedy-lab/kubelet-feature-gates.tsv\"|" \
             "$standin" >"$r/usr/bin/kubelet" || return 1
         chmod 0755 "$r/usr/bin/kubelet"
 

@@ -25,6 +25,11 @@ points=0
 for yaml in "$PLAYBOOKS"/*.yaml; do
         playbook=$(basename "$yaml" .yaml)
         FM_ARGS=()
+        # A report-only playbook without steps changes nothing: there is no mutation to interrupt.
+        if grep -q '^safety: report' "$yaml" && ! grep -q '^steps:' "$yaml"; then
+                ok 0 "$playbook: report only, no steps: nothing to interrupt"
+                continue
+        fi
         template=
         if [ -f "$(dirname "$0")/fault-matrix.d/$playbook.sh" ]; then
                 . "$(dirname "$0")/fault-matrix.d/$playbook.sh"
