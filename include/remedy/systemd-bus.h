@@ -59,6 +59,7 @@ typedef struct UnitState {
         bool need_daemon_reload;       /* NeedDaemonReload: unit files changed on disk since loaded */
         char *following;        /* Following: the unit whose state this one mirrors (the swap units of
                                  * one device's other names follow one of them); "" when none */
+        char *result;           /* Service.Result: "success", "exit-code", ...; "" when not a service */
 } UnitState;
 
 void unit_state_done(UnitState *s);
