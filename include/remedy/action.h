@@ -104,6 +104,7 @@ extern const ActionType action_kubeconfig_install;
 extern const ActionType action_swap_off;
 extern const ActionType action_containerd_default_config;
 extern const ActionType action_containerd_runtimes;
+extern const ActionType action_containerd_enable_cri;
 
 /*
  * Conditions (`when:`) and verification checks (`verify:`) have the same shape: parsed at load,

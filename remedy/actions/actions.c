@@ -16,6 +16,7 @@ const ActionType * const action_types[] = {
         &action_swap_off,
         &action_containerd_default_config,
         &action_containerd_runtimes,
+        &action_containerd_enable_cri,
         NULL,
 };
 

@@ -208,8 +208,10 @@ void add_disabled(Effective &e, const toml::table &doc, const std::string &file,
                                 fail(-EINVAL, at(file, d.source()) + key + ": expected an array of strings");
                         std::string id = d.as_string()->get();
                         e.plugin_ids.push_back({id, at(file, d.source())});
-                        if (std::string_view(key) == "disabled_plugins")
+                        if (std::string_view(key) == "disabled_plugins") {
                                 e.disabled_plugins.insert(version <= 1 && e.rules == 2 && id == CRI_V1 ? CRI_V2 : id);
+                                e.disabled_at.push_back({id, at(file, d.source())});
+                        }
                 }
         }
 }
@@ -277,6 +279,18 @@ Layer migrated_runtime(const std::string &file, const toml::table &doc, int vers
                 dst.insert_or_assign("containerd", std::move(out));
         }
         return layer;
+}
+
+/* Where the CRI plugin is disabled, when decode() found that it is: the first disabled_plugins
+ * entry that names it, "FILE:LINE:COLUMN: disabled_plugins names ID". */
+void note_cri_disabled(const Effective &e, ContainerdConfig *ret) {
+        if (!ret->cri_error || std::strncmp(ret->cri_error, "the CRI plugin is disabled", 26) != 0)
+                return;
+        for (const auto &[id, where] : e.disabled_at)
+                if (id == CRI_V1 || id == CRI_V2 || id == CRI_RUNTIME_V3) {
+                        ret->cri_disabled = dup(where + "disabled_plugins names \"" + id + "\"");
+                        return;
+                }
 }
 
 struct Pending {
@@ -402,6 +416,7 @@ int load(const NodeFS *fs, const char *path, ContainerdRules wanted, ContainerdC
         }
         check_plugin_ids(e);
         decode(e, path, ret);
+        note_cri_disabled(e, ret);
         return 0;
 }
 
@@ -418,6 +433,7 @@ int from_dump(std::string_view text, ContainerdConfig *ret) {
         if (const toml::table *t = plugin_table(doc, id))
                 e.layers.push_back({name, *t, {t}});
         decode(e, name, ret);
+        note_cri_disabled(e, ret);
         /* the dump is one merged view: no file to name */
         free(ret->cni_conf_dir_file);
         ret->cni_conf_dir_file = nullptr;
