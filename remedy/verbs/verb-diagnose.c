@@ -165,6 +165,11 @@ static void print_text(const Diagnosis *d) {
                         put(f->playbook->advice);
                         fputc('\n', stdout);
                 }
+                printf("    safety:  %s\n", playbook_safety_to_string(f->playbook->safety));
+                if (f->playbook->n_steps == 0) {
+                        fputs("    fix:     none shipped: report only, see the advice\n", stdout);
+                        continue;
+                }
                 fputs("    preview: ", stdout);
                 put(plan);
                 fputs("\n    fix:     ", stdout);
@@ -188,7 +193,10 @@ static json_object *diagnosis_json(const Diagnosis *d, const Root *root) {
                 STRV_FOREACH(e, f->evidence)
                         json_object_array_add(ev, json_object_new_string(*e));
                 json_object_object_add(j, "evidence", ev);
-                json_object_object_add(j, "fix", json_object_new_string(strempty(apply)));
+                json_object_object_add(j, "safety", json_object_new_string(playbook_safety_to_string(f->playbook->safety)));
+                if (f->playbook->advice)
+                        json_object_object_add(j, "advice", json_object_new_string(f->playbook->advice));
+                json_object_object_add(j, "fix", f->playbook->n_steps > 0 ? json_object_new_string(strempty(apply)) : NULL);
                 json_object_array_add(findings, j);
         }
         json_object_object_add(o, "findings", findings);
