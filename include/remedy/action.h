@@ -105,6 +105,7 @@ extern const ActionType action_swap_off;
 extern const ActionType action_containerd_default_config;
 extern const ActionType action_containerd_runtimes;
 extern const ActionType action_containerd_enable_cri;
+extern const ActionType action_cri_endpoint;
 
 /*
  * Conditions (`when:`) and verification checks (`verify:`) have the same shape: parsed at load,
@@ -137,6 +138,7 @@ extern const ConditionType condition_swap;   /* condition-swap.c */
 extern const ConditionType condition_containerd_config; /* condition-effective.c */
 extern const ConditionType condition_kubelet_config;
 extern const ConditionType condition_kubelet_flags; /* condition-kubelet-flags.c */
+extern const ConditionType condition_cri_endpoint; /* condition-cri-endpoint.c */
 
 struct CheckType {
         const char *key;
@@ -162,3 +164,4 @@ extern const CheckType check_cni_plugins; /* check-cni.c */
 extern const CheckType check_containerd_config; /* condition-effective.c */
 extern const CheckType check_kubelet_config;
 extern const CheckType check_kubelet_flags; /* condition-kubelet-flags.c */
+extern const CheckType check_cri_endpoint; /* condition-cri-endpoint.c */

@@ -17,6 +17,7 @@ const ActionType * const action_types[] = {
         &action_containerd_default_config,
         &action_containerd_runtimes,
         &action_containerd_enable_cri,
+        &action_cri_endpoint,
         NULL,
 };
 

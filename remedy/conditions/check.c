@@ -119,6 +119,7 @@ const CheckType * const check_types[] = {
         &check_containerd_config,
         &check_kubelet_config,
         &check_kubelet_flags,
+        &check_cri_endpoint,
         NULL,
 };
 

@@ -334,7 +334,7 @@ static const ConditionType * const condition_types[] = {
         &condition_exists, &condition_absent, &condition_not, &condition_any, &condition_all, &condition_toml,
         &condition_yaml, &condition_unit, &condition_param,
         &condition_changed, &condition_journal, &condition_client_certificate, &condition_swap,
-        &condition_containerd_config, &condition_kubelet_config, &condition_kubelet_flags, NULL,
+        &condition_containerd_config, &condition_kubelet_config, &condition_kubelet_flags, &condition_cri_endpoint, NULL,
 };
 
 int condition_parse(ParseContext *pc, const YamlNode *node, Condition **ret) {

@@ -293,6 +293,28 @@ void note_cri_disabled(const Effective &e, ContainerdConfig *ret) {
                 }
 }
 
+inline constexpr char GRPC_ADDRESS_DEFAULT[] = "/run/containerd/containerd.sock";
+
+/* [grpc] address of one file: both mergers keep the last file's non-empty value (1.x mergo
+ * WithOverride skips empty values; 2.x's map merge replaces, and "" is containerd's default). */
+void note_grpc_address(const toml::table &doc, const std::string &file, std::string &address, std::string &from) {
+        const toml::node *n = lookup(&doc, Path{"grpc", "address"});
+        if (!n)
+                return;
+        if (!n->is_string())
+                fail(-EINVAL, at(file, n->source()) + "grpc.address: expected a string");
+        if (n->as_string()->get().empty())
+                return;
+        address = n->as_string()->get();
+        from = file;
+}
+
+void set_grpc_address(ContainerdConfig *ret, const std::string &address, const std::string &from) {
+        ret->grpc_address = dup(address.empty() ? std::string(GRPC_ADDRESS_DEFAULT) : address);
+        if (!from.empty())
+                ret->grpc_address_file = dup(from);
+}
+
 struct Pending {
         std::string path;
         std::string parent;           /* empty for the main file */
@@ -341,6 +363,7 @@ int load(const NodeFS *fs, const char *path, ContainerdRules wanted, ContainerdC
         std::deque<toml::table> docs;
         std::deque<Pending> pending = {{clean_path(path), "", {}}};
         int root_version = 0, last_version = 0;
+        std::string grpc_address, grpc_address_from;
 
         while (!pending.empty()) {
                 Pending p = std::move(pending.front());
@@ -358,6 +381,7 @@ int load(const NodeFS *fs, const char *path, ContainerdRules wanted, ContainerdC
                                 e.version = e.max_version;
                         e.runtime_plugin = e.rules == 2;
                         decode(e, p.path, ret);
+                        set_grpc_address(ret, "", "");
                         return 0;
                 }
                 if (!f)
@@ -374,6 +398,7 @@ int load(const NodeFS *fs, const char *path, ContainerdRules wanted, ContainerdC
                                 set_rules(e, CONTAINERD_RULES_2);
                 }
                 add_disabled(e, *doc, p.path, version);
+                note_grpc_address(*doc, p.path, grpc_address, grpc_address_from);
 
                 if (e.rules == 2) {
                         if (root_version == 0)
@@ -417,6 +442,7 @@ int load(const NodeFS *fs, const char *path, ContainerdRules wanted, ContainerdC
         check_plugin_ids(e);
         decode(e, path, ret);
         note_cri_disabled(e, ret);
+        set_grpc_address(ret, grpc_address, grpc_address_from);
         return 0;
 }
 
@@ -434,6 +460,9 @@ int from_dump(std::string_view text, ContainerdConfig *ret) {
                 e.layers.push_back({name, *t, {t}});
         decode(e, name, ret);
         note_cri_disabled(e, ret);
+        std::string grpc_address, unused;
+        note_grpc_address(doc, name, grpc_address, unused);
+        set_grpc_address(ret, grpc_address, "");
         /* the dump is one merged view: no file to name */
         free(ret->cni_conf_dir_file);
         ret->cni_conf_dir_file = nullptr;

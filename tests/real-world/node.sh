@@ -58,6 +58,9 @@ node_build() {
                 /lib/systemd/system/systemd-networkd.socket "$dir/lib/systemd/system/"
         mkdir -p "$dir/etc/systemd/system/multi-user.target.wants"
         ln -s /lib/systemd/system/systemd-networkd.service "$dir/etc/systemd/system/multi-user.target.wants/"
+        # A joined node's kubelet is enabled: the deb's postinst enables it, and on RPM nodes the
+        # install guide's `systemctl enable --now kubelet` does (else kubelet-enable's case).
+        ln -s /lib/systemd/system/kubelet.service "$dir/etc/systemd/system/multi-user.target.wants/"
         for p in bridge host-local loopback portmap; do : >"$dir/opt/cni/bin/$p"; chmod 0755 "$dir/opt/cni/bin/$p"; done
 
         while read -r word a b; do
