@@ -446,6 +446,62 @@ static void test_get_check(void) {
         free(err);
 }
 
+static void check_remove(const char *what, const char *data, const char *table, const char *key, const char *want) {
+        _cleanup_free_ char *out = NULL, *err = NULL;
+        char *values[] = { (char *) "cri", (char *) "io.containerd.grpc.v1.cri", NULL };
+        int r = toml_edit_array_remove(data, strlen(data), table, key, values, &out, NULL, &err);
+        if (!is_int(r, want ? 1 : 0, "%s: result", what))
+                diag("error: %s", strempty(err));
+        if (want)
+                is_str(out, want, "%s: bytes", what);
+        else
+                ok(!out, "%s: no new data when nothing to remove", what);
+}
+
+/* disabled_plugins: the CRI plugin's ids go, every other byte stays; containerd judges the stub. */
+static void test_array_remove(void) {
+        _cleanup_free_ char *stub = read_fixture("containerd/docker-containerd-io.toml", NULL);
+        _cleanup_free_ char *want = strdup(stub), *out = NULL, *err = NULL, *after = NULL;
+        char *values[] = { (char *) "cri", NULL };
+        char *p = want ? strstr(want, "disabled_plugins = [\"cri\"]") : NULL;
+
+        if (!ok(p != NULL, "array remove: the docker stub has disabled_plugins = [\"cri\"]"))
+                return;
+        memmove(p + strlen("disabled_plugins = ["), p + strlen("disabled_plugins = [\"cri\""),
+                strlen(p + strlen("disabled_plugins = [\"cri\"")) + 1);
+        check_remove("docker stub", stub, "", "disabled_plugins", want);
+        is_int(toml_edit_array_remove(stub, strlen(stub), "", "disabled_plugins", values, &out, NULL, &err), 1,
+               "docker stub: removed");
+        after = out ? containerd_dump(out) : NULL;
+        if (after)
+                ok(strstr(after, "disabled_plugins = []") && strstr(after, "[plugins.\"io.containerd.grpc.v1.cri\"]"),
+                   "docker stub: containerd's dump has no disabled plugin and a CRI plugin config");
+        check_remove("docker stub fixed: idempotent", want, "", "disabled_plugins", NULL);
+
+        check_remove("first of three", "disabled_plugins = [\"cri\", \"a\", \"b\"] # x\n", "", "disabled_plugins",
+                     "disabled_plugins = [\"a\", \"b\"] # x\n");
+        check_remove("middle", "disabled_plugins = ['a', \"io.containerd.grpc.v1.cri\", 'b']\n", "", "disabled_plugins",
+                     "disabled_plugins = ['a', 'b']\n");
+        check_remove("last", "disabled_plugins = [\"a\", \"cri\"]\n", "", "disabled_plugins", "disabled_plugins = [\"a\"]\n");
+        check_remove("last two, trailing comma", "disabled_plugins = [\"a\", \"cri\", 'io.containerd.grpc.v1.cri',]\n", "",
+                     "disabled_plugins", "disabled_plugins = [\"a\",]\n");
+        check_remove("only, trailing comma", "disabled_plugins = [ \"cri\" , ]\n", "", "disabled_plugins",
+                     "disabled_plugins = [  ]\n");
+        check_remove("one a line, comments kept",
+                     "version = 2\ndisabled_plugins = [\n  # the CRI\n  \"io.containerd.grpc.v1.cri\",\n  # snapshotters\n"
+                     "  \"io.containerd.snapshotter.v1.btrfs\",\n]\n",
+                     "", "disabled_plugins",
+                     "version = 2\ndisabled_plugins = [\n  # the CRI\n  \"io.containerd.snapshotter.v1.btrfs\",\n]\n");
+        check_remove("nothing to remove", "disabled_plugins = [\"a\"]\n", "", "disabled_plugins", NULL);
+        check_remove("no key", "version = 2\n", "", "disabled_plugins", NULL);
+        check_remove("in a table", "[x]\nd = [1, \"cri\"]\n", "x", "d", "[x]\nd = [1]\n");
+
+        _cleanup_free_ char *out2 = NULL, *err2 = NULL;
+        is_int(toml_edit_array_remove("disabled_plugins = \"cri\"\n", 25, "", "disabled_plugins", values, &out2, NULL, &err2),
+               -EINVAL, "not an array: refused");
+        is_str(err2, "1:20: \"disabled_plugins\" is not an array", "not an array: message");
+}
+
 int main(void) {
         ok(program_exists("containerd"), "containerd is installed (the judge of the effective config)");
         tmpdir = make_temp_dir("toml-edit");
@@ -458,6 +514,7 @@ int main(void) {
         test_bytes();
         test_refusals();
         test_get_check();
+        test_array_remove();
 
         rm_rf(tmpdir);
         free(tmpdir);

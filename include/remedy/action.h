@@ -121,6 +121,8 @@ extern const ActionType action_containerd_default_config;
 extern const ActionType action_containerd_runtimes;
 extern const ActionType action_sysctl;
 extern const ActionType action_kernel_module;
+extern const ActionType action_containerd_enable_cri;
+extern const ActionType action_cri_endpoint;
 
 /*
  * Conditions (`when:`) and verification checks (`verify:`) have the same shape: parsed at load,
@@ -170,6 +172,7 @@ extern const ConditionType condition_kubelet_node_ip; /* condition-kubelet-node-
 extern const ConditionType condition_kubeadm_join; /* condition-join.c */
 extern const ConditionType condition_sysctl; /* condition-kernel.c */
 extern const ConditionType condition_kernel_module;
+extern const ConditionType condition_cri_endpoint; /* condition-cri-endpoint.c */
 
 struct CheckType {
         const char *key;
@@ -199,3 +202,4 @@ extern const CheckType check_sysctl; /* condition-kernel.c */
 extern const CheckType check_kernel_module;
 extern const CheckType check_kubelet_feature_gates; /* condition-kubelet-feature-gates.c */
 extern const CheckType check_kubelet_config_valid; /* condition-kubelet-config-valid.c */
+extern const CheckType check_cri_endpoint; /* condition-cri-endpoint.c */

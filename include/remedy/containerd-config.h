@@ -86,6 +86,12 @@ typedef struct ContainerdConfig {
                                     * kubelet then finds no runtime), NULL when it would load */
         bool cri_error_systemd_cgroup;  /* cri_error is the deprecated systemd_cgroup = true on a default
                                          * runtime other than the v1 linux shim: a cgroup driver setting */
+        char *grpc_address;        /* [grpc] address: the socket containerd (and its CRI) listens on,
+                                    * containerd's default /run/containerd/containerd.sock when unset */
+        char *grpc_address_file;   /* the file whose address wins; NULL when none sets it */
+        char *cri_disabled;        /* "FILE:LINE:COLUMN: disabled_plugins names \"cri\"" when cri_error is
+                                    * that disabled_plugins names the CRI plugin ("dump:..." live), NULL
+                                    * otherwise */
         char *cri_file;            /* 1.x: the file whose CRI table won (each file's replaces the
                                     * earlier ones'), NULL when none has one; 2.x: NULL */
 } ContainerdConfig;

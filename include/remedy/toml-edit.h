@@ -34,6 +34,16 @@ int toml_edit_set(const char *data, size_t size, const char *table, const char *
                   char **ret_data, size_t *ret_size, char **ret_error);
 
 /*
+ * Removes every element of the array at key of table (named as for toml_edit_set()) that is a
+ * string equal to one of values (a NULL-terminated list), keeping every other byte: the element
+ * with the separator after it, or, for elements at the end, the separator before them; an array
+ * left empty is "[]". Returns 0 when there is nothing to remove (no such table, key or element;
+ * *ret_data NULL), 1 when changed. -EINVAL when key is not an array, -EBADMSG when data is not TOML.
+ */
+int toml_edit_array_remove(const char *data, size_t size, const char *table, const char *key, char * const *values,
+                           char **ret_data, size_t *ret_size, char **ret_error);
+
+/*
  * The value at a dotted key path (written as a TOML dotted key: version,
  * plugins."io.containerd.grpc.v1.cri".cni.conf_dir) as a string: strings unquoted, booleans
  * true/false, integers in decimal, other types in TOML syntax. 1 found, 0 missing.

@@ -19,6 +19,8 @@ const ActionType * const action_types[] = {
         &action_containerd_runtimes,
         &action_sysctl,
         &action_kernel_module,
+        &action_containerd_enable_cri,
+        &action_cri_endpoint,
         NULL,
 };
 

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * verify: - journal: {unit, absent: REGEX}
+ *         - journal: {unit, contains: REGEX}
  *
- * No line the unit logged since the transaction began, in its current run, matches REGEX:
- * "containerd no longer says `no network config found`". The transaction's journal cursor bounds
+ * absent: no line the unit logged since the transaction began, in its current run, matches REGEX:
+ * "containerd no longer says `no network config found`". contains: some such line does: "the
+ * restarted containerd loaded its CRI plugin", a line only a run since the change can have
+ * logged, so that an old run's line does not pass the check. The transaction's journal cursor bounds
  * the search (and its start time, when the journal could not give a cursor), so the error lines
  * that made the operator run remedy do not count against the fix. Lines are selected as
  * `journalctl -u UNIT` selects them, and only those of the unit's current invocation: the old
@@ -36,7 +39,8 @@
 
 typedef struct JournalCheck {
         Template *unit;
-        Pattern absent;
+        Pattern pattern;
+        bool want_present;   /* contains: rather than absent: */
 } JournalCheck;
 
 static void journal_check_free(void *args) {
@@ -44,13 +48,13 @@ static void journal_check_free(void *args) {
         if (!j)
                 return;
         template_free(j->unit);
-        pattern_done(&j->absent);
+        pattern_done(&j->pattern);
         free(j);
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(JournalCheck *, journal_check_free);
 
 static int journal_check_parse(ParseContext *pc, const YamlNode *args, void **ret) {
-        static const char * const keys[] = { "unit", "absent", NULL };
+        static const char * const keys[] = { "unit", "absent", "contains", NULL };
         _cleanup_(journal_check_freep) JournalCheck *j = NULL;
         int r;
 
@@ -61,10 +65,12 @@ static int journal_check_parse(ParseContext *pc, const YamlNode *args, void **re
                 return -ENOMEM;
         if ((r = parse_template(pc, args, "unit", true, 0, "a unit name", &j->unit)) < 0)
                 return r;
-        if ((r = pattern_parse(pc, args, "absent", &j->absent)) < 0)
+        bool has_absent = yaml_node_get(args, "absent") != NULL, has_contains = yaml_node_get(args, "contains") != NULL;
+        if (has_absent == has_contains)
+                return parse_error(pc, args, "the journal check needs one of absent: and contains: (a regular expression)");
+        j->want_present = has_contains;
+        if ((r = pattern_parse(pc, args, has_contains ? "contains" : "absent", &j->pattern)) < 0)
                 return r;
-        if (r == 0)
-                return parse_error(pc, args, "the journal check needs absent: (a regular expression)");
         *ret = TAKE_PTR(j);
         return 0;
 }
@@ -97,27 +103,28 @@ static int journal_check_run(Context *c, const void *args, char **ret_evidence) 
                 .invocation_id = st.invocation_id,
                 .after_cursor = c->journal_cursor,
                 .since_usec = c->since_usec,
-                .match = &j->absent.regex,
+                .match = &j->pattern.regex,
                 .max_entries = JOURNAL_CHECK_MAX_ENTRIES,
         };
-        r = journal_search(NULL, &q, &hit, &n_read, &error);
-        if (r < 0)
-                return ctx_error(c, r, "journal of %s: %s", unit, error ? error : strerror(-r));
+        int found = journal_search(NULL, &q, &hit, &n_read, &error);
+        if (found < 0)
+                return ctx_error(c, found, "journal of %s: %s", unit, error ? error : strerror(-found));
 
         if ((r = format_utc((time_t) (c->since_usec / USEC_PER_SEC), &since)) < 0)
                 return r;
-        if (r == 0) {
-                r = evidence_printf(ret_evidence, "none of the %u lines %s logged since %s%s matches /%s/", n_read, unit, since,
-                             q.invocation_id ? " in its current run" : "", j->absent.source);
-                return r < 0 ? r : 1;
+        if (found == 0) {
+                r = evidence_printf(ret_evidence, "none of the %u lines %s logged since %s%s matches /%s/%s", n_read, unit,
+                                    since, q.invocation_id ? " in its current run" : "", j->pattern.source,
+                                    j->want_present ? ", which should be there" : "");
+                return r < 0 ? r : !j->want_present;
         }
         if ((r = evidence_quote(hit.message ? hit.message : "", &line)) < 0)
                 return r;
         if ((r = format_utc((time_t) (hit.realtime_usec / USEC_PER_SEC), &at)) < 0)
                 return r;
-        r = evidence_printf(ret_evidence, "%s logged at %s (pid %u), after the change: '%s' matches /%s/, which should be absent",
-                     unit, at, hit.pid, line, j->absent.source);
-        return r < 0 ? r : 0;
+        r = evidence_printf(ret_evidence, "%s logged at %s (pid %u), after the change: '%s' matches /%s/%s", unit, at,
+                            hit.pid, line, j->pattern.source, j->want_present ? "" : ", which should be absent");
+        return r < 0 ? r : j->want_present;
 }
 
 const CheckType check_journal = {

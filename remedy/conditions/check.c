@@ -123,6 +123,7 @@ const CheckType * const check_types[] = {
         &check_kernel_module,
         &check_kubelet_feature_gates,
         &check_kubelet_config_valid,
+        &check_cri_endpoint,
         NULL,
 };
 

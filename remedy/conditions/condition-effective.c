@@ -2,7 +2,8 @@
 /*
  * The configuration a daemon actually runs with, not one file of it:
  *
- *   {containerd-config: {systemd_cgroup: BOOL | some_systemd_cgroup: BOOL | installed: BOOL, path: PATH}}
+ *   {containerd-config: {systemd_cgroup: BOOL | some_systemd_cgroup: BOOL | installed: BOOL |
+ *                        cri_disabled: BOOL, path: PATH}}
  *       (path: the main config containerd's unit passes, containerd_node_config_path())
  *       containerd's effective cgroup driver for the runtimes that run pods (the default runtime
  *       and every configured runc runtime; not-runc-based ones such as kata are left out), its
@@ -11,7 +12,9 @@
  *       A 1.x import that names any CRI setting replaces the CRI table of config.toml,
  *       SystemdCgroup included. A configuration whose CRI plugin would refuse to load is on
  *       neither driver. On a node without containerd (CRI-O) neither holds; installed says
- *       whether it has containerd at all (containerd_node_present()).
+ *       whether it has containerd at all (containerd_node_present()). cri_disabled: some file's
+ *       disabled_plugins names the CRI plugin ("cri" as Docker's containerd.io package ships it,
+ *       io.containerd.grpc.v1.cri, 2.x's io.containerd.cri.v1.runtime), the entry named as evidence.
  *   {kubelet-config: {key: KEY, equals: VALUE | not_equals: VALUE | set: BOOL}}
  *       the kubelet's effective setting: its --config file, the --config-dir drop-ins merged over
  *       it, and a command-line flag over both, from the kubelet unit's ExecStart and environment.
@@ -40,6 +43,7 @@ typedef struct ContainerdArgs {
         bool want;           /* the value asked for */
         bool some;           /* some_systemd_cgroup: at least one runtime, not every one */
         bool installed;      /* installed: containerd is on the node */
+        bool cri_disabled;   /* cri_disabled: disabled_plugins names the CRI plugin */
         Template *path;
 } ContainerdArgs;
 
@@ -53,21 +57,28 @@ static void containerd_args_free(void *p) {
 DEFINE_TRIVIAL_CLEANUP_FUNC(ContainerdArgs *, containerd_args_free);
 
 static int containerd_args_parse(ParseContext *pc, const YamlNode *args, void **ret) {
-        static const char * const keys[] = { "systemd_cgroup", "some_systemd_cgroup", "installed", "path", NULL };
+        static const char * const keys[] = { "systemd_cgroup", "some_systemd_cgroup", "installed", "cri_disabled", "path", NULL };
         _cleanup_(containerd_args_freep) ContainerdArgs *a = calloc(1, sizeof(ContainerdArgs));
-        int every, some, installed;
+        int every, some, installed, cri;
 
         if (!a)
                 return -ENOMEM;
         if ((every = parse_check_keys(pc, args, "containerd-config", keys)) < 0 ||
             (every = parse_bool(pc, args, "systemd_cgroup", false, &a->want)) < 0)
                 return every;
-        bool some_value = false, installed_value = false;
-        if ((some = parse_bool(pc, args, "some_systemd_cgroup", false, &some_value)) < 0 ||
-            (installed = parse_bool(pc, args, "installed", false, &installed_value)) < 0)
-                return some < 0 ? some : installed;
-        if (every + some + installed != 1)
-                return parse_error(pc, args, "containerd-config: give one of systemd_cgroup, some_systemd_cgroup and installed");
+        bool some_value = false, installed_value = false, cri_value = false;
+        if ((some = parse_bool(pc, args, "some_systemd_cgroup", false, &some_value)) < 0)
+                return some;
+        if ((installed = parse_bool(pc, args, "installed", false, &installed_value)) < 0)
+                return installed;
+        if ((cri = parse_bool(pc, args, "cri_disabled", false, &cri_value)) < 0)
+                return cri;
+        if (every + some + installed + cri != 1)
+                return parse_error(pc, args, "containerd-config: give one of systemd_cgroup, some_systemd_cgroup, installed and cri_disabled");
+        if (cri) {
+                a->cri_disabled = true;
+                a->want = cri_value;
+        }
         if (some) {
                 a->some = true;
                 a->want = some_value;
@@ -127,6 +138,24 @@ static int containerd_judge(Context *c, const ContainerdArgs *a, char **ret_evid
         r = containerd_node_config(&fs, !c->offline && root_is_host(c->root), path, &cfg, &error);
         if (r < 0)
                 return ctx_error(c, r == -ENOMEM ? r : -EINVAL, "%s", error ? error : strerror(-r));
+
+        if (a->cri_disabled) {
+                /* Live, the dump says whether; the files say where (the entry to remove). */
+                _cleanup_(containerd_config_done) ContainerdConfig files = {};
+                const char *where = cfg.cri_disabled;
+                if (where && startswith(where, "dump:") &&
+                    containerd_config_load(&fs, path, containerd_node_rules(&fs), &files, NULL) >= 0 && files.cri_disabled)
+                        where = files.cri_disabled;
+                if (where)
+                        r = asprintf(ret_evidence, "containerd's CRI plugin is disabled: %s (the kubelet gets \"unknown "
+                                     "service runtime.v1.RuntimeService\")", where);
+                else
+                        r = asprintf(ret_evidence, "containerd's CRI plugin is not disabled (%s)",
+                                     cfg.cri_error ? cfg.cri_error : "it would load");
+                if (r < 0)
+                        return -ENOMEM;
+                return (cfg.cri_disabled != NULL) == a->want;
+        }
 
         FILE *out = open_memstream(ret_evidence, &size);
         if (!out)

@@ -6,6 +6,11 @@
  *                                 offline: the unit is (not) enabled, i.e. it would run at boot;
  *   unit: {name, enabled: BOOL}   the unit file state is (not) enabled, live from systemd, offline
  *                                 from the unit files as `systemctl --root is-enabled` reads them;
+ *   unit: {name, installed: BOOL} the unit has a unit file (masked counts: the file is still
+ *                                 there), live from systemd's UnitFileState, offline from the files;
+ *   unit: {name, stopped: BOOL}   live: inactive with Result "success", i.e. stopped on purpose
+ *                                 (systemctl stop, or never started) rather than failed or waiting
+ *                                 to be restarted; offline there is no run to judge: never true;
  *   param: {name, equals: VALUE}  the parameter's value equals VALUE, compared as its type
  *                                 compares ("0" and "0s" are the same duration);
  *   changed: BOOL                 an earlier step of this playbook changes something: a restart
@@ -22,12 +27,28 @@
 
 #include "remedy/action.h"
 #include "remedy/context.h"
+#include "remedy/strv.h"
 #include "remedy/systemd-bus.h"
 #include "remedy/unit-file.h"
 
+typedef enum UnitConditionKind {
+        UNIT_CONDITION_ACTIVE,
+        UNIT_CONDITION_ENABLED,
+        UNIT_CONDITION_INSTALLED,
+        UNIT_CONDITION_STOPPED,
+        _UNIT_CONDITION_MAX,
+} UnitConditionKind;
+
+static const char * const unit_condition_keys[_UNIT_CONDITION_MAX] = {
+        [UNIT_CONDITION_ACTIVE] = "active",
+        [UNIT_CONDITION_ENABLED] = "enabled",
+        [UNIT_CONDITION_INSTALLED] = "installed",
+        [UNIT_CONDITION_STOPPED] = "stopped",
+};
+
 typedef struct UnitCondition {
         Template *name;
-        bool by_active;   /* active: rather than enabled: */
+        UnitConditionKind kind;
         bool want;
 } UnitCondition;
 
@@ -41,30 +62,35 @@ static void unit_condition_free(void *p) {
 DEFINE_TRIVIAL_CLEANUP_FUNC(UnitCondition *, unit_condition_free);
 
 static int unit_condition_parse(ParseContext *pc, const YamlNode *args, void **ret) {
-        static const char * const keys[] = { "name", "active", "enabled", NULL };
+        static const char * const keys[] = { "name", "active", "enabled", "installed", "stopped", NULL };
         _cleanup_(unit_condition_freep) UnitCondition *u = calloc(1, sizeof(UnitCondition));
-        bool active = false, enabled = false;
-        int r, has_active, has_enabled;
+        unsigned n_given = 0;
+        int r;
 
         if (!u)
                 return -ENOMEM;
         if ((r = parse_check_keys(pc, args, "the unit condition", keys)) < 0 ||
             (r = parse_template(pc, args, "name", true, 0, "a unit name", &u->name)) < 0)
                 return r;
-        if ((has_active = parse_bool(pc, args, "active", false, &active)) < 0)
-                return has_active;
-        if ((has_enabled = parse_bool(pc, args, "enabled", false, &enabled)) < 0)
-                return has_enabled;
-        if (has_active == has_enabled)
-                return parse_error(pc, args, "the unit condition takes one of active: or enabled:");
-        u->by_active = has_active > 0;
-        u->want = u->by_active ? active : enabled;
+        for (UnitConditionKind k = 0; k < _UNIT_CONDITION_MAX; k++) {
+                bool b = false;
+                if ((r = parse_bool(pc, args, unit_condition_keys[k], false, &b)) < 0)
+                        return r;
+                if (r > 0) {
+                        u->kind = k;
+                        u->want = b;
+                        n_given++;
+                }
+        }
+        if (n_given != 1)
+                return parse_error(pc, args, "the unit condition takes one of active:, enabled:, installed: or stopped:");
         *ret = TAKE_PTR(u);
         return 0;
 }
 
-/* Enabled in the planned state of the unit files (offline, or a unit an earlier step writes). */
-static int unit_enabled_in_files(Context *c, const char *name, char **ret_error) {
+/* Enabled (or, for installed:, present at all) in the planned state of the unit files (offline,
+ * or a unit an earlier step writes). */
+static int unit_in_files(Context *c, const char *name, UnitConditionKind kind, char **ret_error) {
         _cleanup_free_ char *error = NULL;
         const NodeFS fs = ctx_node_fs(c);
         UnitFileState state;
@@ -76,6 +102,8 @@ static int unit_enabled_in_files(Context *c, const char *name, char **ret_error)
                         *ret_error = NULL;
                 return r;
         }
+        if (kind == UNIT_CONDITION_INSTALLED)
+                return 1;
         return state == UNIT_FILE_ENABLED || state == UNIT_FILE_ENABLED_RUNTIME;
 }
 
@@ -89,19 +117,49 @@ static int unit_condition_eval(Context *c, const void *args, char **ret_error) {
                 return r;
 
         if (c->offline || !c->bus)
-                is = unit_enabled_in_files(c, name, ret_error);
+                is = u->kind == UNIT_CONDITION_STOPPED ? 0 : unit_in_files(c, name, u->kind, ret_error);
         else {
                 r = systemd_bus_get_unit_state(c->bus, name, &st, &error);
                 if (r < 0)
                         return ctx_error(c, r, "%s: %s", name, error ? error : strerror(-r));
-                if (u->by_active)
+                switch (u->kind) {
+                case UNIT_CONDITION_ACTIVE:
                         is = streq(st.active_state, "active");
-                else
+                        break;
+                case UNIT_CONDITION_ENABLED:
                         is = streq(st.unit_file_state, "enabled") || streq(st.unit_file_state, "enabled-runtime");
+                        break;
+                case UNIT_CONDITION_INSTALLED:
+                        is = !streq(st.load_state, "not-found") || *st.unit_file_state;
+                        break;
+                default:
+                        /* a crash-looping unit waits in "activating (auto-restart)", a failed one
+                         * is "failed" or has a Result other than success */
+                        is = streq(st.active_state, "inactive") && streq(st.result, "success");
+                        break;
+                }
         }
         if (is < 0)
                 return is;
-        return is == u->want;
+        if (is != u->want)
+                return 0;
+        /* The two forms that state a problem say what they saw, for diagnose to quote. */
+        if ((u->kind == UNIT_CONDITION_ENABLED && !u->want) || (u->kind == UNIT_CONDITION_STOPPED && u->want)) {
+                _cleanup_free_ char *evidence = NULL;
+                if (u->kind == UNIT_CONDITION_STOPPED)
+                        r = asprintf(&evidence, "%s is %s (%s) with result %s: stopped, not failed; unit file %s", name,
+                                     st.active_state, st.sub_state, st.result, st.unit_file_state);
+                else if (c->offline || !c->bus)
+                        r = asprintf(&evidence, "%s is not enabled in the node's unit files", name);
+                else
+                        r = asprintf(&evidence, "%s is %s (unit file state), %s (%s)", name,
+                                     *st.unit_file_state ? st.unit_file_state : "not installed", st.active_state, st.sub_state);
+                if (r < 0)
+                        return -ENOMEM;
+                if (strv_extend(&c->evidence, evidence) < 0)
+                        return -ENOMEM;
+        }
+        return 1;
 }
 
 const ConditionType condition_unit = {

@@ -50,6 +50,8 @@ struct Effective {
         std::set<std::string> disabled_plugins;  /* every file's, as containerd appends them */
         std::vector<std::pair<std::string, std::string>> plugin_ids;  /* disabled_plugins and
                                                   * required_plugins as written, with "FILE:LINE:COLUMN: " */
+        std::vector<std::pair<std::string, std::string>> disabled_at;  /* disabled_plugins entries as
+                                                  * written, with "FILE:LINE:COLUMN: " */
 };
 
 /* containerd-toml.cc: */

@@ -208,8 +208,10 @@ void add_disabled(Effective &e, const toml::table &doc, const std::string &file,
                                 fail(-EINVAL, at(file, d.source()) + key + ": expected an array of strings");
                         std::string id = d.as_string()->get();
                         e.plugin_ids.push_back({id, at(file, d.source())});
-                        if (std::string_view(key) == "disabled_plugins")
+                        if (std::string_view(key) == "disabled_plugins") {
                                 e.disabled_plugins.insert(version <= 1 && e.rules == 2 && id == CRI_V1 ? CRI_V2 : id);
+                                e.disabled_at.push_back({id, at(file, d.source())});
+                        }
                 }
         }
 }
@@ -279,6 +281,40 @@ Layer migrated_runtime(const std::string &file, const toml::table &doc, int vers
         return layer;
 }
 
+/* Where the CRI plugin is disabled, when decode() found that it is: the first disabled_plugins
+ * entry that names it, "FILE:LINE:COLUMN: disabled_plugins names ID". */
+void note_cri_disabled(const Effective &e, ContainerdConfig *ret) {
+        if (!ret->cri_error || std::strncmp(ret->cri_error, "the CRI plugin is disabled", 26) != 0)
+                return;
+        for (const auto &[id, where] : e.disabled_at)
+                if (id == CRI_V1 || id == CRI_V2 || id == CRI_RUNTIME_V3) {
+                        ret->cri_disabled = dup(where + "disabled_plugins names \"" + id + "\"");
+                        return;
+                }
+}
+
+inline constexpr char GRPC_ADDRESS_DEFAULT[] = "/run/containerd/containerd.sock";
+
+/* [grpc] address of one file: both mergers keep the last file's non-empty value (1.x mergo
+ * WithOverride skips empty values; 2.x's map merge replaces, and "" is containerd's default). */
+void note_grpc_address(const toml::table &doc, const std::string &file, std::string &address, std::string &from) {
+        const toml::node *n = lookup(&doc, Path{"grpc", "address"});
+        if (!n)
+                return;
+        if (!n->is_string())
+                fail(-EINVAL, at(file, n->source()) + "grpc.address: expected a string");
+        if (n->as_string()->get().empty())
+                return;
+        address = n->as_string()->get();
+        from = file;
+}
+
+void set_grpc_address(ContainerdConfig *ret, const std::string &address, const std::string &from) {
+        ret->grpc_address = dup(address.empty() ? std::string(GRPC_ADDRESS_DEFAULT) : address);
+        if (!from.empty())
+                ret->grpc_address_file = dup(from);
+}
+
 struct Pending {
         std::string path;
         std::string parent;           /* empty for the main file */
@@ -327,6 +363,7 @@ int load(const NodeFS *fs, const char *path, ContainerdRules wanted, ContainerdC
         std::deque<toml::table> docs;
         std::deque<Pending> pending = {{clean_path(path), "", {}}};
         int root_version = 0, last_version = 0;
+        std::string grpc_address, grpc_address_from;
 
         while (!pending.empty()) {
                 Pending p = std::move(pending.front());
@@ -344,6 +381,7 @@ int load(const NodeFS *fs, const char *path, ContainerdRules wanted, ContainerdC
                                 e.version = e.max_version;
                         e.runtime_plugin = e.rules == 2;
                         decode(e, p.path, ret);
+                        set_grpc_address(ret, "", "");
                         return 0;
                 }
                 if (!f)
@@ -360,6 +398,7 @@ int load(const NodeFS *fs, const char *path, ContainerdRules wanted, ContainerdC
                                 set_rules(e, CONTAINERD_RULES_2);
                 }
                 add_disabled(e, *doc, p.path, version);
+                note_grpc_address(*doc, p.path, grpc_address, grpc_address_from);
 
                 if (e.rules == 2) {
                         if (root_version == 0)
@@ -402,6 +441,8 @@ int load(const NodeFS *fs, const char *path, ContainerdRules wanted, ContainerdC
         }
         check_plugin_ids(e);
         decode(e, path, ret);
+        note_cri_disabled(e, ret);
+        set_grpc_address(ret, grpc_address, grpc_address_from);
         return 0;
 }
 
@@ -418,6 +459,10 @@ int from_dump(std::string_view text, ContainerdConfig *ret) {
         if (const toml::table *t = plugin_table(doc, id))
                 e.layers.push_back({name, *t, {t}});
         decode(e, name, ret);
+        note_cri_disabled(e, ret);
+        std::string grpc_address, unused;
+        note_grpc_address(doc, name, grpc_address, unused);
+        set_grpc_address(ret, grpc_address, "");
         /* the dump is one merged view: no file to name */
         free(ret->cni_conf_dir_file);
         ret->cni_conf_dir_file = nullptr;

@@ -318,6 +318,9 @@ void containerd_config_done(ContainerdConfig *c) {
         free(c->runtimes);
         free(c->cri_systemd_cgroup_file);
         free(c->cri_error);
+        free(c->cri_disabled);
+        free(c->grpc_address);
+        free(c->grpc_address_file);
         free(c->cri_file);
         *c = ContainerdConfig{};
 }

@@ -120,4 +120,16 @@ Edit add_table(const SourceMap &map, const Layout &layout, const Path &ancestor,
 Edit add_key(const SourceMap &map, const Layout &layout, const Header *header, const std::string &key_line,
              const std::string &eol);
 
+/* Shared by toml-edit.cc's entry points and toml-edit-array.cc (defined in toml-edit.cc). */
+
+/* "LINE:COLUMN: " */
+std::string position_prefix(const toml::source_position &p);
+/* Parses a whole file; -EBADMSG with the position on failure. */
+toml::table parse_document(std::string_view data);
+/* A table name as written in a [header] into its components; "" is the root table. */
+Path parse_table_name(const std::string &name);
+/* Deep equality by TOML's data model (floats: NaN equals NaN). */
+bool same_node(const toml::node &a, const toml::node &b);
+bool same_table(const toml::table &a, const toml::table &b);
+
 } // namespace toml_edit

@@ -31,6 +31,91 @@ extern "C" {
 
 #include "toml-edit-layout.hh"
 
+namespace toml_edit {
+
+std::string position_prefix(const toml::source_position &p) {
+        return std::to_string(p.line) + ":" + std::to_string(p.column) + ": ";
+}
+
+toml::table parse_document(std::string_view data) {
+        try {
+                return toml::parse(data);
+        } catch (const toml::parse_error &e) {
+                fail(-EBADMSG, position_prefix(e.source().begin) + std::string(e.description()));
+        }
+}
+
+/* A table name as written in a [header]; "" is the root table. */
+Path parse_table_name(const std::string &name) {
+        if (name.empty())
+                return {};
+        if (name.find_first_of("\r\n") != std::string::npos)
+                fail(-EINVAL, "invalid table name: contains a line break");
+        std::string header = "[" + name + "]";
+        toml::table doc;
+        try {
+                doc = toml::parse(header + "\n");
+        } catch (const toml::parse_error &e) {
+                fail(-EINVAL, "invalid table name \"" + name + "\": " + std::string(e.description()));
+        }
+        Path path;
+        const toml::table *t = &doc;
+        while (!t->empty()) {
+                const toml::table *sub = t->size() == 1 ? t->begin()->second.as_table() : nullptr;
+                if (!sub || sub->is_inline())
+                        fail(-EINVAL, "invalid table name \"" + name + "\": not a single table name");
+                path.emplace_back(t->begin()->first.str());
+                t = sub;
+        }
+        /* Nothing may follow the closing bracket ("a] # x" parses too, but is not a name). */
+        SourceMap map(header);
+        if (path.empty() || map.offset(t->source().end) != header.size())
+                fail(-EINVAL, "invalid table name \"" + name + "\": not a single table name");
+        return path;
+}
+
+/* Deep equality by TOML's data model (floats: NaN equals NaN, so an untouched nan is no change). */
+bool same_table(const toml::table &a, const toml::table &b) {
+        if (a.size() != b.size())
+                return false;
+        for (const auto &[k, v] : a) {
+                const toml::node *o = b.get(k.str());
+                if (!o || !same_node(v, *o))
+                        return false;
+        }
+        return true;
+}
+
+bool same_node(const toml::node &a, const toml::node &b) {
+        if (a.type() != b.type())
+                return false;
+        switch (a.type()) {
+        case toml::node_type::table: return same_table(*a.as_table(), *b.as_table());
+        case toml::node_type::array: {
+                const toml::array &x = *a.as_array(), &y = *b.as_array();
+                if (x.size() != y.size())
+                        return false;
+                for (size_t i = 0; i < x.size(); i++)
+                        if (!same_node(x[i], y[i]))
+                                return false;
+                return true;
+        }
+        case toml::node_type::floating_point: {
+                double x = a.as_floating_point()->get(), y = b.as_floating_point()->get();
+                return x == y || (std::isnan(x) && std::isnan(y));
+        }
+        case toml::node_type::string: return a.as_string()->get() == b.as_string()->get();
+        case toml::node_type::integer: return a.as_integer()->get() == b.as_integer()->get();
+        case toml::node_type::boolean: return a.as_boolean()->get() == b.as_boolean()->get();
+        case toml::node_type::date: return a.as_date()->get() == b.as_date()->get();
+        case toml::node_type::time: return a.as_time()->get() == b.as_time()->get();
+        case toml::node_type::date_time: return a.as_date_time()->get() == b.as_date_time()->get();
+        default: return false;
+        }
+}
+
+} // namespace toml_edit
+
 namespace {
 
 using toml_edit::add_key;
@@ -41,24 +126,16 @@ using toml_edit::Failure;
 using toml_edit::Header;
 using toml_edit::Layout;
 using toml_edit::line_ending;
+using toml_edit::parse_document;
+using toml_edit::parse_table_name;
 using toml_edit::Path;
+using toml_edit::position_prefix;
+using toml_edit::same_table;
 using toml_edit::SourceMap;
 using toml_edit::utf8_sequence_length;
 
-std::string position_prefix(const toml::source_position &p) {
-        return std::to_string(p.line) + ":" + std::to_string(p.column) + ": ";
-}
-
 [[noreturn]] void fail_at(const toml::node &n, const std::string &message) {
         fail(-EINVAL, position_prefix(n.source().begin) + message);
-}
-
-toml::table parse_document(std::string_view data) {
-        try {
-                return toml::parse(data);
-        } catch (const toml::parse_error &e) {
-                fail(-EBADMSG, position_prefix(e.source().begin) + std::string(e.description()));
-        }
 }
 
 /* Strings written into the file must be valid UTF-8, or toml++ would reject the result. */
@@ -98,35 +175,6 @@ std::string dotted(const Path &path, size_t n) {
 std::string trim(std::string_view s) {
         size_t b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t");
         return b == std::string_view::npos ? std::string() : std::string(s.substr(b, e - b + 1));
-}
-
-/* A table name as written in a [header]; "" is the root table. */
-Path parse_table_name(const std::string &name) {
-        if (name.empty())
-                return {};
-        if (name.find_first_of("\r\n") != std::string::npos)
-                fail(-EINVAL, "invalid table name: contains a line break");
-        std::string header = "[" + name + "]";
-        toml::table doc;
-        try {
-                doc = toml::parse(header + "\n");
-        } catch (const toml::parse_error &e) {
-                fail(-EINVAL, "invalid table name \"" + name + "\": " + std::string(e.description()));
-        }
-        Path path;
-        const toml::table *t = &doc;
-        while (!t->empty()) {
-                const toml::table *sub = t->size() == 1 ? t->begin()->second.as_table() : nullptr;
-                if (!sub || sub->is_inline())
-                        fail(-EINVAL, "invalid table name \"" + name + "\": not a single table name");
-                path.emplace_back(t->begin()->first.str());
-                t = sub;
-        }
-        /* Nothing may follow the closing bracket ("a] # x" parses too, but is not a name). */
-        SourceMap map(header);
-        if (path.empty() || map.offset(t->source().end) != header.size())
-                fail(-EINVAL, "invalid table name \"" + name + "\": not a single table name");
-        return path;
 }
 
 /* A dotted key path ("plugins.'a.b'.c") into its components. */
@@ -272,48 +320,6 @@ Wanted parse_wanted(const EditValue *v) {
                 fail(-EINVAL, "unknown value type");
         }
         return w;
-}
-
-/* Deep equality by TOML's data model (floats: NaN equals NaN, so an untouched nan is no change). */
-bool same_node(const toml::node &a, const toml::node &b);
-
-bool same_table(const toml::table &a, const toml::table &b) {
-        if (a.size() != b.size())
-                return false;
-        for (const auto &[k, v] : a) {
-                const toml::node *o = b.get(k.str());
-                if (!o || !same_node(v, *o))
-                        return false;
-        }
-        return true;
-}
-
-bool same_node(const toml::node &a, const toml::node &b) {
-        if (a.type() != b.type())
-                return false;
-        switch (a.type()) {
-        case toml::node_type::table: return same_table(*a.as_table(), *b.as_table());
-        case toml::node_type::array: {
-                const toml::array &x = *a.as_array(), &y = *b.as_array();
-                if (x.size() != y.size())
-                        return false;
-                for (size_t i = 0; i < x.size(); i++)
-                        if (!same_node(x[i], y[i]))
-                                return false;
-                return true;
-        }
-        case toml::node_type::floating_point: {
-                double x = a.as_floating_point()->get(), y = b.as_floating_point()->get();
-                return x == y || (std::isnan(x) && std::isnan(y));
-        }
-        case toml::node_type::string: return a.as_string()->get() == b.as_string()->get();
-        case toml::node_type::integer: return a.as_integer()->get() == b.as_integer()->get();
-        case toml::node_type::boolean: return a.as_boolean()->get() == b.as_boolean()->get();
-        case toml::node_type::date: return a.as_date()->get() == b.as_date()->get();
-        case toml::node_type::time: return a.as_time()->get() == b.as_time()->get();
-        case toml::node_type::date_time: return a.as_date_time()->get() == b.as_date_time()->get();
-        default: return false;
-        }
 }
 
 /* The original document with the one intended change, to compare the edited file against. */

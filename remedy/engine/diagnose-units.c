@@ -189,6 +189,17 @@ static int judge_offline(Context *c, const Daemon *dm, const char **ret_word,
         return 0;
 }
 
+/* A playbook's finding that names the unit in its evidence (kubelet-enable on a masked kubelet,
+ * cri-endpoint on a stopped containerd) covers it: not named twice. */
+static bool named_by_playbook(const Diagnosis *d, const char *unit) {
+        for (size_t i = 0; i < d->n_findings; i++)
+                if (d->findings[i].playbook)
+                        STRV_FOREACH(e, d->findings[i].evidence)
+                                if (strstr(*e, unit))
+                                        return true;
+        return false;
+}
+
 static int check_daemon(Root *root, bool offline, SystemdBus *bus, const Daemon *dm, bool before_join,
                         bool crio_installed, bool causes_only, Diagnosis *d) {
         _cleanup_(context_freep) Context *c = NULL;
@@ -199,6 +210,8 @@ static int check_daemon(Root *root, bool offline, SystemdBus *bus, const Daemon 
         const char *word, *phrase;
         int r;
 
+        if (named_by_playbook(d, dm->unit))
+                return 0;
         if ((r = context_new(root, offline, &c)) < 0)
                 return r;
         c->bus = bus;

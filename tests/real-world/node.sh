@@ -58,6 +58,9 @@ node_build() {
                 /lib/systemd/system/systemd-networkd.socket "$dir/lib/systemd/system/"
         mkdir -p "$dir/etc/systemd/system/multi-user.target.wants"
         ln -s /lib/systemd/system/systemd-networkd.service "$dir/etc/systemd/system/multi-user.target.wants/"
+        # A joined node's kubelet is enabled: the deb's postinst enables it, and on RPM nodes the
+        # install guide's `systemctl enable --now kubelet` does (else kubelet-enable's case).
+        ln -s /lib/systemd/system/kubelet.service "$dir/etc/systemd/system/multi-user.target.wants/"
         for p in bridge host-local loopback portmap; do : >"$dir/opt/cni/bin/$p"; chmod 0755 "$dir/opt/cni/bin/$p"; done
 
         while read -r word a b; do
@@ -101,6 +104,16 @@ node_build() {
                 sed -e "s/@KUBELET@/$NODE_KUBELET-1.1/" -e "s/@CONTAINERD@/$cver/" \
                         "$SOURCE_ROOT/tests/real-world/dpkg-status.in" >"$dir/var/lib/dpkg/status"
         fi
+        # containerd.service, wherever the recipe put it, is enabled as on the node it comes from
+        # (Debian's package enables it, Flatcar and Bottlerocket ship it enabled)
+        local u
+        for u in /etc/systemd/system /usr/lib/systemd/system /lib/systemd/system; do
+                if [ -f "$dir$u/containerd.service" ] &&
+                   [ ! -e "$dir/etc/systemd/system/multi-user.target.wants/containerd.service" ]; then
+                        ln -s "$u/containerd.service" "$dir/etc/systemd/system/multi-user.target.wants/containerd.service"
+                        break
+                fi
+        done
         # the recipe's files keep git's 0644; a kubeconfig and the pki are private on a real node
         find "$dir/etc/kubernetes" -maxdepth 1 -name '*.conf' -exec chmod 0600 {} +
 }

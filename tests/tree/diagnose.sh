@@ -175,7 +175,7 @@ sed -i 's/^cgroupDriver: cgroupfs/cgroupDriver: systemd/' "$node/var/lib/kubelet
 run --root="$node" --playbooks="$PLAYBOOKS" diagnose
 is "$RC" 1 "an unparseable containerd config: exit 1, a problem found"
 contains "$OUT" "problem: /etc/containerd/config.toml:2:9: " "naming the file and position"
-contains "$OUT" "(cannot judge: cgroup-driver-systemd, cni-placeholder)" "once, with every playbook it stopped"
+contains "$OUT" "(cannot judge: cgroup-driver-systemd, cni-placeholder, containerd-enable-cri)" "once, with every playbook it stopped"
 contains "$OUT" "swap-off: Turn swap off" "the other playbooks are still asked: the sample node's swap is found"
 run --root="$node" --playbooks="$PLAYBOOKS" --json diagnose
 is "$(jq -r '.problems | length' <<<"$OUT")" 1 "--json: one problem"
