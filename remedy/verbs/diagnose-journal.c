@@ -60,13 +60,13 @@ static int send_finding(const Finding *f, const char *fix) {
         return r < 0 ? r : 0;
 }
 
-int diagnosis_log_to_journal(const Diagnosis *d, char *(*fix_command)(const Playbook *p, const char *verb)) {
+int diagnosis_log_to_journal(const Diagnosis *d, char *(*fix_command)(const Diagnosis *d, const Playbook *p, const char *verb)) {
         int r;
 
         if (!stdout_is_journal())
                 return 0;
         for (size_t i = 0; i < d->n_findings; i++) {
-                _cleanup_free_ char *fix = fix_command(d->findings[i].playbook, "apply");
+                _cleanup_free_ char *fix = fix_command(d, d->findings[i].playbook, "apply");
                 if ((r = send_finding(&d->findings[i], fix)) < 0)
                         return r;
         }

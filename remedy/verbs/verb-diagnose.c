@@ -18,8 +18,16 @@
 #include "remedy/strv.h"
 #include "remedy/term-escape.h"
 
-/* "remedy apply NAME", with the --set its required parameters need. */
-static char *fix_command(const Playbook *p, const char *verb) {
+/* The parameters of p the node could not fill, which the operator must give: a kubelet_version
+ * when the kubelet's version could not be read (its default, "", means "read it from the node"). */
+static bool param_to_supply(const Diagnosis *d, const Param *param) {
+        return d->kubelet_version_unknown && streq(param->name, "kubelet_version") && param->default_value &&
+               !*param->default_value;
+}
+
+/* "remedy apply NAME", with the --set its required parameters need and those this node cannot
+ * fill (so that the command works as printed, once the operator puts the values in). */
+static char *fix_command(const Diagnosis *d, const Playbook *p, const char *verb) {
         char *s = NULL;
         size_t size = 0;
         FILE *f = open_memstream(&s, &size);
@@ -31,7 +39,7 @@ static char *fix_command(const Playbook *p, const char *verb) {
         fprintf(f, " %s", verb);
         fprintf(f, " %s", p->name);
         for (size_t i = 0; i < p->n_params; i++)
-                if (!p->params[i].default_value)
+                if (!p->params[i].default_value || param_to_supply(d, &p->params[i]))
                         fprintf(f, " --set %s=...", p->params[i].name);
         if (fclose(f) != 0) {
                 free(s);
@@ -144,7 +152,7 @@ static void print_text(const Diagnosis *d) {
                ansi_reset(), d->n_asked, d->n_asked == 1 ? "" : "s");
         for (size_t i = 0; i < d->n_findings; i++) {
                 const Finding *f = &d->findings[i];
-                _cleanup_free_ char *plan = fix_command(f->playbook, "plan"), *apply = fix_command(f->playbook, "apply");
+                _cleanup_free_ char *plan = fix_command(d, f->playbook, "plan"), *apply = fix_command(d, f->playbook, "apply");
                 printf("\n  %s", ansi_red());
                 put(f->playbook->name);
                 printf("%s: ", ansi_reset());
@@ -170,6 +178,16 @@ static void print_text(const Diagnosis *d) {
                 fputs("\n    fix:     ", stdout);
                 put(apply);
                 fputc('\n', stdout);
+                for (size_t j = 0; j < f->playbook->n_params; j++) {
+                        const Param *param = &f->playbook->params[j];
+                        if (!param_to_supply(d, param))
+                                continue;
+                        fputs("    supply:  ", stdout);
+                        put(param->name);
+                        fputs(", the kubelet's minor version (e.g. 1.33): remedy ", stdout);
+                        print_masked(d->kubelet_version_unknown);
+                        fputc('\n', stdout);
+                }
         }
 }
 
@@ -182,13 +200,25 @@ static json_object *diagnosis_json(const Diagnosis *d, const Root *root) {
         for (size_t i = 0; i < d->n_findings; i++) {
                 const Finding *f = &d->findings[i];
                 json_object *j = json_object_new_object(), *ev = json_object_new_array();
-                _cleanup_free_ char *apply = fix_command(f->playbook, "apply");
+                _cleanup_free_ char *apply = fix_command(d, f->playbook, "apply");
+                json_object *supply = json_object_new_array();
                 json_object_object_add(j, "playbook", json_object_new_string(f->playbook->name));
                 json_object_object_add(j, "summary", json_object_new_string(strempty(f->playbook->summary)));
                 STRV_FOREACH(e, f->evidence)
                         json_object_array_add(ev, json_object_new_string(*e));
                 json_object_object_add(j, "evidence", ev);
                 json_object_object_add(j, "fix", json_object_new_string(strempty(apply)));
+                for (size_t k = 0; k < f->playbook->n_params; k++) {
+                        const Param *param = &f->playbook->params[k];
+                        if (!param_to_supply(d, param))
+                                continue;
+                        json_object *need = json_object_new_object();
+                        json_object_object_add(need, "param", json_object_new_string(param->name));
+                        json_object_object_add(need, "description", json_object_new_string(strempty(param->description)));
+                        json_object_object_add(need, "reason", json_object_new_string(d->kubelet_version_unknown));
+                        json_object_array_add(supply, need);
+                }
+                json_object_object_add(j, "supply", supply);
                 json_object_array_add(findings, j);
         }
         json_object_object_add(o, "findings", findings);

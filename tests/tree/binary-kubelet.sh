@@ -60,4 +60,25 @@ is "$RC" 0 "a wrapper script: plan exits 0"
 contains "$OUT" "not judged" "and names the flags it cannot judge without a version"
 contains "$OUT" "--container-runtime=remote" "--container-runtime among them"
 
+# diagnose's fix line works as printed: it carries the --set the fix needs on this node, and says
+# what the operator must supply and why remedy could not.
+run --root="$node" --playbooks="$PLAYBOOKS" diagnose
+contains "$OUT" "fix:     remedy --root=$node apply kubelet-strip-flags --set kubelet_version=" \
+         "no version on the node: the fix line asks for kubelet_version"
+contains "$OUT" "supply:  kubelet_version" "and a line says what to supply"
+contains "$OUT" "no version in the kubelet binary" "and why remedy could not read it"
+run --root="$node" --playbooks="$PLAYBOOKS" --json diagnose
+is "$(jq -r '.findings[] | select(.playbook == "kubelet-strip-flags") | .fix' <<<"$OUT")" \
+   "remedy --root=$node apply kubelet-strip-flags --set kubelet_version=..." "--json: the same fix command"
+is "$(jq -r '.findings[] | select(.playbook == "kubelet-strip-flags") | .supply[0].param' <<<"$OUT")" \
+   "kubelet_version" "--json: supply names the parameter"
+lacks "$(jq -r '.findings[] | select(.playbook != "kubelet-strip-flags") | .fix' <<<"$OUT")" "kubelet_version" \
+      "playbooks without that parameter do not get it"
+
+# With the version readable, the fix line needs nothing more.
+install -m 0755 "$bin/kubelet-v1.29.14-go1.22" "$node/usr/bin/kubelet"
+run --root="$node" --playbooks="$PLAYBOOKS" diagnose
+contains "$OUT" "fix:     remedy --root=$node apply kubelet-strip-flags"$'\n' "version read: the fix line is the plain command"
+lacks "$OUT" "supply:" "and nothing to supply"
+
 done_testing
