@@ -78,6 +78,62 @@ static int runtimes_parse(ParseContext *pc, const YamlNode *args, void **ret) {
         return 0;
 }
 
+/*
+ * The same key in the template k3s or RKE2 renders generated from (containerd-node.h): the
+ * template edited as TOML, or, where there is none, created from the rendered file as k3s
+ * documents (its marker kept, so that the file rendered from it is still known for k3s's). A
+ * template with Go template actions ({{ ... }}) is not TOML remedy can edit: refused, named.
+ */
+static int set_key_in_template(Context *c, Change *change, const char *generated, const char *template_path,
+                               const char *tool, const char *table, const char *key, const EditValue *value,
+                               FILE *note) {
+        _cleanup_free_ char *data = NULL, *error = NULL;
+        const NodeFile *f, *t;
+        size_t size = 0;
+        mode_t mode = (mode_t) -1;
+        uid_t uid = (uid_t) -1;
+        gid_t gid = (gid_t) -1;
+        int r;
+
+        if ((r = ctx_read(c, template_path, true, &t)) < 0)
+                return r;
+        bool create = t->kind == FILE_ABSENT;
+        if (!create && t->kind != FILE_REGULAR)
+                return ctx_error(c, -EINVAL, "%s: %s renders %s from it, and it is not a regular file", template_path, tool,
+                                 generated);
+        if (!create && memmem(t->data, t->size, "{{", 2))
+                return ctx_error(c, -EROFS,
+                                 "%s: %s renders %s from this template at every start, and it holds Go template actions "
+                                 "remedy does not edit: set %s = %s in [%s] there, then restart %s",
+                                 template_path, tool, generated, key, value->text, table, tool);
+        if (create) {
+                if ((r = ctx_read_regular(c, generated, "containerd's configuration", &f)) < 0)
+                        return r;
+                mode = f->mode, uid = f->uid, gid = f->gid;
+        } else
+                f = t;
+        /* f is the template's or the rendered file's planned state: read before the template is
+         * wanted anew */
+        r = toml_edit_set(f->data, f->size, table, key, value, &data, &size, &error);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return ctx_edit_error(c, -EINVAL, create ? generated : template_path, error, strerror(-r));
+        if (r == 0)
+                return 0;   /* no template is made for a value the rendered file has already */
+        r = ctx_want_file(c, change, template_path, data, size, mode, uid, gid);
+        if (r <= 0)
+                return r;
+        if (create)
+                fprintf(note, "%s%s = %s in [%s] of %s (new: %s renders %s from it at every start; made from that file, "
+                        "as k3s documents, so its other values no longer follow %s's upgrades)",
+                        ftell(note) > 0 ? "; " : "", key, value->text, table, template_path, tool, generated, tool);
+        else
+                fprintf(note, "%s%s = %s in [%s] of %s (%s's template)", ftell(note) > 0 ? "; " : "", key, value->text,
+                        table, template_path, tool);
+        return 1;
+}
+
 /* One key of one table of a file, set in the plan: 1 changed, 0 already so. note gets a line. */
 static int set_key(Context *c, Change *change, const char *path, const char *table, const char *key,
                    const EditValue *value, FILE *note) {
@@ -98,6 +154,17 @@ static int set_key(Context *c, Change *change, const char *path, const char *tab
 
         if ((r = ctx_read_regular(c, path, "containerd's configuration", &f)) < 0)
                 return r;
+        _cleanup_free_ char *template_path = NULL;
+        const char *tool;
+        if ((r = containerd_generated_template(c, path, f, &template_path, &tool)) < 0)
+                return r;
+        if (r > 0) {
+                /* The template, for the next start; the rendered file too, for containerd as it runs
+                 * now and for what remedy judges, as k3s will render it from the template. */
+                if ((r = set_key_in_template(c, change, path, template_path, tool, table, key, value, note)) < 0 ||
+                    (r = ctx_read_regular(c, path, "containerd's configuration", &f)) < 0)
+                        return r;
+        }
         _cleanup_free_ char *refusal = NULL;
         if ((r = containerd_generated_refusal(c, path, f, &refusal)) < 0)
                 return r;
