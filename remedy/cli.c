@@ -26,6 +26,7 @@ bool arg_dry_run;
 bool arg_last;
 bool arg_cascade;
 bool arg_force;
+bool arg_yes;
 bool arg_no_rollback;
 unsigned arg_keep;
 bool arg_keep_set;
@@ -39,7 +40,10 @@ static void help(void) {
                "Commands:\n"
                "  diagnose                              which known failures the node has, the evidence,\n"
                "                                        and the playbook that fixes each (exit 1: found)\n"
-               "  fix [--dry-run] [--set KEY=VALUE]...  apply what diagnose finds, as one transaction\n"
+               "  fix [--yes] [--dry-run] [--set KEY=VALUE]...\n"
+               "                                        apply what diagnose finds, as one transaction:\n"
+               "                                        safety auto playbooks; confirm ones with --yes\n"
+               "                                        or when answered yes; never report ones\n"
                "  list                                  playbooks found: name and summary\n"
                "  show NAME                             the validated playbook: params, steps, verify\n"
                "  plan NAME... [--set KEY=VALUE]... [--exit-code]\n"
@@ -69,6 +73,7 @@ static void help(void) {
                "      --cascade          rollback: first roll back the later transactions that\n"
                "                         changed the same files, newest first\n"
                "      --force            rollback: even over changes made since by hand\n"
+               "  -y, --yes              fix: also apply the playbooks of safety confirm, unasked\n"
                "      --keep=N           backups prune: how many transactions to keep\n"
                "      --json             print the report as one JSON document\n"
                "      --no-color         no colours\n"
@@ -114,6 +119,7 @@ int cli_parse_argv(int argc, char **argv) {
                 { "last", no_argument, NULL, OPT_LAST },
                 { "cascade", no_argument, NULL, OPT_CASCADE },
                 { "force", no_argument, NULL, OPT_FORCE },
+                { "yes", no_argument, NULL, 'y' },
                 { "keep", required_argument, NULL, OPT_KEEP },
                 { "json", no_argument, NULL, OPT_JSON },
                 { "no-color", no_argument, NULL, OPT_NO_COLOR },
@@ -130,7 +136,7 @@ int cli_parse_argv(int argc, char **argv) {
         int c, verbosity = 0;
 
         /* Options may come before or after the command, as with git and systemctl. */
-        while ((c = getopt_long(argc, argv, "vqh", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "vqhy", options, NULL)) >= 0) {
                 switch (c) {
                 case OPT_ROOT:
                         free(arg_root);
@@ -169,6 +175,9 @@ int cli_parse_argv(int argc, char **argv) {
                         break;
                 case OPT_FORCE:
                         arg_force = true;
+                        break;
+                case 'y':
+                        arg_yes = true;
                         break;
                 case OPT_KEEP: {
                         char *end;
@@ -408,6 +417,9 @@ int cli_build_run(char * const *names, const PlaybookSet *set, Root *root, Syste
                                 return report_error(EXIT_BAD_INPUT, "%s", e->error);
                         return report_error(EXIT_BAD_INPUT, "no playbook \"%s\" (see remedy list)", *n);
                 }
+                if (p->n_steps == 0)
+                        return report_error(EXIT_BAD_INPUT, "%s is report only: it has no steps to run "
+                                                            "(its advice: remedy show %s)", p->name, p->name);
                 if (!(sets = cli_sets_for(p)))
                         return report_error(EXIT_FAILED, "out of memory");
                 if ((r = param_values_new(p, sets, &values, &error)) < 0)

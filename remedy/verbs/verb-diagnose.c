@@ -152,34 +152,42 @@ static void print_text(const Diagnosis *d) {
                ansi_reset(), d->n_asked, d->n_asked == 1 ? "" : "s");
         for (size_t i = 0; i < d->n_findings; i++) {
                 const Finding *f = &d->findings[i];
-                _cleanup_free_ char *plan = fix_command(d, f->playbook, "plan"), *apply = fix_command(d, f->playbook, "apply");
+                const Playbook *p = f->playbook;
                 printf("\n  %s", ansi_red());
-                put(f->playbook->name);
+                put(finding_name(f));
                 printf("%s: ", ansi_reset());
-                put(f->playbook->summary);
+                put(finding_summary(f));
                 fputc('\n', stdout);
                 STRV_FOREACH(e, f->evidence) {
                         printf("    %sevidence:%s ", ansi_grey(), ansi_reset());
                         print_masked(*e);
                         fputc('\n', stdout);
                 }
-                if (strv_length(f->evidence) == 0) {
+                if (p && strv_length(f->evidence) == 0) {
                         printf("    %sevidence:%s the node's files match ", ansi_grey(), ansi_reset());
-                        put(f->playbook->path);
-                        printf(":%u\n", f->playbook->match->mark.line);
+                        put(p->path);
+                        printf(":%u\n", p->match->mark.line);
                 }
-                if (f->playbook->advice) {
+                if (finding_advice(f)) {
                         printf("    %sadvice:%s ", ansi_yellow(), ansi_reset());
-                        put(f->playbook->advice);
+                        put(finding_advice(f));
                         fputc('\n', stdout);
                 }
+                if (!p)
+                        continue;
+                printf("    safety:  %s\n", playbook_safety_to_string(p->safety));
+                if (p->n_steps == 0) {
+                        fputs("    fix:     none shipped: report only, see the advice\n", stdout);
+                        continue;
+                }
+                _cleanup_free_ char *plan = fix_command(d, p, "plan"), *apply = fix_command(d, p, "apply");
                 fputs("    preview: ", stdout);
                 put(plan);
                 fputs("\n    fix:     ", stdout);
                 put(apply);
                 fputc('\n', stdout);
-                for (size_t j = 0; j < f->playbook->n_params; j++) {
-                        const Param *param = &f->playbook->params[j];
+                for (size_t j = 0; j < p->n_params; j++) {
+                        const Param *param = &p->params[j];
                         if (!param_to_supply(d, param))
                                 continue;
                         fputs("    supply:  ", stdout);
@@ -199,17 +207,23 @@ static json_object *diagnosis_json(const Diagnosis *d, const Root *root) {
         json_object_object_add(o, "asked", json_object_new_int64((int64_t) d->n_asked));
         for (size_t i = 0; i < d->n_findings; i++) {
                 const Finding *f = &d->findings[i];
+                const Playbook *p = f->playbook;
                 json_object *j = json_object_new_object(), *ev = json_object_new_array();
-                _cleanup_free_ char *apply = fix_command(d, f->playbook, "apply");
+                _cleanup_free_ char *apply = p && p->n_steps > 0 ? fix_command(d, p, "apply") : NULL;
                 json_object *supply = json_object_new_array();
-                json_object_object_add(j, "playbook", json_object_new_string(f->playbook->name));
-                json_object_object_add(j, "summary", json_object_new_string(strempty(f->playbook->summary)));
+                /* "name" for every finding; "playbook" null for diagnose's own, which no playbook fixes */
+                json_object_object_add(j, "name", json_object_new_string(finding_name(f)));
+                json_object_object_add(j, "playbook", p ? json_object_new_string(p->name) : NULL);
+                json_object_object_add(j, "summary", json_object_new_string(strempty(finding_summary(f))));
                 STRV_FOREACH(e, f->evidence)
                         json_object_array_add(ev, json_object_new_string(*e));
                 json_object_object_add(j, "evidence", ev);
-                json_object_object_add(j, "fix", json_object_new_string(strempty(apply)));
-                for (size_t k = 0; k < f->playbook->n_params; k++) {
-                        const Param *param = &f->playbook->params[k];
+                json_object_object_add(j, "safety", p ? json_object_new_string(playbook_safety_to_string(p->safety)) : NULL);
+                if (finding_advice(f))
+                        json_object_object_add(j, "advice", json_object_new_string(finding_advice(f)));
+                json_object_object_add(j, "fix", apply ? json_object_new_string(apply) : NULL);
+                for (size_t k = 0; apply && k < p->n_params; k++) {
+                        const Param *param = &p->params[k];
                         if (!param_to_supply(d, param))
                                 continue;
                         json_object *need = json_object_new_object();
