@@ -134,6 +134,9 @@ int condition_eval(Context *c, const Condition *cond, char **ret_error);
  */
 int journal_judged_run(Context *c, const char *unit, char **ret, char **ret_error);
 
+/* condition-join.c: 1 while none of the files `kubeadm join` writes exists (FAILURES.md B.4). */
+int kubeadm_join_pending(Context *c);
+
 extern const ConditionType condition_unit;    /* condition-node.c */
 extern const ConditionType condition_param;
 extern const ConditionType condition_changed;
@@ -143,6 +146,7 @@ extern const ConditionType condition_swap;   /* condition-swap.c */
 extern const ConditionType condition_containerd_config; /* condition-effective.c */
 extern const ConditionType condition_kubelet_config;
 extern const ConditionType condition_kubelet_flags; /* condition-kubelet-flags.c */
+extern const ConditionType condition_kubeadm_join; /* condition-join.c */
 
 struct CheckType {
         const char *key;

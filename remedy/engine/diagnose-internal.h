@@ -9,6 +9,9 @@
 /* finding.c: frees what the finding owns (not its playbook). */
 void finding_done(Finding *f);
 
+/* Moves *f (its evidence and own strings) to the end of d's findings. */
+int diagnosis_add_finding(Diagnosis *d, Finding *f);
+
 /* Adds a finding no playbook made, taking name, summary, evidence and advice (advice may be NULL). */
 int diagnosis_add_own_finding(Diagnosis *d, char **name, char **summary, char ***evidence, char **advice);
 

@@ -51,31 +51,14 @@ static const Daemon daemons[] = {
         { "containerd.service", "containerd", "level=(error|fatal)" },
 };
 
-/* Before `kubeadm join`: none of the files join writes exists yet (FAILURES.md B.4). */
+/* Before `kubeadm join` (FAILURES.md B.4). */
 static int awaiting_join(Root *root, bool offline) {
         _cleanup_(context_freep) Context *c = NULL;
-        _cleanup_free_ char *kubeconfig = NULL;
         int r;
 
         if ((r = context_new(root, offline, &c)) < 0)
                 return r;
-        const NodeFS fs = ctx_node_fs(c);
-        if ((r = kubelet_cmdline_kubeconfig(&fs, &kubeconfig)) < 0)
-                return r;
-        const char * const written_by_join[] = {
-                "/var/lib/kubelet/config.yaml", "/etc/kubernetes/kubelet.conf",
-                "/etc/kubernetes/bootstrap-kubelet.conf", kubeconfig,
-        };
-        for (size_t i = 0; i < ELEMENTSOF(written_by_join); i++) {
-                FileKind kind;
-                mode_t mode;
-                r = ctx_stat(c, written_by_join[i], &kind, &mode);
-                if (r == -ENOMEM)
-                        return r;
-                if (r >= 0 && kind != FILE_ABSENT)
-                        return 0;
-        }
-        return 1;
+        return kubeadm_join_pending(c);
 }
 
 /* "status=1/FAILURE"-like words for how the main process ended: "exit status 1", "signal SEGV". */
@@ -144,9 +127,11 @@ static int last_error_lines(Context *c, const Daemon *dm, char ***evidence) {
 /*
  * Live: what is wrong with the daemon's unit, as a word for the finding's name and a phrase for
  * its summary; NULL when nothing is. Before join only a kubelet that join cannot start (masked,
- * missing) is wrong.
+ * missing) is wrong; with causes_only, only what no other failure explains (masked, missing, not
+ * enabled).
  */
-static void judge_live(const UnitState *st, bool before_join, const char **ret_word, const char **ret_phrase) {
+static void judge_live(const UnitState *st, bool before_join, bool causes_only, const char **ret_word,
+                       const char **ret_phrase) {
         bool young = st->active_enter_usec > 0 && now_realtime_usec() - st->active_enter_usec < YOUNG_RUN_USEC;
 
         *ret_word = *ret_phrase = NULL;
@@ -158,7 +143,12 @@ static void judge_live(const UnitState *st, bool before_join, const char **ret_w
                 *ret_phrase = "is masked: systemd will not start it";
         } else if (before_join)
                 return;
-        else if (streq(st->sub_state, "auto-restart") ||
+        else if (causes_only) {
+                if (streq(st->unit_file_state, "disabled")) {
+                        *ret_word = "not-enabled";
+                        *ret_phrase = "is not enabled: it will not start at the next boot";
+                }
+        } else if (streq(st->sub_state, "auto-restart") ||
                  (st->n_restarts >= 2 && young && !streq(st->active_state, "inactive"))) {
                 *ret_word = "crash-looping";
                 *ret_phrase = "is crash-looping: it exits and systemd restarts it";
@@ -200,7 +190,7 @@ static int judge_offline(Context *c, const Daemon *dm, bool before_join, const c
 }
 
 static int check_daemon(Root *root, bool offline, SystemdBus *bus, const Daemon *dm, bool before_join,
-                        bool crio_installed, Diagnosis *d) {
+                        bool crio_installed, bool causes_only, Diagnosis *d) {
         _cleanup_(context_freep) Context *c = NULL;
         _cleanup_(unit_state_done) UnitState st = {};
         _cleanup_strv_free_ char **evidence = NULL;
@@ -230,7 +220,7 @@ static int check_daemon(Root *root, bool offline, SystemdBus *bus, const Daemon 
                                 return -ENOMEM;
                         return strv_consume(&d->problems, problem);
                 }
-                judge_live(&st, before_join, &word, &phrase);
+                judge_live(&st, before_join, causes_only, &word, &phrase);
                 /* A CRI-O node has no containerd to run. */
                 if (word && streq(word, "not-installed") && streq(dm->short_name, "containerd") && crio_installed)
                         return 0;
@@ -262,10 +252,10 @@ int diagnose_units(Root *root, bool offline, SystemdBus *bus, Diagnosis *d) {
         UnitFileState crio_state;
         int r, before_join;
 
-        /* A playbook finding names the cause already: the unit's state is its consequence. A problem
-         * (a file no playbook could judge) does not: it may be the unit itself. */
-        if (d->n_findings > 0)
-                return 0;
+        /* A playbook finding names the cause already: a failed or crash-looping unit is its
+         * consequence and not named again. A masked, missing or disabled unit is a cause of its own,
+         * always named. A problem (a file no playbook could judge) names nothing. */
+        bool causes_only = d->n_findings > 0;
         if ((before_join = awaiting_join(root, offline)) < 0)
                 return before_join;
         if ((r = context_new(root, offline, &c)) < 0)
@@ -277,7 +267,8 @@ int diagnose_units(Root *root, bool offline, SystemdBus *bus, Diagnosis *d) {
         bool crio_installed = r >= 0;
 
         for (size_t i = 0; i < ELEMENTSOF(daemons); i++)
-                if ((r = check_daemon(root, offline, bus, &daemons[i], before_join && i == 0, crio_installed, d)) < 0)
+                if ((r = check_daemon(root, offline, bus, &daemons[i], before_join && i == 0, crio_installed, causes_only,
+                                      d)) < 0)
                         return r;
         return 0;
 }

@@ -42,12 +42,11 @@ void diagnosis_done(Diagnosis *d) {
 }
 
 static int add_finding(Diagnosis *d, const Playbook *p, char ***evidence) {
-        Finding *f = realloc(d->findings, sizeof(Finding) * (d->n_findings + 1));
-        if (!f)
-                return -ENOMEM;
-        d->findings = f;
-        d->findings[d->n_findings++] = (Finding) { .playbook = p, .evidence = TAKE_PTR(*evidence) };
-        return 0;
+        Finding f = { .playbook = p, .evidence = *evidence };
+        int r = diagnosis_add_finding(d, &f);
+        if (r >= 0)
+                *evidence = NULL;
+        return r;
 }
 
 /* "FILE:LINE:COLUMN: reason (cannot judge: PLAYBOOK, ...)": one line a cause, however many

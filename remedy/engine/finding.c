@@ -14,17 +14,30 @@ void finding_done(Finding *f) {
         *f = (Finding) {};
 }
 
-int diagnosis_add_own_finding(Diagnosis *d, char **name, char **summary, char ***evidence, char **advice) {
-        Finding *f = realloc(d->findings, sizeof(Finding) * (d->n_findings + 1));
-        if (!f)
+int diagnosis_add_finding(Diagnosis *d, Finding *f) {
+        Finding *a = realloc(d->findings, sizeof(Finding) * (d->n_findings + 1));
+        if (!a)
                 return -ENOMEM;
-        d->findings = f;
-        d->findings[d->n_findings++] = (Finding) {
-                .name = TAKE_PTR(*name),
-                .summary = TAKE_PTR(*summary),
-                .evidence = TAKE_PTR(*evidence),
-                .advice = advice ? TAKE_PTR(*advice) : NULL,
+        d->findings = a;
+        d->findings[d->n_findings++] = *f;
+        *f = (Finding) {};
+        return 0;
+}
+
+int diagnosis_add_own_finding(Diagnosis *d, char **name, char **summary, char ***evidence, char **advice) {
+        Finding f = {
+                .name = *name,
+                .summary = *summary,
+                .evidence = *evidence,
+                .advice = advice ? *advice : NULL,
         };
+        int r = diagnosis_add_finding(d, &f);
+        if (r < 0)
+                return r;
+        *name = *summary = NULL;
+        *evidence = NULL;
+        if (advice)
+                *advice = NULL;
         return 0;
 }
 

@@ -98,7 +98,7 @@ before=$(snapshot "$node")
 diag "$node"
 is "$RC" 0 "a consistent node: exit 0"
 is "$FOUND" "" "no findings"
-contains "$OUT" "No known failure found (6 playbooks asked)" "and says so"
+contains "$OUT" "No known failure found (7 playbooks asked)" "and says so"
 is "$(snapshot "$node")" "$before" "diagnose wrote nothing"
 
 # The kubelet on systemd, containerd's runc still on cgroupfs.
