@@ -35,26 +35,40 @@ static int join_args_parse(ParseContext *pc, const YamlNode *args, void **ret) {
         return 0;
 }
 
+/* A path of the kubelet's command line as the kubelet opens it (relative to "/", its working
+ * directory): 1 when something is there. */
+static int cmdline_file_exists(Context *c, const char *path) {
+        _cleanup_free_ char *absolute = NULL;
+        FileKind kind;
+        mode_t mode;
+
+        if (!path)
+                return 0;
+        if (asprintf(&absolute, "%s%s", path[0] == '/' ? "" : "/", path) < 0)
+                return -ENOMEM;
+        int r = ctx_stat(c, absolute, &kind, &mode);
+        if (r == -ENOMEM)
+                return r;
+        return r >= 0 && kind != FILE_ABSENT;
+}
+
 int kubeadm_join_pending(Context *c) {
-        _cleanup_free_ char *kubeconfig = NULL;
+        _cleanup_(kubelet_cmdline_done) KubeletCommandLine cl = {};
         int r;
 
         const NodeFS fs = ctx_node_fs(c);
-        if ((r = kubelet_cmdline_kubeconfig(&fs, &kubeconfig)) < 0)
+        r = kubelet_cmdline_resolve(&fs, "kubelet.service", NULL, &cl, NULL);
+        if (r == -ENOMEM)
                 return r;
+        /* kubeadm's files, and the ones the kubelet's command line names: a node set up by other
+         * means (EKS's nodeadm, a hand-written unit) has its --config and --kubeconfig. */
         const char * const written_by_join[] = {
-                "/var/lib/kubelet/config.yaml", "/etc/kubernetes/kubelet.conf",
-                "/etc/kubernetes/bootstrap-kubelet.conf", kubeconfig,
+                "/var/lib/kubelet/config.yaml", "/etc/kubernetes/kubelet.conf", "/etc/kubernetes/bootstrap-kubelet.conf",
+                r >= 0 ? cl.config_path : NULL, r >= 0 ? cl.kubeconfig_path : NULL,
         };
-        for (size_t i = 0; i < ELEMENTSOF(written_by_join); i++) {
-                FileKind kind;
-                mode_t mode;
-                r = ctx_stat(c, written_by_join[i], &kind, &mode);
-                if (r == -ENOMEM)
-                        return r;
-                if (r >= 0 && kind != FILE_ABSENT)
-                        return 0;
-        }
+        for (size_t i = 0; i < ELEMENTSOF(written_by_join); i++)
+                if ((r = cmdline_file_exists(c, written_by_join[i])) != 0)
+                        return r < 0 ? r : 0;
         return 1;
 }
 

@@ -11,9 +11,9 @@
  * (FAILURES.md B.4, "awaiting join"). A masked or missing kubelet is reported even then: join
  * will trip over it.
  *
- * Live, the state comes from systemd over the bus. Offline (--root) only the unit files can be
- * judged (masked, not enabled); whether a daemon was failing when the node went down is for the
- * journal conditions of the playbooks.
+ * Live, the state comes from systemd over the bus. Offline (--root) only a masked unit can be
+ * judged from the files; whether a daemon was failing when the node went down is for the journal
+ * conditions of the playbooks.
  */
 #include <errno.h>
 #include <signal.h>
@@ -164,7 +164,7 @@ static void judge_live(const UnitState *st, bool before_join, bool causes_only, 
         }
 }
 
-static int judge_offline(Context *c, const Daemon *dm, bool before_join, const char **ret_word,
+static int judge_offline(Context *c, const Daemon *dm, const char **ret_word,
                          const char **ret_phrase, char **ret_state) {
         UnitFileState state;
         const NodeFS fs = ctx_node_fs(c);
@@ -179,12 +179,12 @@ static int judge_offline(Context *c, const Daemon *dm, bool before_join, const c
                 return 0;   /* offline, no unit file is not proof of anything: a tree of configs only */
         if (!(*ret_state = strdup(unit_file_state_name(state))))
                 return -ENOMEM;
+        /* Not "disabled": offline, a unit without its [Install] links may still be enabled at the
+         * first boot by a preset (Flatcar, Bottlerocket), which only the running systemd knows;
+         * judged in the real-world corpus, that said "not enabled" of nodes that run. */
         if (state == UNIT_FILE_MASKED || state == UNIT_FILE_MASKED_RUNTIME) {
                 *ret_word = "masked";
                 *ret_phrase = "is masked: systemd will not start it";
-        } else if (state == UNIT_FILE_DISABLED && !before_join) {
-                *ret_word = "not-enabled";
-                *ret_phrase = "is not enabled: it will not start at boot";
         }
         return 0;
 }
@@ -203,7 +203,7 @@ static int check_daemon(Root *root, bool offline, SystemdBus *bus, const Daemon 
                 return r;
         c->bus = bus;
         if (offline || !bus) {
-                if ((r = judge_offline(c, dm, before_join, &word, &phrase, &file_state)) < 0)
+                if ((r = judge_offline(c, dm, &word, &phrase, &file_state)) < 0)
                         return r;
                 if (!word)
                         return 0;

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "diagnose-journal.h"
+#include "metrics-textfile.h"
 #include "verbs.h"
 #include "remedy/diagnose.h"
 #include "remedy/report.h"
@@ -199,6 +200,40 @@ static void print_text(const Diagnosis *d) {
         }
 }
 
+/*
+ * node-problem-detector's custom plugin protocol: the exit status says OK (0) or NonOK (1), the
+ * first line of stdout, cut to its max_output_length of 80 bytes, is the condition's message.
+ * It names the first finding (playbook findings come first, diagnose's own after) and the count,
+ * so that the condition changes when the failure does. Problems count as findings, as for the
+ * exit status.
+ */
+static void print_npd(const Diagnosis *d) {
+        _cleanup_free_ char *line = NULL;
+        size_t n_problems = strv_length(d->problems), n = d->n_findings + n_problems, size = 0;
+        FILE *f = open_memstream(&line, &size);
+
+        if (!f) {
+                report_npd_line("remedy: out of memory");
+                return;
+        }
+        if (n == 0)
+                fprintf(f, "remedy: no known failure (%zu playbooks asked)", d->n_asked);
+        else {
+                fprintf(f, "%zu finding%s:", n, n == 1 ? "" : "s");
+                for (size_t i = 0; i < d->n_findings; i++)
+                        fprintf(f, "%s %s", i > 0 ? "," : "", finding_name(&d->findings[i]));
+                STRV_FOREACH(p, d->problems) {
+                        _cleanup_free_ char *masked = secret_mask(*p);
+                        fprintf(f, "%s problem %s", d->n_findings > 0 || p != d->problems ? "," : "", strempty(masked));
+                }
+        }
+        if (fclose(f) != 0) {
+                free(line);
+                line = NULL;
+        }
+        report_npd_line(line ? line : "remedy: out of memory");
+}
+
 static json_object *diagnosis_json(const Diagnosis *d, const Root *root) {
         json_object *o = json_object_new_object(), *findings = json_object_new_array();
         json_object_object_add(o, "command", json_object_new_string("diagnose"));
@@ -297,10 +332,13 @@ int verb_diagnose(int argc, char **argv) {
         if ((r = cli_diagnose(&set, &root, &bus, &d)) != 0)
                 return r;
 
-        if (report_options.json)
+        if (report_options.npd)
+                print_npd(&d);
+        else if (report_options.json)
                 report_print_json(diagnosis_json(&d, root), stdout);
         else
                 print_text(&d);
+        metrics_note_diagnosis(&d);
         /* The journal's copy is a convenience: a failure to log does not change the diagnosis. */
         (void) diagnosis_log_to_journal(&d, fix_command);
         return d.n_findings > 0 || d.problems ? EXIT_FAILED : 0;

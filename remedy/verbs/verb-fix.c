@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "metrics-textfile.h"
 #include "verbs.h"
 #include "remedy/diagnose.h"
 #include "remedy/log.h"
@@ -122,6 +123,7 @@ int verb_fix(int argc, char **argv) {
                                                     "(use apply NAME... for others)");
         if ((r = cli_diagnose(&set, &root, &bus, &d)) != 0)
                 return r;
+        metrics_note_diagnosis(&d);
 
         if ((r = strv_extend(&verb_argv, arg_dry_run ? "plan" : "apply")) < 0)
                 return report_error(EXIT_FAILED, "out of memory");

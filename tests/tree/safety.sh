@@ -6,18 +6,8 @@
 # report-only playbook without steps is refused. list, show and diagnose name the class.
 . "$(dirname "$0")/lib.sh"
 
-# The sample node keeps Ubuntu's /swap.img in its fstab (seed 001) and has other faults; the
-# swap is the one these tests fix, and the only finding once the others are gone.
-swap_node() {
-        local node
-        node=$(new_node broken-node)
-        sed -i 's| --improve-speed"|"|' "$node/var/lib/kubelet/kubeadm-flags.env"
-        sed -i 's| --network-plugin=cni"|"|' "$node/etc/default/kubelet"
-        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
-                -subj "/O=system:nodes/CN=system:node:node01" -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null &&
-                cat "$WORK/cert.pem" "$WORK/key.pem" >"$node/var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem"
-        echo "$node"
-}
+# The sample node with its swap (seed 001) as the one fault these tests fix.
+swap_node() { healthy_sample_node swap; }
 swap_on() { grep -q '^/swap.img' "$1/etc/fstab"; }
 
 # Every shipped playbook states its class; the seeds' own fixes are at most confirm.
