@@ -56,6 +56,10 @@ typedef struct Diagnosis {
          * alone when there is no kubelet unit. */
         KubeletCommandLine *kubelet;
         char *kubelet_error;
+        /* Why the kubelet's version could not be read on this node (no package, no version in its
+         * binary: kubelet-node.h), NULL when it was. A finding's playbook with a kubelet_version
+         * parameter then needs it from the operator: diagnose's fix line says so. */
+        char *kubelet_version_unknown;
         /* "FILE:LINE:COLUMN: reason (cannot judge: PLAYBOOK, ...)" for each node file a match
          * could not read (it does not parse), with the playbooks it stopped: the other playbooks
          * are still asked, and each of these counts as a finding (something is wrong with the

@@ -28,8 +28,9 @@ int package_version(const NodeFS *fs, const char * const *names, char **ret_vers
  * nothing is written to the node. Read from the node as it is on disk, not through a NodeFS: no
  * playbook step writes a package database. 1 with the version ("1.29.3") and the database's path,
  * 0 when there is no database or none of the names is installed, -ENOPKG when there is one but
- * no /usr/bin/rpm on this machine to read it, <0 on other errors. The Berkeley DB "Packages" of
- * RHEL 8 and older is not read (rpm 4.18 reads it only read-only, through a build option).
+ * no /usr/bin/rpm on this machine to read it, <0 on other errors. Without rpmdb.sqlite, the
+ * Berkeley DB database of RHEL 8 and older (Packages, with its Name index) is read the same way,
+ * by rpm's read-only bdb_ro backend.
  */
 int rpm_package_version(Root *root, const char * const *names, char **ret_version, char **ret_source);
 

@@ -47,6 +47,7 @@
 #define CRI_V1 "cri"
 #define CRI_V2 "io.containerd.grpc.v1.cri"
 #define CRI_RUNTIME_V3 "io.containerd.cri.v1.runtime"
+#define CONTAINERD_USR_DROPIN "/etc/systemd/system/containerd.service.d/50-remedy-config.conf"
 
 typedef struct RuntimesArgs {
         bool systemd_cgroup;
@@ -78,6 +79,62 @@ static int runtimes_parse(ParseContext *pc, const YamlNode *args, void **ret) {
         return 0;
 }
 
+/*
+ * The same key in the template k3s or RKE2 renders generated from (containerd-node.h): the
+ * template edited as TOML, or, where there is none, created from the rendered file as k3s
+ * documents (its marker kept, so that the file rendered from it is still known for k3s's). A
+ * template with Go template actions ({{ ... }}) is not TOML remedy can edit: refused, named.
+ */
+static int set_key_in_template(Context *c, Change *change, const char *generated, const char *template_path,
+                               const char *tool, const char *table, const char *key, const EditValue *value,
+                               FILE *note) {
+        _cleanup_free_ char *data = NULL, *error = NULL;
+        const NodeFile *f, *t;
+        size_t size = 0;
+        mode_t mode = (mode_t) -1;
+        uid_t uid = (uid_t) -1;
+        gid_t gid = (gid_t) -1;
+        int r;
+
+        if ((r = ctx_read(c, template_path, true, &t)) < 0)
+                return r;
+        bool create = t->kind == FILE_ABSENT;
+        if (!create && t->kind != FILE_REGULAR)
+                return ctx_error(c, -EINVAL, "%s: %s renders %s from it, and it is not a regular file", template_path, tool,
+                                 generated);
+        if (!create && memmem(t->data, t->size, "{{", 2))
+                return ctx_error(c, -EROFS,
+                                 "%s: %s renders %s from this template at every start, and it holds Go template actions "
+                                 "remedy does not edit: set %s = %s in [%s] there, then restart %s",
+                                 template_path, tool, generated, key, value->text, table, tool);
+        if (create) {
+                if ((r = ctx_read_regular(c, generated, "containerd's configuration", &f)) < 0)
+                        return r;
+                mode = f->mode, uid = f->uid, gid = f->gid;
+        } else
+                f = t;
+        /* f is the template's or the rendered file's planned state: read before the template is
+         * wanted anew */
+        r = toml_edit_set(f->data, f->size, table, key, value, &data, &size, &error);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return ctx_edit_error(c, -EINVAL, create ? generated : template_path, error, strerror(-r));
+        if (r == 0)
+                return 0;   /* no template is made for a value the rendered file has already */
+        r = ctx_want_file(c, change, template_path, data, size, mode, uid, gid);
+        if (r <= 0)
+                return r;
+        if (create)
+                fprintf(note, "%s%s = %s in [%s] of %s (new: %s renders %s from it at every start; made from that file, "
+                        "as k3s documents, so its other values no longer follow %s's upgrades)",
+                        ftell(note) > 0 ? "; " : "", key, value->text, table, template_path, tool, generated, tool);
+        else
+                fprintf(note, "%s%s = %s in [%s] of %s (%s's template)", ftell(note) > 0 ? "; " : "", key, value->text,
+                        table, template_path, tool);
+        return 1;
+}
+
 /* One key of one table of a file, set in the plan: 1 changed, 0 already so. note gets a line. */
 static int set_key(Context *c, Change *change, const char *path, const char *table, const char *key,
                    const EditValue *value, FILE *note) {
@@ -98,6 +155,17 @@ static int set_key(Context *c, Change *change, const char *path, const char *tab
 
         if ((r = ctx_read_regular(c, path, "containerd's configuration", &f)) < 0)
                 return r;
+        _cleanup_free_ char *template_path = NULL;
+        const char *tool;
+        if ((r = containerd_generated_template(c, path, f, &template_path, &tool)) < 0)
+                return r;
+        if (r > 0) {
+                /* The template, for the next start; the rendered file too, for containerd as it runs
+                 * now and for what remedy judges, as k3s will render it from the template. */
+                if ((r = set_key_in_template(c, change, path, template_path, tool, table, key, value, note)) < 0 ||
+                    (r = ctx_read_regular(c, path, "containerd's configuration", &f)) < 0)
+                        return r;
+        }
         _cleanup_free_ char *refusal = NULL;
         if ((r = containerd_generated_refusal(c, path, f, &refusal)) < 0)
                 return r;
@@ -220,6 +288,67 @@ static int fix_runtime(Context *c, Change *change, const ContainerdConfig *cfg, 
         return changed | r;
 }
 
+/*
+ * containerd reads its main file from the OS image (Flatcar's unit: --config ${CONTAINERD_CONFIG},
+ * /usr/share/containerd/config.toml, read-only /usr): the file is copied to
+ * /etc/containerd/config.toml and containerd.service pointed at the copy with a drop-in setting
+ * that variable, as Flatcar documents, and the edits go to the copy. Undo removes both, as they
+ * are new files. The path containerd will read is worked out again through the planned files:
+ * a unit that does not take the variable, or an /etc/containerd/config.toml already there that
+ * containerd does not read, is refused with what to do. *ret_path: the copy.
+ */
+static int copy_out_of_usr(Context *c, Change *change, const char *usr_path, char **ret_path, FILE *note) {
+        static const char dropin_text[] = "# Written by remedy: containerd reads the copy of its OS image's configuration\n"
+                                          "[Service]\nEnvironment=CONTAINERD_CONFIG=" CONTAINERD_CONFIG_PATH "\n";
+        _cleanup_free_ char *copy = NULL, *now = NULL;
+        const NodeFile *f;
+        int r;
+
+        if ((r = ctx_read(c, CONTAINERD_CONFIG_PATH, true, &f)) < 0)
+                return r;
+        if (f->kind != FILE_ABSENT)
+                return ctx_error(c, -EEXIST,
+                                 "%s: containerd reads this file of the OS image (/usr, read-only on Flatcar), and %s is "
+                                 "there but not read: make containerd read it (a containerd.service drop-in: "
+                                 "Environment=CONTAINERD_CONFIG=%s on Flatcar), or remove it, and run this again",
+                                 usr_path, CONTAINERD_CONFIG_PATH, CONTAINERD_CONFIG_PATH);
+        if ((r = ctx_read_regular(c, usr_path, "containerd's configuration", &f)) < 0)
+                return r;
+        if (!(copy = strndup(f->data, f->size)))
+                return -ENOMEM;
+        size_t size = f->size;
+        if ((r = ctx_want_file(c, change, CONTAINERD_CONFIG_PATH, copy, size, 0644, 0, 0)) < 0 ||
+            (r = ctx_want_file(c, change, CONTAINERD_USR_DROPIN, dropin_text, strlen(dropin_text), 0644, 0, 0)) < 0)
+                return r;
+        c->units_dirty = true;   /* systemd must read the drop-in before containerd restarts */
+        if ((r = containerd_node_config_path(c, &now)) < 0)
+                return r;
+        if (!streq(now, CONTAINERD_CONFIG_PATH))
+                return ctx_error(c, -EROFS,
+                                 "%s: belongs to the OS image (/usr, read-only on Flatcar), and containerd.service does not "
+                                 "take its configuration from $CONTAINERD_CONFIG (with the drop-in it would read %s): copy "
+                                 "it to %s, make containerd read that one (a containerd.service drop-in: ExecStart= then "
+                                 "ExecStart=containerd --config %s), and run this again",
+                                 usr_path, now, CONTAINERD_CONFIG_PATH, CONTAINERD_CONFIG_PATH);
+        fprintf(note, "%s copied to %s, which containerd.service reads from now on (drop-in %s: "
+                "Environment=CONTAINERD_CONFIG=%s, as Flatcar documents)", usr_path, CONTAINERD_CONFIG_PATH,
+                CONTAINERD_USR_DROPIN, CONTAINERD_CONFIG_PATH);
+        *ret_path = TAKE_PTR(now);
+        return 1;
+}
+
+/* Whether the plan below changes anything: a runtime that runs pods not as wanted, or 1.x's
+ * refused systemd_cgroup = true. */
+static bool needs_change(const ContainerdConfig *cfg, bool want) {
+        const ContainerdRuntime *d = containerd_config_runtime(cfg, cfg->default_runtime);
+        if (cfg->rules == 1 && cfg->cri_systemd_cgroup == 1 && d && !streq(d->type, LINUX_V1))
+                return true;
+        for (size_t i = 0; i < cfg->n_runtimes; i++)
+                if (cfg->runtimes[i].pods && !(cfg->runtimes[i].systemd_cgroup == want && *cfg->runtimes[i].type))
+                        return true;
+        return false;
+}
+
 /* A main file that holds nothing but its version: containerd's defaults, to be edited. */
 static int create_minimal(Context *c, Change *change, const char *path, ContainerdRules rules) {
         const char *text = rules == CONTAINERD_RULES_2 || rules == CONTAINERD_RULES_2_3 ? "version = 3\n" : "version = 2\n";
@@ -258,6 +387,19 @@ static int runtimes_plan(Context *c, const void *p, Change *change) {
         FILE *note = open_memstream(&text, &size);
         if (!note)
                 return -ENOMEM;
+        if (!a->path && startswith(path, "/usr/") && needs_change(&cfg, a->systemd_cgroup)) {
+                _cleanup_free_ char *copy = NULL;
+                if ((r = copy_out_of_usr(c, change, path, &copy, note)) < 0)
+                        goto fail;
+                containerd_config_done(&cfg);
+                if ((r = containerd_config_load(&fs, copy, rules, &cfg, &error)) < 0) {
+                        r = r == -ENOMEM ? r : ctx_error(c, -EINVAL, "%s", error ? error : strerror(-r));
+                        goto fail;
+                }
+                free(path);
+                path = TAKE_PTR(copy);
+                changed = 1;
+        }
         /* 1.x refuses its CRI plugin with the deprecated key on a runtime that is not the v1 shim */
         const ContainerdRuntime *d = containerd_config_runtime(&cfg, cfg.default_runtime);
         if (cfg.rules == 1 && cfg.cri_systemd_cgroup == 1 && d && !streq(d->type, LINUX_V1)) {

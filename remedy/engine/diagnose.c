@@ -36,6 +36,7 @@ void diagnosis_done(Diagnosis *d) {
                 kubelet_cmdline_done(d->kubelet);
         free(d->kubelet);
         free(d->kubelet_error);
+        free(d->kubelet_version_unknown);
         strv_free(d->problems);
         strv_free(d->notes);
         free(d->join_kubeconfig);
@@ -191,8 +192,18 @@ static int read_kubelet_command_line(Root *root, bool offline, Diagnosis *d) {
 
         if ((r = context_new(root, offline, &c)) < 0)
                 return r;
-        if (kubelet_node_flag_set(c, NULL, NULL, false, &known) < 0)
+        /* Required: a version that cannot be had is then an error saying why. */
+        if (kubelet_node_flag_set(c, NULL, NULL, true, &known) < 0) {
                 known = NULL;   /* judged as unknown (-1), not an error of diagnose */
+                /* The reason without the error's prefix and its advice for playbook authors
+                 * ("; pass kubelet_version, ..."): diagnose gives its own, the --set to add. */
+                const char *why = c->error ? c->error : "no kubelet flag list";
+                if (startswith(why, "kubelet-flags: "))
+                        why += strlen("kubelet-flags: ");
+                const char *advice = strstr(why, "; pass kubelet_version");
+                if (!(d->kubelet_version_unknown = strndup(why, advice ? (size_t) (advice - why) : strlen(why))))
+                        return -ENOMEM;
+        }
         const NodeFS fs = ctx_node_fs(c);
         KubeletCommandLine *cl = calloc(1, sizeof(KubeletCommandLine));
         if (!cl)

@@ -1,17 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Which flags the node's kubelet accepts: live, the installed kubelet's own --help; otherwise the
- * shipped per-minor-version list, for a version given or the one of the node's kubelet package
- * (package-version.h). Shared by the kubelet-flags action and diagnose's command-line report.
+ * shipped per-minor-version list, for a version given, the one of the node's kubelet package
+ * (package-version.h), or, for a kubelet installed without a package, the one its binary was
+ * built as (go-binary-version.h). Shared by the kubelet-flags action and diagnose's command-line
+ * report.
  */
 #include "remedy/kubelet-node.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "remedy/context.h"
 #include "remedy/exec-util.h"
+#include "remedy/go-binary-version.h"
+#include "remedy/kubelet-cmdline.h"
 #include "remedy/package-version.h"
 #include "remedy/strv.h"
 
@@ -51,9 +56,40 @@ static int flag_set_from_binary(Context *c, const char *binary_arg, KubeletFlagS
 }
 
 /*
+ * The version the node's kubelet binary was built as, read from the binary on disk (no playbook
+ * step writes it, so not through the overlay): binary_arg, else the executable of kubelet.service's
+ * effective ExecStart=, else KUBELET_BINARY. 0 with *ret_version NULL when it cannot be told.
+ */
+static int version_from_binary(Context *c, const char *binary_arg, char **ret_version, char **ret_source) {
+        _cleanup_(kubelet_cmdline_done) KubeletCommandLine cl = {};
+        _cleanup_free_ char *error = NULL, *version = NULL;
+        const NodeFS fs = ctx_node_fs(c);
+        const char *path = binary_arg, *how;
+        int r;
+
+        if (!path) {
+                /* Which flags are boolean does not matter for finding the executable. */
+                r = kubelet_cmdline_resolve(&fs, "kubelet.service", NULL, &cl, &error);
+                if (r == -ENOMEM)
+                        return r;
+                path = r >= 0 && cl.executable ? cl.executable : KUBELET_BINARY;
+        }
+        _cleanup_close_ int fd = root_open_file(c->root, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0);
+        if (fd < 0)
+                return fd == -ENOMEM ? fd : 0;   /* no binary there (or not reachable): not known */
+        r = go_binary_kubernetes_version(fd, "k8s.io/kubernetes/cmd/kubelet", &version, &how);
+        if (r <= 0)
+                return r;
+        if (asprintf(ret_source, "%s (%s)", path, how) < 0)
+                return -ENOMEM;
+        *ret_version = TAKE_PTR(version);
+        return 1;
+}
+
+/*
  * The flag set of the node's kubelet: live, from the installed kubelet's --help; otherwise (or
  * when there is no kubelet binary) from the shipped list for kubelet_version or the version of
- * the node's kubelet package. *ret stays NULL when no version is known and none is needed
+ * the node's kubelet package, or of its binary. *ret stays NULL when no version is known and none is needed
  * (remove only: flags are then read without knowing which are boolean).
  */
 int kubelet_node_flag_set(Context *c, const char *binary, const char *version_arg, bool required, KubeletFlagSet **ret) {
@@ -77,7 +113,7 @@ int kubelet_node_flag_set(Context *c, const char *binary, const char *version_ar
                 from = "kubelet_version";
         else {
                 /* An empty kubelet_version (a parameter's "" default) means: ask the node, dpkg's
-                 * database first, then RPM's. */
+                 * database first, then RPM's, then the kubelet binary itself. */
                 const NodeFS fs = ctx_node_fs(c);
                 static const char *const names[] = { "kubelet", NULL };
                 version = mfree(version);
@@ -90,6 +126,8 @@ int kubelet_node_flag_set(Context *c, const char *binary, const char *version_ar
                         else if (r < 0)
                                 return ctx_error(c, r, "kubelet-flags: cannot read the node's RPM database: %s", strerror(-r));
                 }
+                if (!version && (r = version_from_binary(c, binary, &version, &source)) < 0)
+                        return ctx_error(c, r, "kubelet-flags: cannot read the kubelet binary: %s", strerror(-r));
                 from = source ? source : DPKG_STATUS;
         }
         if (!version) {
@@ -99,7 +137,8 @@ int kubelet_node_flag_set(Context *c, const char *binary, const char *version_ar
                                  "kubelet-flags: cannot tell which kubelet version the node runs (%s); pass "
                                  "kubelet_version, e.g. kubelet_version: \"1.33\"",
                                  rpm_unreadable ? "it has an RPM database, and this machine has no /usr/bin/rpm to read it"
-                                                : "no installed kubelet package in dpkg's or RPM's database");
+                                                : "no installed kubelet package in dpkg's or RPM's database, and "
+                                                  "no version in the kubelet binary");
         }
 
         /* dpkg versions may carry an epoch: "1:1.33.1-1.1" */

@@ -60,14 +60,14 @@ static int send_finding(const Finding *f, const char *fix) {
         return r < 0 ? r : 0;
 }
 
-int diagnosis_log_to_journal(const Diagnosis *d, char *(*fix_command)(const Playbook *p, const char *verb)) {
+int diagnosis_log_to_journal(const Diagnosis *d, char *(*fix_command)(const Diagnosis *d, const Playbook *p, const char *verb)) {
         int r;
 
         if (!stdout_is_journal())
                 return 0;
         for (size_t i = 0; i < d->n_findings; i++) {
                 const Playbook *p = d->findings[i].playbook;
-                _cleanup_free_ char *fix = p && p->n_steps > 0 ? fix_command(p, "apply") : NULL;
+                _cleanup_free_ char *fix = p && p->n_steps > 0 ? fix_command(d, p, "apply") : NULL;
                 if ((r = send_finding(&d->findings[i], fix)) < 0)
                         return r;
         }

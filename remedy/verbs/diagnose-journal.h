@@ -18,4 +18,4 @@
 #define DIAGNOSE_FINDING_MESSAGE_ID "deed756c87ca41019ee790b01ce54432"
 
 /* fix_command gives the command that applies a finding's playbook (malloc'd, may be NULL). */
-int diagnosis_log_to_journal(const Diagnosis *d, char *(*fix_command)(const Playbook *p, const char *verb));
+int diagnosis_log_to_journal(const Diagnosis *d, char *(*fix_command)(const Diagnosis *d, const Playbook *p, const char *verb));

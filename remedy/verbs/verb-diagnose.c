@@ -22,8 +22,16 @@
 #include "remedy/strv.h"
 #include "remedy/term-escape.h"
 
-/* "remedy apply NAME", with the --set its required parameters need. */
-static char *fix_command(const Playbook *p, const char *verb) {
+/* The parameters of p the node could not fill, which the operator must give: a kubelet_version
+ * when the kubelet's version could not be read (its default, "", means "read it from the node"). */
+static bool param_to_supply(const Diagnosis *d, const Param *param) {
+        return d->kubelet_version_unknown && streq(param->name, "kubelet_version") && param->default_value &&
+               !*param->default_value;
+}
+
+/* "remedy apply NAME", with the --set its required parameters need and those this node cannot
+ * fill (so that the command works as printed, once the operator puts the values in). */
+static char *fix_command(const Diagnosis *d, const Playbook *p, const char *verb) {
         char *s = NULL;
         size_t size = 0;
         FILE *f = open_memstream(&s, &size);
@@ -35,7 +43,7 @@ static char *fix_command(const Playbook *p, const char *verb) {
         fprintf(f, " %s", verb);
         fprintf(f, " %s", p->name);
         for (size_t i = 0; i < p->n_params; i++)
-                if (!p->params[i].default_value)
+                if (!p->params[i].default_value || param_to_supply(d, &p->params[i]))
                         fprintf(f, " --set %s=...", p->params[i].name);
         if (fclose(f) != 0) {
                 free(s);
@@ -195,12 +203,22 @@ static void print_text(const Diagnosis *d) {
                         fputs("    fix:     none shipped: report only, see the advice\n", stdout);
                         continue;
                 }
-                _cleanup_free_ char *plan = fix_command(p, "plan"), *apply = fix_command(p, "apply");
+                _cleanup_free_ char *plan = fix_command(d, p, "plan"), *apply = fix_command(d, p, "apply");
                 fputs("    preview: ", stdout);
                 put(plan);
                 fputs("\n    fix:     ", stdout);
                 put(apply);
                 fputc('\n', stdout);
+                for (size_t j = 0; j < p->n_params; j++) {
+                        const Param *param = &p->params[j];
+                        if (!param_to_supply(d, param))
+                                continue;
+                        fputs("    supply:  ", stdout);
+                        put(param->name);
+                        fputs(", the kubelet's minor version (e.g. 1.33): remedy ", stdout);
+                        print_masked(d->kubelet_version_unknown);
+                        fputc('\n', stdout);
+                }
         }
 }
 
@@ -248,7 +266,8 @@ static json_object *diagnosis_json(const Diagnosis *d, const Root *root) {
                 const Finding *f = &d->findings[i];
                 const Playbook *p = f->playbook;
                 json_object *j = json_object_new_object(), *ev = json_object_new_array();
-                _cleanup_free_ char *apply = p && p->n_steps > 0 ? fix_command(p, "apply") : NULL;
+                _cleanup_free_ char *apply = p && p->n_steps > 0 ? fix_command(d, p, "apply") : NULL;
+                json_object *supply = json_object_new_array();
                 /* "name" for every finding; "playbook" null for diagnose's own, which no playbook fixes */
                 json_object_object_add(j, "name", json_object_new_string(finding_name(f)));
                 json_object_object_add(j, "playbook", p ? json_object_new_string(p->name) : NULL);
@@ -262,6 +281,17 @@ static json_object *diagnosis_json(const Diagnosis *d, const Root *root) {
                 if (finding_advice(f))
                         json_object_object_add(j, "advice", json_object_new_string(finding_advice(f)));
                 json_object_object_add(j, "fix", apply ? json_object_new_string(apply) : NULL);
+                for (size_t k = 0; apply && k < p->n_params; k++) {
+                        const Param *param = &p->params[k];
+                        if (!param_to_supply(d, param))
+                                continue;
+                        json_object *need = json_object_new_object();
+                        json_object_object_add(need, "param", json_object_new_string(param->name));
+                        json_object_object_add(need, "description", json_object_new_string(strempty(param->description)));
+                        json_object_object_add(need, "reason", json_object_new_string(d->kubelet_version_unknown));
+                        json_object_array_add(supply, need);
+                }
+                json_object_object_add(j, "supply", supply);
                 json_object_array_add(findings, j);
         }
         json_object_object_add(o, "findings", findings);

@@ -36,6 +36,7 @@ node_build() {
         NODE_SUMMARY=$(basename "$recipe" .node)
         NODE_CONTAINERD=1.6
         NODE_CONTAINERD_CONFIG=/etc/containerd/config.toml
+        NODE_CONTAINERD_CONFIG_FIXED=""
         NODE_KUBELET=1.33.4
         NODE_PACKAGE=deb
         NODE_FINDINGS=""
@@ -69,6 +70,8 @@ node_build() {
                 summary) NODE_SUMMARY="$a${b:+ $b}" ;;
                 containerd) NODE_CONTAINERD=$a ;;
                 containerd-config) NODE_CONTAINERD_CONFIG=$a ;;
+                # the file containerd reads once cgroup-driver-systemd has run (Flatcar: a copy of /usr's)
+                containerd-config-fixed) NODE_CONTAINERD_CONFIG_FIXED=$a ;;
                 kubelet) NODE_KUBELET=$a ;;
                 package) NODE_PACKAGE=$a ;;
                 put) mkdir -p "$(dirname "$dir$b")"; cp "$RW/$a" "$dir$b" ;;

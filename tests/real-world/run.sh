@@ -153,7 +153,13 @@ one_playbook() {   # one_playbook NAME NODE-DIR PLAYBOOK
         is "$bad" "" "$name: $p: what it wrote parses for its consumer ($(echo $changed))"
 
         if [ "$p" = cgroup-driver-systemd ]; then
-                local after; after=$(containerd_summary "$node")
+                local after fixed=${NODE_CONTAINERD_CONFIG_FIXED:-$NODE_CONTAINERD_CONFIG}
+                if [ -n "$NODE_CONTAINERD_CONFIG_FIXED" ]; then
+                        # Flatcar documents a containerd.service drop-in setting the variable its ExecStart= expands
+                        grep -qsx "Environment=CONTAINERD_CONFIG=$fixed" "$node"/etc/systemd/system/containerd.service.d/*.conf
+                        ok $? "$name: $p points containerd.service at $fixed (a drop-in)"
+                fi
+                after=$(NODE_CONTAINERD_CONFIG=$fixed containerd_summary "$node")
                 local refused_before; refused_before=$(jq -r '.refused // ""' <<<"$summary_before")
                 is "$(jq -r '.refused // ""' <<<"$after")" "" "$name: containerd accepts the edited configuration${refused_before:+ (it refused it before: $refused_before)}"
                 is "$(not_systemd "$after" | tr '\n' ' ')" "" "$name: every runtime that runs pods is on systemd ($(jq -r '[.runtimes | keys[]] | join(" ")' <<<"$after"))"
