@@ -28,6 +28,8 @@ typedef enum FieldKind {
         KIND_LIST,
 } FieldKind;
 
+/* Sorted by path. Fields SetDefaults_KubeletConfiguration leaves alone default to Go's zero
+ * value: those a kubeadm ConfigMap or a node's config.yaml commonly write are listed with it. */
 static const struct {
         const char *path;
         FieldKind kind;
@@ -42,7 +44,9 @@ static const struct {
         { "authorization.webhook.cacheAuthorizedTTL", KIND_DURATION, "5m", true },
         { "authorization.webhook.cacheUnauthorizedTTL", KIND_DURATION, "30s", true },
         { "cgroupDriver", KIND_STRING, "cgroupfs", true },
+        { "cgroupRoot", KIND_STRING, "", true },
         { "cgroupsPerQOS", KIND_BOOL, "true", false },
+        { "clusterDomain", KIND_STRING, "", true },
         { "configMapAndSecretChangeDetectionStrategy", KIND_STRING, "Watch", true },
         { "containerLogMaxFiles", KIND_NUMBER, "5", false },
         { "containerLogMaxSize", KIND_STRING, "10Mi", true },
@@ -80,6 +84,7 @@ static const struct {
         { "iptablesMasqueradeBit", KIND_NUMBER, "14", false },
         { "kubeAPIBurst", KIND_NUMBER, "100", true },
         { "kubeAPIQPS", KIND_NUMBER, "50", false },
+        { "kubeletCgroups", KIND_STRING, "", true },
         { "localStorageCapacityIsolation", KIND_BOOL, "true", false },
         /* logsapi.SetRecommendedLoggingConfiguration (component-base/logs/api/v1/types.go) */
         { "logging.flushFrequency", KIND_DURATION, "5s", true },
@@ -103,19 +108,25 @@ static const struct {
         { "podLogsDir", KIND_STRING, "/var/log/pods", true },
         { "podPidsLimit", KIND_NUMBER, "-1", false },
         { "port", KIND_NUMBER, "10250", true },
+        { "protectKernelDefaults", KIND_BOOL, "false", false },
+        { "readOnlyPort", KIND_NUMBER, "0", true },
         { "registerNode", KIND_BOOL, "true", false },
         { "registryBurst", KIND_NUMBER, "10", true },
         { "registryPullQPS", KIND_NUMBER, "5", false },
         { "resolvConf", KIND_STRING, "/etc/resolv.conf", false },
+        { "rotateCertificates", KIND_BOOL, "false", false },
         { "runtimeRequestTimeout", KIND_DURATION, "2m", true },
         { "seccompDefault", KIND_BOOL, "false", false },
         /* serializeImagePulls: true unless maxParallelImagePulls >= 2 (not modelled) */
         { "serializeImagePulls", KIND_BOOL, "true", false },
+        { "serverTLSBootstrap", KIND_BOOL, "false", false },
         /* not defaulted: 0 (no graceful shutdown) is the default */
         { "shutdownGracePeriod", KIND_DURATION, "0s", true },
         { "shutdownGracePeriodCriticalPods", KIND_DURATION, "0s", true },
+        { "staticPodPath", KIND_STRING, "", true },
         { "streamingConnectionIdleTimeout", KIND_DURATION, "4h", true },
         { "syncFrequency", KIND_DURATION, "1m", true },
+        { "systemCgroups", KIND_STRING, "", true },
         { "topologyManagerPolicy", KIND_STRING, "none", true },
         { "topologyManagerScope", KIND_STRING, "container", true },
         { "volumePluginDir", KIND_STRING, "/usr/libexec/kubernetes/kubelet-plugins/volume/exec/", true },

@@ -192,6 +192,11 @@ int baseline_load(const char *file, const char *data, size_t size, Baseline **re
                 b->kind = BASELINE_SNAPSHOT;
                 if (!kubelet || kubelet->type != YAML_NODE_MAPPING)
                         return bad(ret_error, file, root->mark.line, "%s", "a remedy snapshot without a kubelet mapping");
+                const YamlNode *error = yaml_node_get(kubelet, "error");
+                if (error && error->type == YAML_NODE_SCALAR)
+                        return bad(ret_error, file, error->mark.line,
+                                   "the kubelet's configuration could not be read there (%s): nothing to compare with",
+                                   error->scalar);
                 r = node_json_lines(root, 0, &b->doc);
         } else
                 return bad(ret_error, file, kind ? yaml_node_get(root, "kind")->mark.line : root->mark.line,

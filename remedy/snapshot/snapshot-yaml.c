@@ -26,7 +26,7 @@ static bool string_needs_quotes(const char *s) {
 
 static int emit_scalar(yaml_emitter_t *e, const char *text, bool quoted) {
         yaml_event_t ev;
-        if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *) text, (int) strlen(text), !quoted, quoted,
+        if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *) text, (int) strlen(text), 1, 1,
                                           quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE))
                 return -ENOMEM;
         return emit(e, &ev);
