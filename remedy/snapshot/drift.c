@@ -306,9 +306,14 @@ static int add_snapshot(Fields *f, json_object *doc, const char *file) {
                 if (asprintf(&path, "kubelet.flags.%s", name) < 0)
                         return -ENOMEM;
                 json_object *value = json_object_object_get(flag, "value");
-                const Field *seen = fields_find(f, path);
+                Field *seen = (Field *) fields_find(f, path);
                 if (seen) {   /* the last one wins, as pflag has it */
-                        ((Field *) seen)->value = value;
+                        const char *source = member_string(flag, "source");
+                        seen->value = value;
+                        free(seen->source);
+                        seen->source = NULL;
+                        if (source && !(seen->source = strdup(source)))
+                                return -ENOMEM;
                         continue;
                 }
                 if ((r = fields_add(f, path, value, member_string(flag, "source"), file)) < 0)
