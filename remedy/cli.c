@@ -4,6 +4,7 @@
  * verbs (the playbook directories, the root or the live node, the backup store, the --set values).
  */
 #include "cli.h"
+#include "verbs/metrics-textfile.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -26,12 +27,14 @@ bool arg_dry_run;
 bool arg_last;
 bool arg_cascade;
 bool arg_force;
+bool arg_yes;
 bool arg_no_rollback;
 unsigned arg_keep;
 bool arg_keep_set;
 BusScope arg_bus_scope = BUS_SCOPE_SYSTEM;
 char *arg_machine;
 char *arg_baseline;
+char *arg_metrics_textfile;
 uint64_t arg_job_timeout_usec = 120 * USEC_PER_SEC;
 
 static void help(void) {
@@ -40,7 +43,10 @@ static void help(void) {
                "Commands:\n"
                "  diagnose                              which known failures the node has, the evidence,\n"
                "                                        and the playbook that fixes each (exit 1: found)\n"
-               "  fix [--dry-run] [--set KEY=VALUE]...  apply what diagnose finds, as one transaction\n"
+               "  fix [--yes] [--dry-run] [--set KEY=VALUE]...\n"
+               "                                        apply what diagnose finds, as one transaction:\n"
+               "                                        safety auto playbooks; confirm ones with --yes\n"
+               "                                        or when answered yes; never report ones\n"
                "  list                                  playbooks found: name and summary\n"
                "  show NAME                             the validated playbook: params, steps, verify\n"
                "  plan NAME... [--set KEY=VALUE]... [--exit-code]\n"
@@ -75,9 +81,15 @@ static void help(void) {
                "      --cascade          rollback: first roll back the later transactions that\n"
                "                         changed the same files, newest first\n"
                "      --force            rollback: even over changes made since by hand\n"
+               "  -y, --yes              fix: also apply the playbooks of safety confirm, unasked\n"
                "      --keep=N           backups prune: how many transactions to keep\n"
                "      --baseline=FILE    drift: what the node is compared with\n"
-               "      --json             print the report as one JSON document\n"
+               "      --json             print the report as one JSON document (--format=json)\n"
+               "      --metrics-textfile=FILE\n"
+               "                         diagnose, fix, apply, rollback: write Prometheus metrics of\n"
+               "                         the run to FILE (node_exporter's textfile collector)\n"
+               "      --format=FORMAT    text, json, or npd (diagnose: node-problem-detector's\n"
+               "                         custom plugin protocol, one line of at most 80 bytes)\n"
                "      --no-color         no colours\n"
                "  -v, --verbose          more messages (twice: debug)\n"
                "  -q, --quiet            outcomes and errors only\n"
@@ -101,6 +113,8 @@ enum {
         OPT_FORCE,
         OPT_KEEP,
         OPT_JSON,
+        OPT_FORMAT,
+        OPT_METRICS_TEXTFILE,
         OPT_NO_COLOR,
         OPT_VERSION,
         OPT_SYSTEM,
@@ -122,8 +136,11 @@ int cli_parse_argv(int argc, char **argv) {
                 { "last", no_argument, NULL, OPT_LAST },
                 { "cascade", no_argument, NULL, OPT_CASCADE },
                 { "force", no_argument, NULL, OPT_FORCE },
+                { "yes", no_argument, NULL, 'y' },
                 { "keep", required_argument, NULL, OPT_KEEP },
                 { "json", no_argument, NULL, OPT_JSON },
+                { "format", required_argument, NULL, OPT_FORMAT },
+                { "metrics-textfile", required_argument, NULL, OPT_METRICS_TEXTFILE },
                 { "no-color", no_argument, NULL, OPT_NO_COLOR },
                 { "verbose", no_argument, NULL, 'v' },
                 { "quiet", no_argument, NULL, 'q' },
@@ -139,7 +156,7 @@ int cli_parse_argv(int argc, char **argv) {
         int c, verbosity = 0;
 
         /* Options may come before or after the command, as with git and systemctl. */
-        while ((c = getopt_long(argc, argv, "vqh", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "vqhy", options, NULL)) >= 0) {
                 switch (c) {
                 case OPT_ROOT:
                         free(arg_root);
@@ -179,6 +196,9 @@ int cli_parse_argv(int argc, char **argv) {
                 case OPT_FORCE:
                         arg_force = true;
                         break;
+                case 'y':
+                        arg_yes = true;
+                        break;
                 case OPT_KEEP: {
                         char *end;
                         errno = 0;
@@ -191,6 +211,21 @@ int cli_parse_argv(int argc, char **argv) {
                 }
                 case OPT_JSON:
                         report_options.json = true;
+                        break;
+                case OPT_METRICS_TEXTFILE:
+                        if (optarg[0] != '/')
+                                return report_error(EXIT_BAD_INPUT, "--metrics-textfile: \"%s\" is not an absolute path",
+                                                    optarg);
+                        free(arg_metrics_textfile);
+                        arg_metrics_textfile = strdup(optarg);
+                        if (!arg_metrics_textfile)
+                                return log_oom();
+                        break;
+                case OPT_FORMAT:
+                        report_options.json = streq(optarg, "json");
+                        report_options.npd = streq(optarg, "npd");
+                        if (!streq(optarg, "text") && !report_options.json && !report_options.npd)
+                                return report_error(EXIT_BAD_INPUT, "--format: \"%s\" is not text, json or npd", optarg);
                         break;
                 case OPT_NO_COLOR:
                         report_options.color = false;
@@ -250,8 +285,10 @@ void cli_args_free(void) {
         free(arg_root);
         free(arg_machine);
         free(arg_backup_dir);
+        free(arg_metrics_textfile);
         free(arg_baseline);
-        arg_root = arg_machine = arg_backup_dir = arg_baseline = NULL;
+        arg_root = arg_machine = arg_backup_dir = arg_metrics_textfile = arg_baseline = NULL;
+        metrics_notes_free();
         arg_playbook_dirs = strv_free(arg_playbook_dirs);
         arg_sets = strv_free(arg_sets);
 }
@@ -265,11 +302,20 @@ int cli_load_playbooks(PlaybookSet **ret) {
         return 0;
 }
 
+/* The metrics file counts the transactions of the store this run uses. */
+static void note_store(const Root *root) {
+        if (!arg_metrics_textfile)
+                return;
+        _cleanup_free_ char *dir = cli_backup_dir(root);
+        metrics_note_store(dir);
+}
+
 int cli_open_root(Root **ret) {
         const char *path = arg_root ? arg_root : "/";
         int r = root_open(path, ret);
         if (r < 0)
                 return report_error(EXIT_BAD_INPUT, "--root: cannot open \"%s\": %s", path, strerror(-r));
+        note_store(*ret);
         return 0;
 }
 
@@ -300,6 +346,7 @@ int cli_open_node(Root **ret_root, SystemdBus **ret_bus) {
         if (r < 0)
                 return report_error(EXIT_BAD_INPUT, "cannot open %s (the root of %s): %s", root_dir,
                                     systemd_bus_describe(bus), strerror(-r));
+        note_store(root);
         *ret_root = TAKE_PTR(root);
         *ret_bus = TAKE_PTR(bus);
         return 0;
@@ -423,6 +470,9 @@ int cli_build_run(char * const *names, const PlaybookSet *set, Root *root, Syste
                                 return report_error(EXIT_BAD_INPUT, "%s", e->error);
                         return report_error(EXIT_BAD_INPUT, "no playbook \"%s\" (see remedy list)", *n);
                 }
+                if (p->n_steps == 0)
+                        return report_error(EXIT_BAD_INPUT, "%s is report only: it has no steps to run "
+                                                            "(its advice: remedy show %s)", p->name, p->name);
                 if (!(sets = cli_sets_for(p)))
                         return report_error(EXIT_FAILED, "out of memory");
                 if ((r = param_values_new(p, sets, &values, &error)) < 0)

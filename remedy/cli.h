@@ -29,6 +29,8 @@ extern char *arg_backup_dir;      /* NULL: ROOT/var/lib/remedy/backups */
 extern char **arg_sets;           /* --set KEY=VALUE */
 extern bool arg_exit_code;
 extern bool arg_dry_run;
+extern bool arg_yes;
+extern char *arg_metrics_textfile;
 extern bool arg_last;
 extern bool arg_cascade;
 extern bool arg_force;

@@ -8,6 +8,20 @@
  *   REMEDY_SHIM_MODE=eio    makes it fail with EIO instead (an I/O error mid-apply);
  *   REMEDY_SHIM_MODE=enospc makes it fail with ENOSPC (the file system filled up).
  *
+ * or, counting instead the data written to regular files (write, pwrite, writev on a file
+ * descriptor above 2 that is a regular file) and their flushes (fsync, fdatasync):
+ *
+ *   REMEDY_SHIM_MODE=eio-write    the Nth write fails with EIO;
+ *   REMEDY_SHIM_MODE=enospc-write the Nth write fails with ENOSPC (a disk that fills up while
+ *                                 an archive or a file is being written);
+ *   REMEDY_SHIM_MODE=eio-fsync    the Nth fsync or fdatasync fails with EIO (the data did not
+ *                                 reach the disk).
+ *
+ * Calls libc makes internally (stdio's flushes) do not pass through the shim: what is counted is
+ * what remedy and its libraries (libarchive, libzstd) call. REMEDY_SHIM_AT=0 counts without
+ * failing, and REMEDY_SHIM_REPORT=FILE has the process write, at exit, how many calls of the kind
+ * its mode counts it made: the size of the matrix.
+ *
  * N comes from REMEDY_SHIM_AT. Apart from that, REMEDY_SHIM_NO_TMPFILE=1 makes every
  * openat(..., O_TMPFILE) fail with EOPNOTSUPP, as it does on 9p, NFS and overlayfs before Linux
  * 6.6. REMEDY_SHIM_EXEC_LOG=FILE appends, for each execve, the credentials the program is about
@@ -27,23 +41,35 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
-static long shim_at = -1, shim_count;
+static long shim_at = -1, shim_count, shim_data_count;
 static int shim_kill, shim_errno, shim_no_tmpfile;
+static enum { SHIM_NAMES, SHIM_WRITES, SHIM_FSYNCS } shim_counts;
 
 __attribute__((constructor)) static void shim_init(void) {
         const char *at = getenv("REMEDY_SHIM_AT"), *mode = getenv("REMEDY_SHIM_MODE");
         if (at)
                 shim_at = strtol(at, NULL, 10);
-        shim_errno = mode && strcmp(mode, "eio") == 0 ? EIO : mode && strcmp(mode, "enospc") == 0 ? ENOSPC : 0;
+        if (mode && strcmp(mode, "eio-write") == 0) {
+                shim_counts = SHIM_WRITES;
+                shim_errno = EIO;
+        } else if (mode && strcmp(mode, "enospc-write") == 0) {
+                shim_counts = SHIM_WRITES;
+                shim_errno = ENOSPC;
+        } else if (mode && strcmp(mode, "eio-fsync") == 0) {
+                shim_counts = SHIM_FSYNCS;
+                shim_errno = EIO;
+        } else
+                shim_errno = mode && strcmp(mode, "eio") == 0 ? EIO : mode && strcmp(mode, "enospc") == 0 ? ENOSPC : 0;
         shim_kill = shim_errno == 0;
         shim_no_tmpfile = getenv("REMEDY_SHIM_NO_TMPFILE") != NULL;
 }
 
 /* Called before the real call: returns -1 (with errno EIO or ENOSPC) when this one must fail. */
 static int shim_before(void) {
-        if (shim_at < 0)
+        if (shim_at < 0 || shim_counts != SHIM_NAMES)
                 return 0;
         if (!shim_kill && shim_count + 1 == shim_at) {
                 shim_count++;
@@ -55,7 +81,7 @@ static int shim_before(void) {
 
 /* Every mutation that happened counts, in both modes: an EIO at N is the Nth mutation failing. */
 static void shim_after(int result) {
-        if (shim_at < 0 || result < 0)
+        if (shim_at < 0 || result < 0 || shim_counts != SHIM_NAMES)
                 return;
         if (++shim_count == shim_at && shim_kill)
                 kill(getpid(), SIGKILL);
@@ -82,6 +108,42 @@ WRAP(int, symlinkat, (const char *t, int fd, const char *a), (t, fd, a))
 WRAP(int, mkdir, (const char *a, mode_t m), (a, m))
 WRAP(int, mkdirat, (int fd, const char *a, mode_t m), (fd, a, m))
 WRAP(int, rmdir, (const char *a), (a))
+
+__attribute__((destructor)) static void shim_report(void) {
+        const char *report = getenv("REMEDY_SHIM_REPORT");
+        if (!report)
+                return;
+        int fd = open(report, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return;
+        dprintf(fd, "%ld\n", shim_counts == SHIM_NAMES ? shim_count : shim_data_count);
+        close(fd);
+}
+
+/* A data call on fd: -1 with errno set when it is the Nth of the kind counted. */
+static int shim_data(int fd, int kind) {
+        struct stat st;
+        if (shim_at < 0 || (int) shim_counts != kind || fd <= 2 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return 0;
+        if (++shim_data_count != shim_at)
+                return 0;
+        errno = shim_errno;
+        return -1;
+}
+
+#define WRAP_DATA(ret, name, params, fd, kind, args) \
+        ret name params {                            \
+                if (shim_data(fd, kind) < 0)         \
+                        return -1;                   \
+                return REAL(name) args;              \
+        }
+
+WRAP_DATA(ssize_t, write, (int fd, const void *b, size_t n), fd, SHIM_WRITES, (fd, b, n))
+WRAP_DATA(ssize_t, pwrite, (int fd, const void *b, size_t n, off_t o), fd, SHIM_WRITES, (fd, b, n, o))
+WRAP_DATA(ssize_t, pwrite64, (int fd, const void *b, size_t n, off64_t o), fd, SHIM_WRITES, (fd, b, n, o))
+WRAP_DATA(ssize_t, writev, (int fd, const struct iovec *v, int n), fd, SHIM_WRITES, (fd, v, n))
+WRAP_DATA(int, fsync, (int fd), fd, SHIM_FSYNCS, (fd))
+WRAP_DATA(int, fdatasync, (int fd), fd, SHIM_FSYNCS, (fd))
 
 /* remedy is built with 64-bit file offsets, which makes its openat() calls openat64(). */
 #define WRAP_OPENAT(name)                                                        \

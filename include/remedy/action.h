@@ -127,6 +127,16 @@ int condition_parse(ParseContext *pc, const YamlNode *node, Condition **ret);
 Condition *condition_free(Condition *c);
 int condition_eval(Context *c, const Condition *cond, char **ret_error);
 
+/*
+ * The run of a unit whose journal lines count (condition-journal.c): live, the current run once it
+ * has settled or ended, else the newest earlier run that logged (a crash loop's last failed run);
+ * offline, the newest run in the node's journal. 1 with *ret its invocation ID, 0 when none.
+ */
+int journal_judged_run(Context *c, const char *unit, char **ret, char **ret_error);
+
+/* condition-join.c: 1 while none of the files `kubeadm join` writes exists (FAILURES.md B.4). */
+int kubeadm_join_pending(Context *c);
+
 extern const ConditionType condition_unit;    /* condition-node.c */
 extern const ConditionType condition_param;
 extern const ConditionType condition_changed;
@@ -136,6 +146,7 @@ extern const ConditionType condition_swap;   /* condition-swap.c */
 extern const ConditionType condition_containerd_config; /* condition-effective.c */
 extern const ConditionType condition_kubelet_config;
 extern const ConditionType condition_kubelet_flags; /* condition-kubelet-flags.c */
+extern const ConditionType condition_kubeadm_join; /* condition-join.c */
 
 struct CheckType {
         const char *key;

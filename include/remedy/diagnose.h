@@ -17,10 +17,23 @@
 #include "remedy/playbook.h"
 #include "remedy/systemd-bus.h"
 
+/*
+ * A failure found: by a playbook's match, or by diagnose itself where no playbook matched (a
+ * crash-looping kubelet remedy has no playbook for), so that a failing node is never reported
+ * healthy. The latter has no playbook, and name, summary and advice of its own.
+ */
 typedef struct Finding {
-        const Playbook *playbook;  /* borrowed from the PlaybookSet */
+        const Playbook *playbook;  /* borrowed from the PlaybookSet; NULL for diagnose's own */
         char **evidence;           /* lines the match saw ("kubelet.service logged at ...: ..."), may be empty */
+        char *name;                /* diagnose's own: "kubelet-failing" (NULL with a playbook) */
+        char *summary;
+        char *advice;
 } Finding;
+
+/* The playbook's or the finding's own. */
+const char *finding_name(const Finding *f);
+const char *finding_summary(const Finding *f);
+const char *finding_advice(const Finding *f);
 
 /* The kubelet's client certificate, as /etc/kubernetes/kubelet.conf uses it. */
 typedef struct ClientCertificate {

@@ -202,6 +202,21 @@ typedef struct Check {
         Mark mark;
 } Check;
 
+/*
+ * How far a playbook may go without an operator (FAILURES.md's classes A, C and R): `fix`
+ * applies auto ones, confirm ones only with --yes or after asking on a terminal, and never
+ * report ones, which only name the failure and advise. `apply NAME` is the operator's own choice
+ * whatever the class. Ordered from the most to the least permissive.
+ */
+typedef enum PlaybookSafety {
+        PLAYBOOK_SAFETY_AUTO,
+        PLAYBOOK_SAFETY_CONFIRM,
+        PLAYBOOK_SAFETY_REPORT,
+        _PLAYBOOK_SAFETY_MAX,
+} PlaybookSafety;
+
+const char *playbook_safety_to_string(PlaybookSafety s);
+
 typedef struct Playbook {
         char *name;
         char *summary;
@@ -209,6 +224,7 @@ typedef struct Playbook {
         char *advice;                 /* what the operator should do around it ("drain the node first"):
                                        * shown by show, plan and apply */
         char **references;
+        PlaybookSafety safety;        /* safety:, confirm when not given */
         Param *params;
         size_t n_params;
         Step *steps;

@@ -12,8 +12,13 @@
 
 #include "remedy/engine.h"
 
+/* node-problem-detector's custom plugin protocol keeps this much of a plugin's stdout (its
+ * max_output_length default): the condition's message. */
+#define NPD_MESSAGE_MAX 80
+
 typedef struct ReportOptions {
         bool json;
+        bool npd;       /* --format=npd: one line of at most NPD_MESSAGE_MAX bytes on stdout */
         bool color;
         /* -q: outcomes and errors only; -v: every file of a step that touches many. JSON always has
          * everything: a program reading it chooses for itself. */
@@ -48,3 +53,7 @@ void report_print_json(json_object *o, FILE *out);
 int report_error(int exit_status, const char *fmt, ...) _printf_(2, 3);
 
 const char *change_status_name(ChangeStatus s, bool dry_run);
+
+/* The NPD message: the first line of s, control bytes and non-ASCII replaced by '?', cut to
+ * NPD_MESSAGE_MAX bytes with "..." where it was cut; printed on stdout with a newline. */
+void report_npd_line(const char *s);

@@ -53,6 +53,9 @@ typedef struct UnitState {
         char *unit_file_state;  /* "enabled", "disabled", "static", "masked", ...; "" when there is no unit file */
         uint32_t n_restarts;    /* Service.NRestarts; 0 for units that are not services */
         uint32_t main_pid;      /* Service.MainPID; 0 when none or not a service */
+        char *result;           /* Service.Result: "success", "exit-code", "signal", ...; "" otherwise */
+        int32_t exec_main_code; /* Service.ExecMainCode: CLD_EXITED, CLD_KILLED, CLD_DUMPED; 0 never ran */
+        int32_t exec_main_status; /* Service.ExecMainStatus: the exit status or the signal */
         char *invocation_id;    /* 32 hex digits; "" when the unit has never run */
         uint64_t active_enter_usec;    /* ActiveEnterTimestamp (CLOCK_REALTIME µs), 0 if never */
         uint64_t state_change_usec;    /* StateChangeTimestamp (CLOCK_REALTIME µs) */

@@ -71,7 +71,7 @@ static int journal_condition_parse(ParseContext *pc, const YamlNode *args, void 
 }
 
 /* The invocation ID of the run to judge (see above): 1 with *ret set, 0 when there is none. */
-static int judged_run(Context *c, const char *unit, char **ret, char **ret_error) {
+int journal_judged_run(Context *c, const char *unit, char **ret, char **ret_error) {
         _cleanup_(unit_state_done) UnitState st = {};
         int r;
 
@@ -117,7 +117,7 @@ static int journal_condition_eval(Context *c, const void *args, char **ret_error
         };
         _cleanup_free_ char *invocation = NULL;
         if (!c->offline) {
-                if ((r = judged_run(c, unit, &invocation, &error)) < 0)
+                if ((r = journal_judged_run(c, unit, &invocation, &error)) < 0)
                         return ctx_error(c, r, "%s: %s", unit, error ? error : strerror(-r));
                 /* A unit that never logged anything has nothing to show. */
                 if (r == 0)

@@ -333,24 +333,47 @@ static const ConditionType condition_yaml = {
 static const ConditionType * const condition_types[] = {
         &condition_exists, &condition_absent, &condition_not, &condition_any, &condition_all, &condition_toml,
         &condition_yaml, &condition_unit, &condition_param,
-        &condition_changed, &condition_journal, &condition_client_certificate, &condition_swap,
+        &condition_changed, &condition_journal, &condition_client_certificate, &condition_swap, &condition_kubeadm_join,
         &condition_containerd_config, &condition_kubelet_config, &condition_kubelet_flags, NULL,
 };
 
+/* "exists, absent, ... or kubelet-flags": every key of the table, so that the message never
+ * falls behind a condition added to it. */
+static char *condition_keys_text(void) {
+        char *s = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&s, &size);
+        if (!f)
+                return NULL;
+        for (const ConditionType * const *t = condition_types; *t; t++)
+                fprintf(f, "%s%s", t == condition_types ? "" : t[1] ? ", " : " or ", (*t)->key);
+        if (fclose(f) != 0) {
+                free(s);
+                return NULL;
+        }
+        return s;
+}
+
 int condition_parse(ParseContext *pc, const YamlNode *node, Condition **ret) {
         _cleanup_(condition_freep) Condition *cond = NULL;
+        _cleanup_free_ char *keys = NULL;
 
-        if (node->type != YAML_NODE_MAPPING || node->n_pairs != 1)
-                return parse_error(pc, node, "a condition is a mapping with one key: exists, absent, not, any, all, toml, yaml, unit, param, changed, journal or client-certificate");
+        if (node->type != YAML_NODE_MAPPING || node->n_pairs != 1) {
+                if (!(keys = condition_keys_text()))
+                        return -ENOMEM;
+                return parse_error(pc, node, "a condition is a mapping with one key: %s", keys);
+        }
 
         const YamlNode *key = node->pairs[0].key, *args = node->pairs[0].value;
         const ConditionType *type = NULL;
         for (const ConditionType * const *t = condition_types; *t && !type; t++)
                 if (streq((*t)->key, key->scalar))
                         type = *t;
-        if (!type)
-                return parse_error(pc, key, "unknown condition '%s' (expected exists, absent, not, any, all, toml, yaml, unit, param, changed, journal or client-certificate)",
-                                   key->scalar);
+        if (!type) {
+                if (!(keys = condition_keys_text()))
+                        return -ENOMEM;
+                return parse_error(pc, key, "unknown condition '%s' (expected %s)", key->scalar, keys);
+        }
 
         cond = calloc(1, sizeof(Condition));
         if (!cond)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "remedy/diagnose.h"
+#include "diagnose-internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -27,7 +28,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(ClientCertificate *, client_certificate_free);
 
 void diagnosis_done(Diagnosis *d) {
         for (size_t i = 0; i < d->n_findings; i++)
-                strv_free(d->findings[i].evidence);
+                finding_done(&d->findings[i]);
         free(d->findings);
         client_certificate_free(d->certificate);
         if (d->kubelet)
@@ -40,12 +41,11 @@ void diagnosis_done(Diagnosis *d) {
 }
 
 static int add_finding(Diagnosis *d, const Playbook *p, char ***evidence) {
-        Finding *f = realloc(d->findings, sizeof(Finding) * (d->n_findings + 1));
-        if (!f)
-                return -ENOMEM;
-        d->findings = f;
-        d->findings[d->n_findings++] = (Finding) { .playbook = p, .evidence = TAKE_PTR(*evidence) };
-        return 0;
+        Finding f = { .playbook = p, .evidence = *evidence };
+        int r = diagnosis_add_finding(d, &f);
+        if (r >= 0)
+                *evidence = NULL;
+        return r;
 }
 
 /* "FILE:LINE:COLUMN: reason (cannot judge: PLAYBOOK, ...)": one line a cause, however many
@@ -275,7 +275,8 @@ int diagnose_node(const PlaybookSet *set, Root *root, bool offline, SystemdBus *
         }
         if ((r = check_crio(root, offline, &d)) < 0 ||
             (r = read_client_certificate(root, offline, &d, &d.certificate)) < 0 ||
-            (r = read_kubelet_command_line(root, offline, &d)) < 0)
+            (r = read_kubelet_command_line(root, offline, &d)) < 0 ||
+            (r = diagnose_units(root, offline, bus, &d)) < 0)
                 return r;
         *ret = d;
         d = (Diagnosis) {};

@@ -407,6 +407,12 @@ int report_error(int exit_status, const char *fmt, ...) {
                 msg = masked;
         }
 
+        /* NPD reads an exit status of 2 as Unknown, and the condition's message from stdout. */
+        if (report_options.npd) {
+                _cleanup_free_ char *line = NULL;
+                if (asprintf(&line, "remedy cannot diagnose: %s", msg ? msg : "out of memory") >= 0)
+                        report_npd_line(line);
+        }
         if (report_options.json) {
                 json_object *o = json_object_new_object();
                 json_object_object_add(o, "error", json_object_new_string(msg ? msg : "out of memory"));
@@ -418,4 +424,16 @@ int report_error(int exit_status, const char *fmt, ...) {
         (void) term_puts(msg ? msg : "out of memory", stderr);
         fputc('\n', stderr);
         return exit_status;
+}
+
+void report_npd_line(const char *s) {
+        char line[NPD_MESSAGE_MAX + 1];
+        size_t n = 0;
+
+        for (const char *c = s ? s : ""; *c && *c != '\n' && n < sizeof(line) - 1; c++)
+                line[n++] = (unsigned char) *c >= 0x20 && (unsigned char) *c < 0x7f ? *c : '?';
+        line[n] = 0;
+        if (s && strlen(s) > n && s[n] != '\n' && n >= 3)
+                memcpy(line + n - 3, "...", 3);
+        puts(line);
 }

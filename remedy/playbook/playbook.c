@@ -164,9 +164,35 @@ bool playbook_name_is_valid(const char *s) {
         return true;
 }
 
+static const char * const safety_names[_PLAYBOOK_SAFETY_MAX] = {
+        [PLAYBOOK_SAFETY_AUTO] = "auto",
+        [PLAYBOOK_SAFETY_CONFIRM] = "confirm",
+        [PLAYBOOK_SAFETY_REPORT] = "report",
+};
+
+const char *playbook_safety_to_string(PlaybookSafety s) {
+        return s >= 0 && s < _PLAYBOOK_SAFETY_MAX ? safety_names[s] : NULL;
+}
+
+/* Unclassified playbooks (an operator's own) are confirm: never run unattended by accident. */
+static int safety_parse(ParseContext *pc, const YamlNode *root, PlaybookSafety *ret) {
+        const YamlNode *n = yaml_node_get(root, "safety");
+        *ret = PLAYBOOK_SAFETY_CONFIRM;
+        if (!n)
+                return 0;
+        if (n->type == YAML_NODE_SCALAR)
+                for (PlaybookSafety s = 0; s < _PLAYBOOK_SAFETY_MAX; s++)
+                        if (streq(n->scalar, safety_names[s])) {
+                                *ret = s;
+                                return 0;
+                        }
+        return parse_error(pc, n, "safety must be one of auto, confirm, report");
+}
+
 static int playbook_parse(ParseContext *pc, const YamlNode *root, Playbook *p) {
         static const char * const keys[] = {
-                "name", "summary", "description", "advice", "references", "params", "match", "steps", "verify", NULL,
+                "name", "summary", "description", "advice", "references", "safety", "params", "match", "steps", "verify",
+                NULL,
         };
         int r;
 
@@ -193,6 +219,8 @@ static int playbook_parse(ParseContext *pc, const YamlNode *root, Playbook *p) {
                 return r;
         if ((r = parse_string_list(pc, root, "references", false, &p->references)) < 0)
                 return r;
+        if ((r = safety_parse(pc, root, &p->safety)) < 0)
+                return r;
 
         /* Parameters first, wherever they are written: the templates of the steps refer to them. */
         r = params_parse(pc, yaml_node_get(root, "params"), &p->params, &p->n_params);
@@ -201,17 +229,22 @@ static int playbook_parse(ParseContext *pc, const YamlNode *root, Playbook *p) {
         pc->params = p->params;
         pc->n_params = p->n_params;
 
+        /* A report-only playbook may have no steps: its match and advice are the whole of it. */
         const YamlNode *steps = yaml_node_get(root, "steps");
-        if (!steps)
-                return parse_error(pc, root, "missing required key 'steps'");
-        if (steps->type != YAML_NODE_SEQUENCE)
+        if (!steps && p->safety != PLAYBOOK_SAFETY_REPORT)
+                return parse_error(pc, root, "missing required key 'steps' (only a playbook with safety: report "
+                                             "may have none)");
+        if (steps && steps->type != YAML_NODE_SEQUENCE)
                 return parse_error(pc, steps, "steps must be a list of steps");
-        if (steps->n_items == 0)
+        if (steps && steps->n_items == 0)
                 return parse_error(pc, steps, "steps must list at least one step");
-        p->steps = calloc(steps->n_items, sizeof(Step));
+        if (!steps && !p->advice)
+                return parse_error(pc, root, "a playbook with safety: report and no steps needs advice: it is "
+                                             "all the operator gets");
+        p->steps = calloc(steps ? steps->n_items : 1, sizeof(Step));
         if (!p->steps)
                 return -ENOMEM;
-        for (size_t i = 0; i < steps->n_items; i++) {
+        for (size_t i = 0; steps && i < steps->n_items; i++) {
                 p->n_steps++;
                 r = step_parse(pc, steps->items[i], &p->steps[i]);
                 if (r < 0)

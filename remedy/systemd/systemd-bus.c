@@ -132,6 +132,7 @@ void unit_state_done(UnitState *s) {
         free(s->unit_file_state);
         free(s->invocation_id);
         free(s->following);
+        free(s->result);
         *s = (UnitState) {};
 }
 
@@ -286,6 +287,9 @@ int systemd_bus_get_unit_state(SystemdBus *b, const char *name, UnitState *ret, 
                 const PropertyMap service_map[] = {
                         { "NRestarts", "u", &s.n_restarts },
                         { "MainPID", "u", &s.main_pid },
+                        { "Result", "s", &s.result },
+                        { "ExecMainCode", "i", &s.exec_main_code },
+                        { "ExecMainStatus", "i", &s.exec_main_status },
                 };
                 r = map_all_properties(b, path, SERVICE_INTERFACE, service_map, ELEMENTSOF(service_map), &error);
                 if (r < 0)
@@ -293,7 +297,8 @@ int systemd_bus_get_unit_state(SystemdBus *b, const char *name, UnitState *ret, 
         }
 
         if (fill_empty(&s.load_state) < 0 || fill_empty(&s.active_state) < 0 || fill_empty(&s.sub_state) < 0 ||
-            fill_empty(&s.unit_file_state) < 0 || fill_empty(&s.invocation_id) < 0 || fill_empty(&s.following) < 0)
+            fill_empty(&s.unit_file_state) < 0 || fill_empty(&s.invocation_id) < 0 || fill_empty(&s.following) < 0 ||
+            fill_empty(&s.result) < 0)
                 return -ENOMEM;
         *ret = s;
         s = (UnitState) {};

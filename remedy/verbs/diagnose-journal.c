@@ -37,10 +37,10 @@ static int send_finding(const Finding *f, const char *fix) {
 
         if (!fields)
                 return -ENOMEM;
-        if (asprintf(&fields[n++], "MESSAGE=remedy diagnose: %s: %s", f->playbook->name, strempty(f->playbook->summary)) < 0 ||
+        if (asprintf(&fields[n++], "MESSAGE=remedy diagnose: %s: %s", finding_name(f), strempty(finding_summary(f))) < 0 ||
             asprintf(&fields[n++], "MESSAGE_ID=%s", DIAGNOSE_FINDING_MESSAGE_ID) < 0 ||
             asprintf(&fields[n++], "PRIORITY=%d", LOG_WARNING) < 0 ||
-            asprintf(&fields[n++], "REMEDY_PLAYBOOK=%s", f->playbook->name) < 0)
+            asprintf(&fields[n++], f->playbook ? "REMEDY_PLAYBOOK=%s" : "REMEDY_FINDING=%s", finding_name(f)) < 0)
                 return -ENOMEM;
         if (fix && asprintf(&fields[n++], "REMEDY_FIX=%s", fix) < 0)
                 return -ENOMEM;
@@ -66,7 +66,8 @@ int diagnosis_log_to_journal(const Diagnosis *d, char *(*fix_command)(const Play
         if (!stdout_is_journal())
                 return 0;
         for (size_t i = 0; i < d->n_findings; i++) {
-                _cleanup_free_ char *fix = fix_command(d->findings[i].playbook, "apply");
+                const Playbook *p = d->findings[i].playbook;
+                _cleanup_free_ char *fix = p && p->n_steps > 0 ? fix_command(p, "apply") : NULL;
                 if ((r = send_finding(&d->findings[i], fix)) < 0)
                         return r;
         }

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "diagnose-journal.h"
+#include "metrics-textfile.h"
 #include "verbs.h"
 #include "remedy/diagnose.h"
 #include "remedy/report.h"
@@ -144,33 +145,75 @@ static void print_text(const Diagnosis *d) {
                ansi_reset(), d->n_asked, d->n_asked == 1 ? "" : "s");
         for (size_t i = 0; i < d->n_findings; i++) {
                 const Finding *f = &d->findings[i];
-                _cleanup_free_ char *plan = fix_command(f->playbook, "plan"), *apply = fix_command(f->playbook, "apply");
+                const Playbook *p = f->playbook;
                 printf("\n  %s", ansi_red());
-                put(f->playbook->name);
+                put(finding_name(f));
                 printf("%s: ", ansi_reset());
-                put(f->playbook->summary);
+                put(finding_summary(f));
                 fputc('\n', stdout);
                 STRV_FOREACH(e, f->evidence) {
                         printf("    %sevidence:%s ", ansi_grey(), ansi_reset());
                         print_masked(*e);
                         fputc('\n', stdout);
                 }
-                if (strv_length(f->evidence) == 0) {
+                if (p && strv_length(f->evidence) == 0) {
                         printf("    %sevidence:%s the node's files match ", ansi_grey(), ansi_reset());
-                        put(f->playbook->path);
-                        printf(":%u\n", f->playbook->match->mark.line);
+                        put(p->path);
+                        printf(":%u\n", p->match->mark.line);
                 }
-                if (f->playbook->advice) {
+                if (finding_advice(f)) {
                         printf("    %sadvice:%s ", ansi_yellow(), ansi_reset());
-                        put(f->playbook->advice);
+                        put(finding_advice(f));
                         fputc('\n', stdout);
                 }
+                if (!p)
+                        continue;
+                printf("    safety:  %s\n", playbook_safety_to_string(p->safety));
+                if (p->n_steps == 0) {
+                        fputs("    fix:     none shipped: report only, see the advice\n", stdout);
+                        continue;
+                }
+                _cleanup_free_ char *plan = fix_command(p, "plan"), *apply = fix_command(p, "apply");
                 fputs("    preview: ", stdout);
                 put(plan);
                 fputs("\n    fix:     ", stdout);
                 put(apply);
                 fputc('\n', stdout);
         }
+}
+
+/*
+ * node-problem-detector's custom plugin protocol: the exit status says OK (0) or NonOK (1), the
+ * first line of stdout, cut to its max_output_length of 80 bytes, is the condition's message.
+ * It names the first finding (playbook findings come first, diagnose's own after) and the count,
+ * so that the condition changes when the failure does. Problems count as findings, as for the
+ * exit status.
+ */
+static void print_npd(const Diagnosis *d) {
+        _cleanup_free_ char *line = NULL;
+        size_t n_problems = strv_length(d->problems), n = d->n_findings + n_problems, size = 0;
+        FILE *f = open_memstream(&line, &size);
+
+        if (!f) {
+                report_npd_line("remedy: out of memory");
+                return;
+        }
+        if (n == 0)
+                fprintf(f, "remedy: no known failure (%zu playbooks asked)", d->n_asked);
+        else {
+                fprintf(f, "%zu finding%s:", n, n == 1 ? "" : "s");
+                for (size_t i = 0; i < d->n_findings; i++)
+                        fprintf(f, "%s %s", i > 0 ? "," : "", finding_name(&d->findings[i]));
+                STRV_FOREACH(p, d->problems) {
+                        _cleanup_free_ char *masked = secret_mask(*p);
+                        fprintf(f, "%s problem %s", d->n_findings > 0 || p != d->problems ? "," : "", strempty(masked));
+                }
+        }
+        if (fclose(f) != 0) {
+                free(line);
+                line = NULL;
+        }
+        report_npd_line(line ? line : "remedy: out of memory");
 }
 
 static json_object *diagnosis_json(const Diagnosis *d, const Root *root) {
@@ -181,14 +224,20 @@ static json_object *diagnosis_json(const Diagnosis *d, const Root *root) {
         json_object_object_add(o, "asked", json_object_new_int64((int64_t) d->n_asked));
         for (size_t i = 0; i < d->n_findings; i++) {
                 const Finding *f = &d->findings[i];
+                const Playbook *p = f->playbook;
                 json_object *j = json_object_new_object(), *ev = json_object_new_array();
-                _cleanup_free_ char *apply = fix_command(f->playbook, "apply");
-                json_object_object_add(j, "playbook", json_object_new_string(f->playbook->name));
-                json_object_object_add(j, "summary", json_object_new_string(strempty(f->playbook->summary)));
+                _cleanup_free_ char *apply = p && p->n_steps > 0 ? fix_command(p, "apply") : NULL;
+                /* "name" for every finding; "playbook" null for diagnose's own, which no playbook fixes */
+                json_object_object_add(j, "name", json_object_new_string(finding_name(f)));
+                json_object_object_add(j, "playbook", p ? json_object_new_string(p->name) : NULL);
+                json_object_object_add(j, "summary", json_object_new_string(strempty(finding_summary(f))));
                 STRV_FOREACH(e, f->evidence)
                         json_object_array_add(ev, json_object_new_string(*e));
                 json_object_object_add(j, "evidence", ev);
-                json_object_object_add(j, "fix", json_object_new_string(strempty(apply)));
+                json_object_object_add(j, "safety", p ? json_object_new_string(playbook_safety_to_string(p->safety)) : NULL);
+                if (finding_advice(f))
+                        json_object_object_add(j, "advice", json_object_new_string(finding_advice(f)));
+                json_object_object_add(j, "fix", apply ? json_object_new_string(apply) : NULL);
                 json_object_array_add(findings, j);
         }
         json_object_object_add(o, "findings", findings);
@@ -253,10 +302,13 @@ int verb_diagnose(int argc, char **argv) {
         if ((r = cli_diagnose(&set, &root, &bus, &d)) != 0)
                 return r;
 
-        if (report_options.json)
+        if (report_options.npd)
+                print_npd(&d);
+        else if (report_options.json)
                 report_print_json(diagnosis_json(&d, root), stdout);
         else
                 print_text(&d);
+        metrics_note_diagnosis(&d);
         /* The journal's copy is a convenience: a failure to log does not change the diagnosis. */
         (void) diagnosis_log_to_journal(&d, fix_command);
         return d.n_findings > 0 || d.problems ? EXIT_FAILED : 0;

@@ -8,18 +8,26 @@
  * that the kubelet's restarts meet the container runtime it will run with. A finding whose
  * playbook needs a parameter without a default (kubelet-rotate-kubeconfig's kubeconfig) is fixed
  * only when --set gives it; otherwise it is named with the command to run, and fix exits 1.
+ *
+ * Safety classes decide what runs unattended: auto playbooks are applied; confirm ones only with
+ * --yes, or when the operator answers yes on a terminal; report ones never (their advice is
+ * printed). A finding left unfixed for any of these reasons makes fix exit 1: the node still has
+ * it. --dry-run previews what fix would apply with the same options, without asking.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "metrics-textfile.h"
 #include "verbs.h"
 #include "remedy/diagnose.h"
 #include "remedy/log.h"
 #include "remedy/report.h"
 #include "remedy/secret-mask.h"
 #include "remedy/strv.h"
+#include "remedy/term-escape.h"
 
 static bool restarts_containerd(const Playbook *p) {
         for (size_t i = 0; i < p->n_steps; i++) {
@@ -49,6 +57,58 @@ static const char *missing_param(const Playbook *p) {
         return NULL;
 }
 
+static bool can_ask(void) {
+        return !report_options.json && isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
+}
+
+/* "Apply NAME? [y/N]" on the terminal; anything but y or yes is no. */
+static bool ask(const Playbook *p) {
+        _cleanup_free_ char *line = NULL;
+        size_t size = 0;
+
+        fprintf(stderr, "%s (safety: confirm): %s\n", p->name, strempty(p->summary));
+        if (p->advice) {
+                fputs("  advice: ", stderr);
+                (void) term_puts(p->advice, stderr);
+                fputc('\n', stderr);
+        }
+        fprintf(stderr, "Apply %s? [y/N] ", p->name);
+        fflush(stderr);
+        if (getline(&line, &size, stdin) < 0)
+                return false;
+        line[strcspn(line, "\r\n")] = 0;
+        return streq(line, "y") || streq(line, "Y") || streq(line, "yes");
+}
+
+/* Whether the safety class lets fix apply p here; says why not when it does not. */
+static bool safety_allows(const Playbook *p) {
+        switch (p->safety) {
+        case PLAYBOOK_SAFETY_AUTO:
+                return true;
+        case PLAYBOOK_SAFETY_CONFIRM:
+                if (arg_yes)
+                        return true;
+                if (can_ask())
+                        /* A preview does not ask: it shows what would be asked about. */
+                        return arg_dry_run || ask(p);
+                if (!report_options.json)
+                        fprintf(stderr, "remedy: %s found, but not fixed here: its safety is confirm; "
+                                        "fix --yes applies it, or remedy apply %s\n", p->name, p->name);
+                return false;
+        case PLAYBOOK_SAFETY_REPORT:
+        default:
+                if (!report_options.json) {
+                        fprintf(stderr, "remedy: %s found, report only: remedy does not fix it", p->name);
+                        if (p->advice) {
+                                fputs("; ", stderr);
+                                (void) term_puts(p->advice, stderr);
+                        }
+                        fputc('\n', stderr);
+                }
+                return false;
+        }
+}
+
 int verb_fix(int argc, char **argv) {
         _cleanup_(playbook_set_freep) PlaybookSet *set = NULL;
         _cleanup_(root_freep) Root *root = NULL;
@@ -63,6 +123,7 @@ int verb_fix(int argc, char **argv) {
                                                     "(use apply NAME... for others)");
         if ((r = cli_diagnose(&set, &root, &bus, &d)) != 0)
                 return r;
+        metrics_note_diagnosis(&d);
 
         if ((r = strv_extend(&verb_argv, arg_dry_run ? "plan" : "apply")) < 0)
                 return report_error(EXIT_FAILED, "out of memory");
@@ -77,13 +138,30 @@ int verb_fix(int argc, char **argv) {
         for (int pass = 0; pass < 2; pass++)
                 for (size_t i = 0; i < d.n_findings; i++) {
                         const Playbook *p = d.findings[i].playbook;
+                        if (!p) {
+                                /* diagnose's own finding (a failing unit no playbook matches) */
+                                if (pass == 0 && !report_options.json) {
+                                        _cleanup_free_ char *summary = secret_mask(strempty(d.findings[i].summary));
+                                        fprintf(stderr, "remedy: not fixed: %s: ", d.findings[i].name);
+                                        (void) term_puts(summary, stderr);
+                                        fputc('\n', stderr);
+                                }
+                                skipped = true;
+                                continue;
+                        }
                         if (restarts_containerd(p) != (pass == 0))
                                 continue;
-                        const char *missing = missing_param(p);
+                        /* Report first (no parameter makes it fixable), the question last (no asking
+                         * about what could not run anyway). */
+                        const char *missing = p->safety == PLAYBOOK_SAFETY_REPORT ? NULL : missing_param(p);
                         if (missing) {
                                 if (!report_options.json)
                                         fprintf(stderr, "remedy: %s found, but not fixed here: it needs --set %s=... "
                                                         "(see remedy show %s)\n", p->name, missing, p->name);
+                                skipped = true;
+                                continue;
+                        }
+                        if (!safety_allows(p)) {
                                 skipped = true;
                                 continue;
                         }
@@ -95,7 +173,7 @@ int verb_fix(int argc, char **argv) {
                 if (!report_options.json)
                         printf(d.n_findings == 0 && !d.problems ? "No known failure found: nothing to fix.\n"
                                : d.n_findings == 0                ? "Nothing that remedy can fix; see the problems above.\n"
-                                                                  : "Nothing that can be fixed without more parameters.\n");
+                                                                  : "Nothing fixed: see above for why.\n");
                 else {
                         json_object *o = json_object_new_object();
                         json_object_object_add(o, "command", json_object_new_string("fix"));

@@ -23,6 +23,8 @@ int verb_list(int argc, char **argv) {
                         json_object *p = json_object_new_object();
                         json_object_object_add(p, "name", json_object_new_string(set->items[i]->name));
                         json_object_object_add(p, "summary", json_object_new_string(strempty(set->items[i]->summary)));
+                        json_object_object_add(p, "safety",
+                                               json_object_new_string(playbook_safety_to_string(set->items[i]->safety)));
                         json_object_object_add(p, "path", json_object_new_string(set->items[i]->path));
                         json_object_array_add(a, p);
                 }
@@ -39,8 +41,8 @@ int verb_list(int argc, char **argv) {
                 report_print_json(o, stdout);
         } else {
                 for (size_t i = 0; i < set->n_items; i++)
-                        printf("%s%-28s%s %s\n", ansi_bold(), set->items[i]->name, ansi_reset(),
-                               strempty(set->items[i]->summary));
+                        printf("%s%-28s%s %-8s %s\n", ansi_bold(), set->items[i]->name, ansi_reset(),
+                               playbook_safety_to_string(set->items[i]->safety), strempty(set->items[i]->summary));
                 for (size_t i = 0; i < set->n_errors; i++) {
                         printf("%s%-28s%s %sinvalid:%s ", ansi_bold(), set->errors[i].name, ansi_reset(), ansi_red(),
                                ansi_reset());

@@ -45,8 +45,11 @@ static int find_last(BackupStore *store, Manifest **ret, char **ret_error) {
         if (r < 0)
                 return r;
         *ret = NULL;
+        /* A transaction prepared and never begun changed nothing: it is not on the stack (the
+         * node guard marks it abandoned on the way). Found by a rollback that failed before it
+         * began, whose --last retry rolled back nothing. */
         for (size_t i = n; i > 0 && !*ret; i--)
-                if (txn_is_active(l[i - 1]) && !l[i - 1]->reverts)
+                if (txn_is_active(l[i - 1]) && l[i - 1]->state != TXN_PREPARED && !l[i - 1]->reverts)
                         *ret = TAKE_PTR(l[i - 1]);
         manifest_list_free(l, n);
         return *ret ? 1 : 0;

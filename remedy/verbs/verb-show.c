@@ -94,6 +94,7 @@ static void show_json(const Playbook *p) {
         json_object_object_add(o, "description", json_object_new_string(strempty(p->description)));
         if (p->advice)
                 json_object_object_add(o, "advice", json_object_new_string(p->advice));
+        json_object_object_add(o, "safety", json_object_new_string(playbook_safety_to_string(p->safety)));
         json_object_object_add(o, "path", json_object_new_string(p->path));
         json_object_object_add(o, "sha256", json_object_new_string(p->sha256));
         for (char **r = p->references; r && *r; r++)
@@ -134,10 +135,23 @@ static void show_json(const Playbook *p) {
         report_print_json(o, stdout);
 }
 
+/* What the class means for `fix`, in the words of its help. */
+static const char *safety_meaning(PlaybookSafety s) {
+        switch (s) {
+        case PLAYBOOK_SAFETY_AUTO:
+                return "fix applies it unattended";
+        case PLAYBOOK_SAFETY_CONFIRM:
+                return "fix applies it with --yes, or when answered yes on a terminal";
+        default:
+                return "report only: fix never applies it";
+        }
+}
+
 static void show_text(const Playbook *p) {
         /* A playbook is trusted, but YAML's "\e" writes an ESC: its prose is escaped all the same. */
         _cleanup_free_ char *summary = term_escape(p->summary), *path = term_escape(p->path);
         printf("%s%s%s — %s\n  file: %s\n", ansi_bold(), p->name, ansi_reset(), strempty(summary), strempty(path));
+        printf("  safety: %s (%s)\n", playbook_safety_to_string(p->safety), safety_meaning(p->safety));
         if (p->description) {
                 printf("\n");
                 for (const char *l = p->description; *l;) {
@@ -180,6 +194,8 @@ static void show_text(const Playbook *p) {
         }
 
         printf("\n%sSteps%s\n", ansi_bold(), ansi_reset());
+        if (p->n_steps == 0)
+                printf("  (none: report only)\n");
         for (size_t i = 0; i < p->n_steps; i++) {
                 const YamlNode *when = step_when_node(p, i);
                 printf("  %zu. %s\n     %s: ", i + 1, p->steps[i].name, p->steps[i].action->key);

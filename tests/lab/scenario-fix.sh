@@ -23,7 +23,7 @@ before=$(node_sha256 "${files[@]}")
 node_findings
 is "$FOUND" "cgroup-driver-systemd kubelet-strip-flags" "diagnose names both playbooks"
 
-node_remedy fix --dry-run
+node_remedy fix --yes --dry-run
 is "$RC" 0 "fix --dry-run exits 0"
 contains "$OUT" "cgroup-driver-systemd:" "the plan has cgroup-driver-systemd"
 contains "$OUT" "kubelet-strip-flags:" "and kubelet-strip-flags"
@@ -32,7 +32,7 @@ is "$(node_sha256 "${files[@]}")" "$before" "no file changed"
 first=$(grep -m1 -oE '^(cgroup-driver-systemd|kubelet-strip-flags):' <<<"$OUT")
 is "$first" "cgroup-driver-systemd:" "containerd's playbook comes first"
 
-node_remedy fix
+node_remedy fix --yes
 is "$RC" 0 "fix exits 0"
 [ "$RC" -eq 0 ] || diag "$OUT" "$ERR"
 stays_up kubelet.service 4
@@ -41,7 +41,7 @@ node_findings
 is "$FOUND" "" "diagnose finds nothing after the fix"
 is "$(ls "$LAB_ROOT"/var/lib/remedy/backups/*.json | wc -l)" 1 "one transaction for both fixes"
 
-node_remedy fix
+node_remedy fix --yes
 is "$RC" 0 "fix on the healthy node exits 0"
 contains "$OUT" "nothing to fix" "and has nothing to fix"
 

@@ -43,14 +43,14 @@ ok $? "the kubelet fails on the real /proc/swaps"
 node_findings
 is "$FOUND" swap-off "diagnose names swap-off, and nothing else"
 is "$DIAG_RC" 1 "diagnose exits 1: something found"
-node_remedy fix --dry-run
+node_remedy fix --yes --dry-run
 is "$RC" 0 "fix --dry-run exits 0"
 contains "$OUT" "swap-off" "the dry run plans swap-off"
 is "$(swap_in_kernel)" /dev/vda "the dry run left swap on"
 is "$(cat "$LAB_ROOT/etc/fstab"; echo x)" "$fstab_before" "the dry run left the fstab as it was"
 
 # ---- 2: fixed
-node_remedy fix
+node_remedy fix --yes
 is "$RC" 0 "fix exits 0"
 contains "$OUT" "passed  verify swap" "fix verified that swap is off"
 is "$(swap_in_kernel)" "" "the kernel has no swap on (/proc/swaps)"

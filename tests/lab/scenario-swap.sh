@@ -84,7 +84,7 @@ is "$FOUND" swap-off "diagnose names swap-off (from the kubelet's journal)"
 contains "$DIAG_OUT" "running with swap on is not supported" "quoting the kubelet"
 config_before=$(node_sha256 /var/lib/kubelet/config.yaml)
 
-node_remedy fix --dry-run
+node_remedy fix --yes --dry-run
 lacks "$OUT" "kubelet-allow-swap:" "fix does not pick kubelet-allow-swap by itself"
 
 node_remedy apply kubelet-allow-swap

@@ -21,7 +21,7 @@ diag() { echo "# $*" >&2; }
 node_findings() {
         DIAG_OUT=$(lab_run "$REMEDY" --no-color --playbooks="$PLAYBOOKS" diagnose 2>&1) && DIAG_RC=0 || DIAG_RC=$?
         FOUND=$(lab_run "$REMEDY" --playbooks="$PLAYBOOKS" --json diagnose 2>/dev/null |
-                jq -r '[.findings[].playbook] | join(" ")')
+                jq -r '[.findings[].name] | join(" ")')
 }
 
 # The node journal's newest entry, to read what is logged after it.

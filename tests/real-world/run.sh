@@ -192,7 +192,7 @@ for recipe in "${recipes[@]}"; do
         esac
         if [ -n "$NODE_FINDINGS" ]; then
                 want=$([ "$NODE_FINDINGS" = none ] || tr ' ' '\n' <<<"$NODE_FINDINGS" | sort | tr '\n' ' ')
-                got=$(jq -r '[.findings[]?.playbook] | sort | join(" ")' <<<"$OUT" 2>/dev/null)
+                got=$(jq -r '[.findings[]?.name] | sort | join(" ")' <<<"$OUT" 2>/dev/null)
                 is "$got" "$(echo $want)" "$name: diagnose finds exactly: $NODE_FINDINGS"
         fi
         for n in "${NODE_NOTES[@]}"; do

@@ -62,6 +62,68 @@ for ((i = 1; i <= total; i++)); do
         is "$(snapshot "$node")" "$before" "I/O error at mutation $i: node as it was"
 done
 
+# The data itself: each write to a regular file in turn fails with EIO, then with ENOSPC (a
+# disk that fills up while an archive or a file is written), and each fsync with EIO (the data
+# did not reach the disk). apply fails and puts the node back, or the failure was in a cleanup it
+# tolerates and the apply is complete; either way the node ends as it was.
+for mode in eio-write enospc-write eio-fsync; do
+        node="$WORK/$mode-count"; rm -rf "$node"; cp -a "$template" "$node"
+        LD_PRELOAD="$CRASH_SHIM" REMEDY_SHIM_MODE=$mode REMEDY_SHIM_AT=0 REMEDY_SHIM_REPORT="$WORK/$mode-total" \
+                "$REMEDY" --no-color --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/$mode-count-store" \
+                apply "${playbooks[@]}" >/dev/null 2>&1
+        data_total=$(cat "$WORK/$mode-total")
+        ok "$( [ "$data_total" -gt 3 ]; echo $?)" "$mode: apply makes calls to fault ($data_total)"
+        failures=0
+        for ((i = 1; i <= data_total; i++)); do
+                node="$WORK/$mode-$i"; rm -rf "$node"; cp -a "$template" "$node"
+                store="$WORK/$mode-store-$i"
+                LD_PRELOAD="$CRASH_SHIM" REMEDY_SHIM_MODE=$mode REMEDY_SHIM_AT=$i \
+                        "$REMEDY" --no-color --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$store" \
+                        apply "${playbooks[@]}" >"$WORK/data-out" 2>&1 && rc=0 || rc=$?
+                case "$rc" in
+                0) "$REMEDY" --root="$node" --backup-dir="$store" rollback --last >/dev/null 2>&1 ||
+                        { failures=$((failures + 1)); echo "# $mode at $i: rollback of the completed apply failed"; } ;;
+                1) ;;
+                *) failures=$((failures + 1)); echo "# $mode at $i: exit $rc"; tail -3 "$WORK/data-out" | sed 's/^/#   /' ;;
+                esac
+                if [ "$(snapshot "$node")" != "$before" ]; then
+                        failures=$((failures + 1))
+                        echo "# $mode at $i (exit $rc): the node is not as it was"
+                fi
+                rm -rf "$node" "$store"
+        done
+        is "$failures" 0 "$mode at each of the $data_total calls: the node ends as it was"
+done
+
+# The same faults in rollback: a rollback that fails part-way is finished by the next one.
+applied="$WORK/rollback-applied"; rm -rf "$applied"; cp -a "$template" "$applied"
+"$REMEDY" --root="$applied" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/rollback-store" apply "${playbooks[@]}" >/dev/null 2>&1
+for mode in eio-write eio-fsync; do
+        node="$WORK/rb-count"; rm -rf "$node" "$WORK/rb-count-store"; cp -a "$applied" "$node"; cp -a "$WORK/rollback-store" "$WORK/rb-count-store"
+        LD_PRELOAD="$CRASH_SHIM" REMEDY_SHIM_MODE=$mode REMEDY_SHIM_AT=0 REMEDY_SHIM_REPORT="$WORK/rb-$mode-total" \
+                "$REMEDY" --root="$node" --backup-dir="$WORK/rb-count-store" rollback --last >/dev/null 2>&1
+        data_total=$(cat "$WORK/rb-$mode-total")
+        ok "$( [ "$data_total" -gt 3 ]; echo $?)" "rollback, $mode: calls to fault ($data_total)"
+        failures=0
+        for ((i = 1; i <= data_total; i++)); do
+                node="$WORK/rb-$mode-$i"; store="$WORK/rb-$mode-store-$i"
+                rm -rf "$node" "$store"; cp -a "$applied" "$node"; cp -a "$WORK/rollback-store" "$store"
+                LD_PRELOAD="$CRASH_SHIM" REMEDY_SHIM_MODE=$mode REMEDY_SHIM_AT=$i \
+                        "$REMEDY" --root="$node" --backup-dir="$store" rollback --last >"$WORK/data-out" 2>&1 && rc=0 || rc=$?
+                if [ "$rc" -ne 0 ] && ! "$REMEDY" --root="$node" --backup-dir="$store" rollback --last >"$WORK/data-out2" 2>&1 &&
+                        ! "$REMEDY" --root="$node" --backup-dir="$store" rollback >>"$WORK/data-out2" 2>&1; then
+                        failures=$((failures + 1)); echo "# rollback, $mode at $i: a second rollback did not finish it"
+                        tail -3 "$WORK/data-out" "$WORK/data-out2" | sed 's/^/#   /'
+                fi
+                if [ "$(snapshot "$node")" != "$before" ]; then
+                        failures=$((failures + 1))
+                        echo "# rollback, $mode at $i (exit $rc): the node is not as it was"
+                fi
+                rm -rf "$node" "$store"
+        done
+        is "$failures" 0 "rollback, $mode at each of the $data_total calls: the node ends as it was"
+done
+
 # A backup store on a file system without O_TMPFILE (9p, NFS, overlayfs before Linux 6.6): the
 # archive is written under a hidden name instead, which is gone once the transaction is recorded.
 node="$WORK/no-tmpfile"; rm -rf "$node"; cp -a "$template" "$node"

@@ -60,7 +60,7 @@ is "$(jq -r '[.kubelet_command_line.args[] | select(.accepted == false) | .flag]
 is "$(jq -r '.kubelet_command_line.args | length' <<<"$OUT")" 8 "and every word: the kubeadm drop-in's three, the env files' five"
 contains "$OUT" "expired on 2026-01-01 00:00:00 UTC" "the evidence gives the expiry date"
 contains "$OUT" "--set kubeconfig=..." "and the fix asks for the new kubeconfig"
-run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store-swap" fix
+run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store-swap" fix --yes
 is "$RC" 1 "fix cannot fix it without the kubeconfig: exit 1"
 contains "$ERR" "needs --set kubeconfig=" "and says what it needs"
 contains "$OUT" "comments out /etc/fstab:3 (/swap.img); masks swap.img.swap" "but fixes what it can: swap off"
@@ -98,7 +98,7 @@ before=$(snapshot "$node")
 diag "$node"
 is "$RC" 0 "a consistent node: exit 0"
 is "$FOUND" "" "no findings"
-contains "$OUT" "No known failure found (6 playbooks asked)" "and says so"
+contains "$OUT" "No known failure found (7 playbooks asked)" "and says so"
 is "$(snapshot "$node")" "$before" "diagnose wrote nothing"
 
 # The kubelet on systemd, containerd's runc still on cgroupfs.
@@ -153,16 +153,16 @@ no_swap "$node"
 no_bad_flags "$node"
 sed -i 's/^cgroupDriver: cgroupfs/cgroupDriver: systemd/' "$node/var/lib/kubelet/config.yaml"
 before=$(snapshot "$node")
-run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store-fix" fix --dry-run
+run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store-fix" fix --yes --dry-run
 is "$RC" 0 "fix --dry-run exits 0"
 contains "$OUT" "cgroup-driver-systemd:" "and plans the playbook diagnose found"
 lacks "$OUT" "kubelet-strip-flags:" "and no other"
 is "$(snapshot "$node")" "$before" "fix --dry-run changed nothing"
-run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store-fix" fix
+run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store-fix" fix --yes
 is "$RC" 0 "fix exits 0"
 diag "$node"
 is "$FOUND" "" "after fix: no findings"
-run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store-fix" fix
+run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store-fix" fix --yes
 contains "$OUT" "nothing to fix" "a second fix has nothing to fix"
 run --root="$node" --backup-dir="$WORK/store-fix" rollback --last
 is "$(snapshot "$node")" "$before" "rollback of the fix restores the node"
@@ -182,7 +182,7 @@ contains "$OUT" "swap-off: Turn swap off" "the other playbooks are still asked: 
 run --root="$node" --playbooks="$PLAYBOOKS" --json diagnose
 is "$(jq -r '.problems | length' <<<"$OUT")" 1 "--json: one problem"
 is "$(jq -r '[.findings[].playbook] | index("swap-off") != null' <<<"$OUT")" true "--json: the other findings"
-run --root="$node" --playbooks="$PLAYBOOKS" fix --dry-run
+run --root="$node" --playbooks="$PLAYBOOKS" fix --yes --dry-run
 is "$RC" 1 "fix: exit 1, something it could not judge"
 contains "$ERR" "not fixed: /etc/containerd/config.toml:2:9: " "fix names it"
 contains "$OUT" "swap-off" "and plans the others"

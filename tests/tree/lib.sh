@@ -52,6 +52,22 @@ new_node() {
         echo "$dst"
 }
 
+# healthy_sample_node [swap]: the sample broken-node with its faults taken away, as an operator
+# who had run the fixes would have left it: no flag its kubelet rejects, a client certificate valid
+# now (made at test time, so that it never expires in the repository), and no swap unless the
+# argument is "swap". Prints its path.
+healthy_sample_node() {
+        local node
+        node=$(new_node broken-node)
+        [ "${1:-}" = swap ] || sed -i 's|^/swap.img|#/swap.img|' "$node/etc/fstab"
+        sed -i 's| --improve-speed"|"|' "$node/var/lib/kubelet/kubeadm-flags.env"
+        sed -i 's| --network-plugin=cni"|"|' "$node/etc/default/kubelet"
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
+                -subj "/O=system:nodes/CN=system:node:node01" -keyout "$node.key" -out "$node.crt" 2>/dev/null &&
+                cat "$node.crt" "$node.key" >"$node/var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem"
+        echo "$node"
+}
+
 # Everything rollback promises to restore, one line per path, sorted. Paths under EXCLUDE (the
 # backup store) are left out.
 snapshot() {

@@ -181,7 +181,7 @@ run_both "plan kubelet-strip-flags" --root="$node" --playbooks="$pb" plan kubele
 contains "$OUT" "--network-plugin" "the kubelet-flags note names the rejected flag"
 run_both "diagnose" --root="$node" --playbooks="$pb" diagnose
 contains "$OUT" "--node-ip" "diagnose --json shows the kubelet's command line"
-run_both "fix --dry-run" --root="$node" --playbooks="$pb" fix --dry-run --set kubelet_version=1.30
+run_both "fix --dry-run" --root="$node" --playbooks="$pb" fix --yes --dry-run --set kubelet_version=1.30
 contains "$OUT" "kubelet-strip-flags" "fix --dry-run --json plans the flags' fix"
 
 run --root="$node" --playbooks="$pb" --backup-dir="$store" apply plant-secrets "${set_args[@]}"
