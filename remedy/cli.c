@@ -33,6 +33,7 @@ unsigned arg_keep;
 bool arg_keep_set;
 BusScope arg_bus_scope = BUS_SCOPE_SYSTEM;
 char *arg_machine;
+char *arg_baseline;
 char *arg_metrics_textfile;
 uint64_t arg_job_timeout_usec = 120 * USEC_PER_SEC;
 
@@ -55,7 +56,12 @@ static void help(void) {
                "  rollback [ID | --last] [--cascade] [--force] [--dry-run]\n"
                "                                        restore the files of a transaction, then its units;\n"
                "                                        undo a rollback by rolling back its own ID\n"
-               "  backups list | show ID | verify ID | prune --keep=N\n\n"
+               "  backups list | show ID | verify ID | prune --keep=N\n"
+               "  snapshot [--json]                     the node's effective kubelet and containerd\n"
+               "                                        configuration, units and versions, as YAML\n"
+               "  drift --baseline=FILE [--json]        fields that differ from a kubelet-config\n"
+               "                                        ConfigMap, a KubeletConfiguration or a snapshot\n"
+               "                                        (exit 1: drift)\n\n"
                "Options:\n"
                "      --root=DIR         work on the node filesystem mounted at DIR (offline repair);\n"
                "                         nothing outside DIR is read or written\n"
@@ -77,6 +83,7 @@ static void help(void) {
                "      --force            rollback: even over changes made since by hand\n"
                "  -y, --yes              fix: also apply the playbooks of safety confirm, unasked\n"
                "      --keep=N           backups prune: how many transactions to keep\n"
+               "      --baseline=FILE    drift: what the node is compared with\n"
                "      --json             print the report as one JSON document (--format=json)\n"
                "      --metrics-textfile=FILE\n"
                "                         diagnose, fix, apply, rollback: write Prometheus metrics of\n"
@@ -114,6 +121,7 @@ enum {
         OPT_USER,
         OPT_MACHINE,
         OPT_JOB_TIMEOUT,
+        OPT_BASELINE,
 };
 
 int cli_parse_argv(int argc, char **argv) {
@@ -142,6 +150,7 @@ int cli_parse_argv(int argc, char **argv) {
                 { "user", no_argument, NULL, OPT_USER },
                 { "machine", required_argument, NULL, OPT_MACHINE },
                 { "job-timeout", required_argument, NULL, OPT_JOB_TIMEOUT },
+                { "baseline", required_argument, NULL, OPT_BASELINE },
                 {},
         };
         int c, verbosity = 0;
@@ -253,6 +262,11 @@ int cli_parse_argv(int argc, char **argv) {
                                 return report_error(EXIT_BAD_INPUT,
                                                     "--job-timeout: \"%s\" is not a time span such as 90s or 5min", optarg);
                         break;
+                case OPT_BASELINE:
+                        free(arg_baseline);
+                        if (!(arg_baseline = strdup(optarg)))
+                                return report_error(EXIT_FAILED, "out of memory");
+                        break;
                 default:
                         return EXIT_BAD_INPUT;
                 }
@@ -272,7 +286,8 @@ void cli_args_free(void) {
         free(arg_machine);
         free(arg_backup_dir);
         free(arg_metrics_textfile);
-        arg_root = arg_machine = arg_backup_dir = arg_metrics_textfile = NULL;
+        free(arg_baseline);
+        arg_root = arg_machine = arg_backup_dir = arg_metrics_textfile = arg_baseline = NULL;
         metrics_notes_free();
         arg_playbook_dirs = strv_free(arg_playbook_dirs);
         arg_sets = strv_free(arg_sets);

@@ -39,6 +39,7 @@ extern unsigned arg_keep;
 extern bool arg_keep_set;
 extern BusScope arg_bus_scope;    /* --system (default), --user, --machine */
 extern char *arg_machine;
+extern char *arg_baseline;      /* drift --baseline=FILE */
 extern uint64_t arg_job_timeout_usec;
 
 /* Parses the options into the arg_* globals and the report options: -1 to go on with

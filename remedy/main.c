@@ -35,7 +35,8 @@ int main(int argc, char **argv) {
         } verbs[] = {
                 { "list", verb_list },         { "show", verb_show },         { "plan", verb_plan },
                 { "apply", verb_apply },       { "rollback", verb_rollback }, { "backups", verb_backups },
-                { "diagnose", verb_diagnose }, { "fix", verb_fix },
+                { "diagnose", verb_diagnose }, { "fix", verb_fix },         { "snapshot", verb_snapshot },
+                { "drift", verb_drift },
         };
         int r;
 

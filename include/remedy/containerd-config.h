@@ -124,3 +124,15 @@ int containerd_config_from_dump(const char *text, size_t size, ContainerdConfig 
  */
 int containerd_config_dump(const char *containerd_binary, const char *config_path, ContainerdConfig *ret,
                            char **ret_error);
+
+/* The sandbox image and gRPC address the CRI plugin uses, with the files that set them
+ * (containerd-settings.cc), read from c's files by c's merge rules. */
+typedef struct ContainerdSettings {
+        char *sandbox_image;       /* NULL: containerd's compiled-in default */
+        char *sandbox_image_file;
+        char *grpc_address;        /* [grpc] address; containerd's default when unset */
+        char *grpc_address_file;   /* NULL when unset */
+} ContainerdSettings;
+
+void containerd_settings_done(ContainerdSettings *s);
+int containerd_config_settings(const NodeFS *fs, const ContainerdConfig *c, ContainerdSettings *ret, char **ret_error);

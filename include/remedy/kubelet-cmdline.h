@@ -44,6 +44,7 @@
  * setting, which is only allowed for Type=oneshot services").
  */
 
+#include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -155,3 +156,24 @@ int kubelet_cmdline_setting(const KubeletCommandLine *c, const NodeFS *fs, const
 /* The config key a flag overrides ("cgroup-driver" -> "cgroupDriver"), or NULL for flags that
  * have no config field or are not in the table. */
 const char *kubelet_flag_config_key(const char *flag);
+
+/* One value of the effective configuration: a scalar or a list (a mapping is walked into; an
+ * empty one, which a merge patch leaves as it was, is not a value). */
+typedef struct KubeletConfigLeaf {
+        char **path;            /* the keys from the top ("evictionHard", "memory.available") */
+        json_object *value;     /* as the kubelet's decoder types it (yaml-json.h); NULL: null */
+        KubeletSetting setting; /* where it was set: the file and line, or the flag */
+} KubeletConfigLeaf;
+
+typedef struct KubeletConfigTree {
+        KubeletConfigLeaf *leaves;   /* sorted by path */
+        size_t n_leaves;
+        char **files;                /* --config, then the --config-dir drop-ins, in merge order */
+} KubeletConfigTree;
+
+void kubelet_config_tree_done(KubeletConfigTree *t);
+
+/* The whole effective configuration of c, merged as kubelet_cmdline_setting() merges one key:
+ * every leaf a file or a flag sets, with its source. Errors as kubelet_config_effective_value(). */
+int kubelet_cmdline_config_tree(const KubeletCommandLine *c, const NodeFS *fs, KubeletConfigTree *ret,
+                                char **ret_error);

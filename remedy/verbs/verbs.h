@@ -16,3 +16,5 @@ int verb_rollback(int argc, char **argv);
 int verb_backups(int argc, char **argv);
 int verb_diagnose(int argc, char **argv);
 int verb_fix(int argc, char **argv);
+int verb_snapshot(int argc, char **argv);
+int verb_drift(int argc, char **argv);

@@ -48,7 +48,12 @@ lines() { printf '%s\n' "$@"; }
 
 # Commands and options.
 tab ""
-is "$GOT" "$(lines apply backups diagnose fix list plan rollback show)" "commands"
+is "$GOT" "$(lines apply backups diagnose drift fix list plan rollback show snapshot)" "commands"
+tab drift --bas
+is "$GOT" "--baseline=" "drift: --baseline="
+mkdir -p "$WORK/baselines" && touch "$WORK/baselines/cm.yaml"
+tab drift --baseline = "$WORK/baselines/c"
+is "$GOT" "$WORK/baselines/cm.yaml" "--baseline=FILE: files"
 tab ro
 is "$GOT" "rollback" "a command from its start"
 tab --ro
