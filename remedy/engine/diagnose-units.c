@@ -32,9 +32,11 @@
 #include "remedy/strv.h"
 #include "remedy/unit-file.h"
 
-/* A run younger than this that follows automatic restarts is a crash loop caught between its
- * start and its exit (the kubelet's RestartSec is 10 s). */
-#define YOUNG_RUN_USEC (10 * USEC_PER_SEC)
+/* A run younger than this after automatic restarts may be a crash loop caught between its start
+ * and its exit, or a daemon a fix has just restarted (NRestarts is not reset by a restart job):
+ * diagnose watches it until it is this old, and judges by whether systemd restarted it again.
+ * The kubelet fails at start-up within a second or two. */
+#define SETTLE_USEC (5 * USEC_PER_SEC)
 #define ERROR_LINES_MAX 3
 #define ERROR_SEARCH_MAX_ENTRIES 5000
 
@@ -130,10 +132,8 @@ static int last_error_lines(Context *c, const Daemon *dm, char ***evidence) {
  * missing) is wrong; with causes_only, only what no other failure explains (masked, missing, not
  * enabled).
  */
-static void judge_live(const UnitState *st, bool before_join, bool causes_only, const char **ret_word,
-                       const char **ret_phrase) {
-        bool young = st->active_enter_usec > 0 && now_realtime_usec() - st->active_enter_usec < YOUNG_RUN_USEC;
-
+static void judge_live(const UnitState *st, bool restarted_while_watched, bool before_join, bool causes_only,
+                       const char **ret_word, const char **ret_phrase) {
         *ret_word = *ret_phrase = NULL;
         if (streq(st->load_state, "not-found")) {
                 *ret_word = "not-installed";
@@ -148,8 +148,7 @@ static void judge_live(const UnitState *st, bool before_join, bool causes_only, 
                         *ret_word = "not-enabled";
                         *ret_phrase = "is not enabled: it will not start at the next boot";
                 }
-        } else if (streq(st->sub_state, "auto-restart") ||
-                 (st->n_restarts >= 2 && young && !streq(st->active_state, "inactive"))) {
+        } else if (streq(st->sub_state, "auto-restart") || restarted_while_watched) {
                 *ret_word = "crash-looping";
                 *ret_phrase = "is crash-looping: it exits and systemd restarts it";
         } else if (streq(st->active_state, "failed")) {
@@ -200,6 +199,35 @@ static bool named_by_playbook(const Diagnosis *d, const char *unit) {
         return false;
 }
 
+/* The unit's state, watched until a young run after automatic restarts has settled (see
+ * SETTLE_USEC): *ret_restarted when systemd restarted it, or it ended, meanwhile. */
+static int read_settled_state(SystemdBus *bus, const char *unit, UnitState *st, bool *ret_restarted, char **ret_error) {
+        int r;
+
+        *ret_restarted = false;
+        if ((r = systemd_bus_get_unit_state(bus, unit, st, ret_error)) < 0)
+                return r;
+        uint64_t now = now_realtime_usec();
+        bool running = streq(st->active_state, "active") || streq(st->active_state, "activating");
+        if (!running || streq(st->sub_state, "auto-restart") || st->n_restarts == 0 || st->active_enter_usec == 0 ||
+            now - st->active_enter_usec >= SETTLE_USEC)
+                return 0;
+
+        uint32_t n_restarts = st->n_restarts;
+        _cleanup_free_ char *invocation = strdup(st->invocation_id);
+        if (!invocation)
+                return -ENOMEM;
+        uint64_t wait = SETTLE_USEC - (now - st->active_enter_usec);
+        (void) nanosleep(&(struct timespec) { .tv_sec = (time_t) (wait / USEC_PER_SEC),
+                                              .tv_nsec = (long) (wait % USEC_PER_SEC) * 1000 }, NULL);
+        unit_state_done(st);
+        if ((r = systemd_bus_get_unit_state(bus, unit, st, ret_error)) < 0)
+                return r;
+        *ret_restarted = st->n_restarts > n_restarts || !streq(st->invocation_id, invocation) ||
+                         streq(st->sub_state, "auto-restart") || streq(st->active_state, "failed");
+        return 0;
+}
+
 static int check_daemon(Root *root, bool offline, SystemdBus *bus, const Daemon *dm, bool before_join,
                         bool crio_installed, bool causes_only, Diagnosis *d) {
         _cleanup_(context_freep) Context *c = NULL;
@@ -224,7 +252,10 @@ static int check_daemon(Root *root, bool offline, SystemdBus *bus, const Daemon 
                              file_state) < 0)
                         return -ENOMEM;
         } else {
-                r = systemd_bus_get_unit_state(bus, dm->unit, &st, &error);
+                bool restarted = false;
+                /* Before join the kubelet's crash loop is expected: not worth waiting for. */
+                r = before_join ? systemd_bus_get_unit_state(bus, dm->unit, &st, &error)
+                                : read_settled_state(bus, dm->unit, &st, &restarted, &error);
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0) {
@@ -233,7 +264,7 @@ static int check_daemon(Root *root, bool offline, SystemdBus *bus, const Daemon 
                                 return -ENOMEM;
                         return strv_consume(&d->problems, problem);
                 }
-                judge_live(&st, before_join, causes_only, &word, &phrase);
+                judge_live(&st, restarted, before_join, causes_only, &word, &phrase);
                 /* A CRI-O node has no containerd to run. */
                 if (word && streq(word, "not-installed") && streq(dm->short_name, "containerd") && crio_installed)
                         return 0;

@@ -347,6 +347,8 @@ int go_binary_kubernetes_version(int fd, const char *main_package, char **ret_ve
                 }
         }
         r = rodata_version(&e, ret_version);
+        if (r == -EBADMSG || r == -EFBIG)
+                return 0;   /* a .rodata outside the file, or too large to read: no version */
         if (r > 0)
                 *ret_how = "the version string its build gave the Go linker (-X ...version.gitVersion)";
         return r;
