@@ -43,7 +43,9 @@ lab_setup || exit 1
 lab_cni_config || exit 1
 # Not "sh -c" on ExecStart=: remedy reads containerd's -c as its --config, as containerd would.
 mkdir -p "$LAB_ROOT/etc/systemd/system/containerd.service.d" "$LAB_ROOT/usr/local/sbin"
-printf '#!/bin/sh\necho "time=\\"2026-01-01T00:00:00Z\\" level=fatal msg=\\"lab: containerd cannot start\\"" >&2\nexit 3\n' \
+# It lives a second after its line, as containerd does: journald attributes a line to its unit's
+# run from the sender's /proc entry, which a process that exits at once no longer has.
+printf '#!/bin/sh\necho "time=\\"2026-01-01T00:00:00Z\\" level=fatal msg=\\"lab: containerd cannot start\\"" >&2\nsleep 1\nexit 3\n' \
         >"$LAB_ROOT/usr/local/sbin/containerd-broken"
 chmod 755 "$LAB_ROOT/usr/local/sbin/containerd-broken"
 printf '[Service]\nExecStart=\nExecStart=/usr/local/sbin/containerd-broken\n' \
@@ -51,6 +53,7 @@ printf '[Service]\nExecStart=\nExecStart=/usr/local/sbin/containerd-broken\n' \
 lab_boot || exit 1
 crash_loops containerd.service
 ok $? "containerd that cannot start crash-loops"
+lab_wait_journal containerd.service "lab: containerd cannot start" 20
 node_findings
 contains " $FOUND " " containerd-crash-looping " "diagnose names containerd's crash loop"
 contains "$DIAG_OUT" "last exit: exit status 3" "with its exit status"
