@@ -23,6 +23,10 @@ static inline void json_object_putp(json_object **o) {
                 json_object_put(*o);
 }
 
+/* A plain scalar as a YAML 1.1 boolean, as go-yaml v2 reads one (y, yes, on, true, ... in three
+ * cases): 1, 0, or -1 when it is not one. */
+int yaml11_bool(const char *s);
+
 /* A scalar: null (*ret NULL), a boolean, an integer, a float or a string. plain: not quoted. 0 or
  * -ENOMEM. */
 int yaml_scalar_to_json(const char *s, size_t size, bool plain, json_object **ret);

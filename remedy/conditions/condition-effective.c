@@ -38,6 +38,7 @@
 #include "remedy/context.h"
 #include "remedy/kubelet-cmdline.h"
 #include "remedy/strv.h"
+#include "remedy/yaml-json.h"
 
 typedef struct ContainerdArgs {
         bool want;           /* the value asked for */
@@ -290,19 +291,6 @@ static int kubelet_args_parse(ParseContext *pc, const YamlNode *args, void **ret
                 a->test = set ? KUBELET_SET : KUBELET_EQUALS;
         *ret = TAKE_PTR(a);
         return 0;
-}
-
-/* A YAML 1.1 boolean, as the kubelet's sigs.k8s.io/yaml reads one (go-yaml v2): 1, 0, or -1. */
-static int yaml11_bool(const char *s) {
-        static const char * const yes[] = { "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", NULL };
-        static const char * const no[] = { "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", NULL };
-        for (size_t i = 0; yes[i]; i++)
-                if (streq(s, yes[i]))
-                        return 1;
-        for (size_t i = 0; no[i]; i++)
-                if (streq(s, no[i]))
-                        return 0;
-        return -1;
 }
 
 static bool kubelet_values_equal(const char *have, const char *want) {

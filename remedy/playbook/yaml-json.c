@@ -13,7 +13,7 @@
 
 #include "remedy/strv.h"
 
-static int yaml11_bool(const char *s) {
+int yaml11_bool(const char *s) {
         static const char * const yes[] = { "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", NULL };
         static const char * const no[] = { "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", NULL };
         for (size_t i = 0; yes[i]; i++)
