@@ -53,16 +53,6 @@ static const Daemon daemons[] = {
         { "containerd.service", "containerd", "level=(error|fatal)" },
 };
 
-/* Before `kubeadm join` (FAILURES.md B.4). */
-static int awaiting_join(Root *root, bool offline) {
-        _cleanup_(context_freep) Context *c = NULL;
-        int r;
-
-        if ((r = context_new(root, offline, &c)) < 0)
-                return r;
-        return kubeadm_join_pending(c);
-}
-
 /* "status=1/FAILURE"-like words for how the main process ended: "exit status 1", "signal SEGV". */
 static int exit_words(const UnitState *st, char **ret) {
         if (st->exec_main_code == CLD_EXITED)
@@ -228,9 +218,8 @@ static int read_settled_state(SystemdBus *bus, const char *unit, UnitState *st, 
         return 0;
 }
 
-static int check_daemon(Root *root, bool offline, SystemdBus *bus, const Daemon *dm, bool before_join,
+static int check_daemon(Context *c, bool offline, SystemdBus *bus, const Daemon *dm, bool before_join,
                         bool crio_installed, bool causes_only, Diagnosis *d) {
-        _cleanup_(context_freep) Context *c = NULL;
         _cleanup_(unit_state_done) UnitState st = {};
         _cleanup_strv_free_ char **evidence = NULL;
         _cleanup_free_ char *name = NULL, *summary = NULL, *advice = NULL, *state_line = NULL, *file_state = NULL,
@@ -240,9 +229,6 @@ static int check_daemon(Root *root, bool offline, SystemdBus *bus, const Daemon 
 
         if (named_by_playbook(d, dm->unit))
                 return 0;
-        if ((r = context_new(root, offline, &c)) < 0)
-                return r;
-        c->bus = bus;
         if (offline || !bus) {
                 if ((r = judge_offline(c, dm, &word, &phrase, &file_state)) < 0)
                         return r;
@@ -300,10 +286,12 @@ int diagnose_units(Root *root, bool offline, SystemdBus *bus, Diagnosis *d) {
          * consequence and not named again. A masked, missing or disabled unit is a cause of its own,
          * always named. A problem (a file no playbook could judge) names nothing. */
         bool causes_only = d->n_findings > 0;
-        if ((before_join = awaiting_join(root, offline)) < 0)
-                return before_join;
         if ((r = context_new(root, offline, &c)) < 0)
                 return r;
+        c->bus = bus;
+        /* Before `kubeadm join` (FAILURES.md B.4). */
+        if ((before_join = kubeadm_join_pending(c)) < 0)
+                return before_join;
         const NodeFS fs = ctx_node_fs(c);
         r = unit_file_get_state(&fs, "crio.service", &crio_state, NULL);
         if (r == -ENOMEM)
@@ -311,7 +299,7 @@ int diagnose_units(Root *root, bool offline, SystemdBus *bus, Diagnosis *d) {
         bool crio_installed = r >= 0;
 
         for (size_t i = 0; i < ELEMENTSOF(daemons); i++)
-                if ((r = check_daemon(root, offline, bus, &daemons[i], before_join && i == 0, crio_installed, causes_only,
+                if ((r = check_daemon(c, offline, bus, &daemons[i], before_join && i == 0, crio_installed, causes_only,
                                       d)) < 0)
                         return r;
         return 0;
