@@ -14,6 +14,7 @@
 #include "config.h"
 #include "remedy/containerd-node.h"
 #include "remedy/diagnose.h"
+#include "remedy/join-check.h"
 #include "remedy/log.h"
 #include "remedy/report.h"
 #include "remedy/strv.h"
@@ -34,6 +35,7 @@ bool arg_keep_set;
 BusScope arg_bus_scope = BUS_SCOPE_SYSTEM;
 char *arg_machine;
 char *arg_baseline;
+char *arg_api_server;
 char *arg_metrics_textfile;
 uint64_t arg_job_timeout_usec = 120 * USEC_PER_SEC;
 
@@ -84,6 +86,10 @@ static void help(void) {
                "  -y, --yes              fix: also apply the playbooks of safety confirm, unasked\n"
                "      --keep=N           backups prune: how many transactions to keep\n"
                "      --baseline=FILE    drift: what the node is compared with\n"
+               "      --api-server=HOST:PORT\n"
+               "                         diagnose, fix: the API server to check the way to, as\n"
+               "                         kubeadm join's argument (before join, or instead of the\n"
+               "                         kubeconfig's server)\n"
                "      --json             print the report as one JSON document (--format=json)\n"
                "      --metrics-textfile=FILE\n"
                "                         diagnose, fix, apply, rollback: write Prometheus metrics of\n"
@@ -122,6 +128,7 @@ enum {
         OPT_MACHINE,
         OPT_JOB_TIMEOUT,
         OPT_BASELINE,
+        OPT_API_SERVER,
 };
 
 int cli_parse_argv(int argc, char **argv) {
@@ -151,6 +158,7 @@ int cli_parse_argv(int argc, char **argv) {
                 { "machine", required_argument, NULL, OPT_MACHINE },
                 { "job-timeout", required_argument, NULL, OPT_JOB_TIMEOUT },
                 { "baseline", required_argument, NULL, OPT_BASELINE },
+                { "api-server", required_argument, NULL, OPT_API_SERVER },
                 {},
         };
         int c, verbosity = 0;
@@ -267,6 +275,18 @@ int cli_parse_argv(int argc, char **argv) {
                         if (!(arg_baseline = strdup(optarg)))
                                 return report_error(EXIT_FAILED, "out of memory");
                         break;
+                case OPT_API_SERVER: {
+                        _cleanup_free_ char *host = NULL, *port = NULL, *error = NULL;
+                        int r = join_parse_api_server(optarg, &host, &port, &error);
+                        if (r == -ENOMEM)
+                                return report_error(EXIT_FAILED, "out of memory");
+                        if (r < 0)
+                                return report_error(EXIT_BAD_INPUT, "--api-server: %s", strempty(error));
+                        free(arg_api_server);
+                        if (!(arg_api_server = strdup(optarg)))
+                                return report_error(EXIT_FAILED, "out of memory");
+                        break;
+                }
                 default:
                         return EXIT_BAD_INPUT;
                 }
@@ -287,7 +307,8 @@ void cli_args_free(void) {
         free(arg_backup_dir);
         free(arg_metrics_textfile);
         free(arg_baseline);
-        arg_root = arg_machine = arg_backup_dir = arg_metrics_textfile = arg_baseline = NULL;
+        free(arg_api_server);
+        arg_root = arg_machine = arg_backup_dir = arg_metrics_textfile = arg_baseline = arg_api_server = NULL;
         metrics_notes_free();
         arg_playbook_dirs = strv_free(arg_playbook_dirs);
         arg_sets = strv_free(arg_sets);
@@ -501,7 +522,7 @@ int cli_diagnose(PlaybookSet **ret_set, Root **ret_root, SystemdBus **ret_bus, D
 
         if ((r = cli_load_playbooks(ret_set)) != 0 || (r = cli_open_node(ret_root, ret_bus)) != 0)
                 return r;
-        r = diagnose_node(*ret_set, *ret_root, arg_root != NULL, *ret_bus, ret, &error);
+        r = diagnose_node(*ret_set, *ret_root, arg_root != NULL, *ret_bus, arg_api_server, ret, &error);
         if (r < 0)
                 /* Not 1, which says "found something": a diagnosis that could not be made (the
                  * journal unreadable, a parameter's node fact unreadable; files a match reads that

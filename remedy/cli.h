@@ -40,6 +40,7 @@ extern bool arg_keep_set;
 extern BusScope arg_bus_scope;    /* --system (default), --user, --machine */
 extern char *arg_machine;
 extern char *arg_baseline;      /* drift --baseline=FILE */
+extern char *arg_api_server;    /* diagnose --api-server=HOST:PORT, validated */
 extern uint64_t arg_job_timeout_usec;
 
 /* Parses the options into the arg_* globals and the report options: -1 to go on with

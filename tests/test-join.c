@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The join check's parsers (remedy/join/join-files.c): the server URL as the kubelet's client
- * takes it apart, and the bootstrap token's form (k8s.io/cluster-bootstrap BootstrapTokenPattern).
+ * takes it apart, kubeadm join's HOST:PORT (diagnose --api-server), and the bootstrap token's form (k8s.io/cluster-bootstrap BootstrapTokenPattern).
  */
 #include <stdlib.h>
 
@@ -23,7 +23,35 @@ static void test_server(const char *url, const char *host, const char *port) {
         free(error);
 }
 
+/* kubeadm join's API server argument: HOST:PORT, the port required. */
+static void test_api_server(const char *value, const char *host, const char *port) {
+        char *h = NULL, *p = NULL, *error = NULL;
+        int r = join_parse_api_server(value, &h, &p, &error);
+        if (host) {
+                ok(r == 0, "--api-server=%s parses%s%s", value, error ? ": " : "", error ? error : "");
+                is_str(h, host, "--api-server=%s: host", value);
+                is_str(p, port, "--api-server=%s: port", value);
+        } else
+                ok(r == -EINVAL && error, "--api-server=%s is refused: %s", value, error ? error : "(no error)");
+        free(h);
+        free(p);
+        free(error);
+}
+
 int main(void) {
+        test_api_server("127.0.0.1:6443", "127.0.0.1", "6443");
+        test_api_server("cp.example.com:6443", "cp.example.com", "6443");
+        test_api_server("[2001:db8::1]:6443", "2001:db8::1", "6443");
+        test_api_server("127.0.0.1", NULL, NULL);
+        test_api_server("2001:db8::1", NULL, NULL);
+        test_api_server("[2001:db8::1]", NULL, NULL);
+        test_api_server("https://127.0.0.1:6443", NULL, NULL);
+        test_api_server("127.0.0.1:6443/api", NULL, NULL);
+        test_api_server("127.0.0.1:0", NULL, NULL);
+        test_api_server("127.0.0.1:", NULL, NULL);
+        test_api_server(":6443", NULL, NULL);
+        test_api_server("", NULL, NULL);
+
         test_server("https://192.0.2.1:6443", "192.0.2.1", "6443");
         test_server("https://cp.example.com", "cp.example.com", "443");
         test_server("https://cp.example.com:6443/", "cp.example.com", "6443");

@@ -80,7 +80,8 @@ void diagnosis_done(Diagnosis *d);
  * Evaluates every playbook's match. bus is NULL offline. A node file a condition cannot parse
  * does not stop the diagnosis: it becomes one of problems, and the rest is still examined.
  * Errors: -ENOMEM and such (with *ret_error NULL), or a playbook parameter that cannot be filled
- * from the node (*ret_error set).
+ * from the node (*ret_error set). api_server: diagnose --api-server=HOST:PORT (join-check.h), or
+ * NULL.
  */
-int diagnose_node(const PlaybookSet *set, Root *root, bool offline, SystemdBus *bus, Diagnosis *ret,
-                  char **ret_error);
+int diagnose_node(const PlaybookSet *set, Root *root, bool offline, SystemdBus *bus, const char *api_server,
+                  Diagnosis *ret, char **ret_error);

@@ -60,6 +60,17 @@ typedef struct JoinCheck {
         /* Set by the caller before join_check_files(): a shipped playbook already reports an
          * expired or not yet valid client certificate of the kubelet's kubeconfig. */
         bool certificate_validity_reported;
+        /* Set by the caller before join_check_files(): diagnose --api-server=HOST:PORT, the API
+         * server kubeadm join is given. It replaces the kubeconfig's server; with no kubeconfig
+         * (a node before `kubeadm join`) it is judged alone: resolve, connect, TLS against
+         * /etc/kubernetes/pki/ca.crt when the node has it (else the certificate is shown, not
+         * verified), GET /version without credentials, the clock. NULL when not given. */
+        const char *api_server;
+        /* Where host and port come from, for evidence: the kubeconfig's path or "--api-server". */
+        const char *server_from;
+        /* Where the CA comes from, for evidence: "the kubeconfig PATH", "/etc/kubernetes/pki/ca.crt",
+         * or NULL: no CA (the server's certificate cannot be verified). */
+        char *ca_from;
 } JoinCheck;
 
 void join_check_done(JoinCheck *j);
@@ -79,6 +90,10 @@ int join_fail(JoinCheck *j, const char *name, char ***evidence, const char *advi
 
 /* 1 when token has a bootstrap token's form, [a-z0-9]{6}.[a-z0-9]{16}, else 0. */
 int bootstrap_token_valid_format(const char *token);
+
+/* Splits kubeadm join's API server argument, HOST:PORT ("[ADDR]:PORT" for IPv6; the port is
+ * required, as kubeadm's net.SplitHostPort requires it): 0, or -EINVAL with *ret_error. */
+int join_parse_api_server(const char *value, char **ret_host, char **ret_port, char **ret_error);
 
 /* Splits an https URL into host and port (default 443); -EINVAL with *ret_error otherwise. */
 int join_parse_server(const char *url, char **ret_host, char **ret_port, char **ret_error);

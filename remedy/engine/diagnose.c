@@ -263,7 +263,7 @@ static int check_crio(Root *root, bool offline, Diagnosis *d) {
  * fails is an advice-only finding; an expired client certificate is kubelet-rotate-kubeconfig's
  * when that playbook found it.
  */
-static int check_join(Root *root, bool offline, SystemdBus *bus, Diagnosis *d) {
+static int check_join(Root *root, bool offline, SystemdBus *bus, const char *api_server, Diagnosis *d) {
         _cleanup_(context_freep) Context *c = NULL;
         _cleanup_(join_check_done) JoinCheck j = {};
         int r;
@@ -271,6 +271,7 @@ static int check_join(Root *root, bool offline, SystemdBus *bus, Diagnosis *d) {
         if ((r = context_new(root, offline, &c)) < 0)
                 return r;
         c->bus = bus;
+        j.api_server = api_server;
         for (size_t i = 0; i < d->n_findings; i++)
                 if (streq(finding_name(&d->findings[i]), "kubelet-rotate-kubeconfig"))
                         j.certificate_validity_reported = true;
@@ -287,8 +288,8 @@ static int check_join(Root *root, bool offline, SystemdBus *bus, Diagnosis *d) {
         return 0;
 }
 
-int diagnose_node(const PlaybookSet *set, Root *root, bool offline, SystemdBus *bus, Diagnosis *ret,
-                  char **ret_error) {
+int diagnose_node(const PlaybookSet *set, Root *root, bool offline, SystemdBus *bus, const char *api_server,
+                  Diagnosis *ret, char **ret_error) {
         _cleanup_(diagnosis_done) Diagnosis d = {};
         _cleanup_(node_fact_source_done) NodeFactSource facts = { .root = root, .offline = offline };
         int r;
@@ -320,7 +321,7 @@ int diagnose_node(const PlaybookSet *set, Root *root, bool offline, SystemdBus *
             (r = read_client_certificate(root, offline, &d, &d.certificate)) < 0 ||
             (r = read_kubelet_command_line(root, offline, &d)) < 0 ||
             (r = diagnose_units(root, offline, bus, &d)) < 0 ||
-            (r = check_join(root, offline, bus, &d)) < 0)
+            (r = check_join(root, offline, bus, api_server, &d)) < 0)
                 return r;
         *ret = d;
         d = (Diagnosis) {};

@@ -45,6 +45,7 @@ void join_check_done(JoinCheck *j) {
         free(j->port);
         free(j->node_name);
         free(j->token);
+        free(j->ca_from);
         *j = (JoinCheck) {};
 }
 
@@ -178,6 +179,32 @@ int join_parse_server(const char *url, char **ret_host, char **ret_port, char **
         return 0;
 }
 
+int join_parse_api_server(const char *value, char **ret_host, char **ret_port, char **ret_error) {
+        _cleanup_free_ char *url = NULL, *host = NULL, *port = NULL, *error = NULL;
+        int r;
+
+        /* kubeadm join takes HOST:PORT, not a URL: a scheme or a path is a mistake to name. */
+        if (!value || !*value || strstr(value, "://") || strchr(value, '/'))
+                return asprintf(ret_error, "'%s' is not HOST:PORT (kubeadm join's API server endpoint, such as 10.0.0.1:6443)",
+                                strempty(value)) < 0 ? -ENOMEM : -EINVAL;
+        const char *close = value[0] == '[' ? strchr(value, ']') : NULL;
+        const char *colon = strrchr(close ?: value, ':');
+        if (!colon || (!close && strchr(value, ':') != colon))
+                return asprintf(ret_error, "'%s' has no port: give HOST:PORT, as kubeadm join takes it (such as %s%s%s:6443)",
+                                value, close || strchr(value, ':') ? "[" : "", value, close || strchr(value, ':') ? "]" : "")
+                               < 0 ? -ENOMEM : -EINVAL;
+        if (asprintf(&url, "https://%s", value) < 0)
+                return -ENOMEM;
+        r = join_parse_server(url, &host, &port, &error);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return asprintf(ret_error, "'%s' is not HOST:PORT: %s", value, strempty(error)) < 0 ? -ENOMEM : -EINVAL;
+        *ret_host = TAKE_PTR(host);
+        *ret_port = TAKE_PTR(port);
+        return 0;
+}
+
 /* A regular file of the node, or NULL (absent or not a regular file). */
 static const NodeFile *read_regular(Context *c, const char *path) {
         const NodeFile *f;
@@ -245,8 +272,9 @@ static int pick_kubeconfig(Context *c, const KubeletCommandLine *cl, bool have_c
                 *ret_bootstrap = true;
                 return 0;
         }
-        return join_layer(j, "kubeconfig: neither %s%s%s exists: the node has not joined (nothing to judge)", kubeconfig,
-                          bootstrap ? " nor the bootstrap kubeconfig " : "", strempty(bootstrap));
+        return join_layer(j, "kubeconfig: neither %s%s%s exists: the node has not joined (%s)", kubeconfig,
+                          bootstrap ? " nor the bootstrap kubeconfig " : "", strempty(bootstrap),
+                          j->api_server ? "the API server given with --api-server is judged" : "nothing to judge");
 }
 
 static int check_ca(Context *c, JoinCheck *j, Kubeconfig *kc) {
@@ -274,6 +302,8 @@ static int check_ca(Context *c, JoinCheck *j, Kubeconfig *kc) {
                                 "copy " CLUSTER_CA " from a control-plane node (or its base64 as "
                                 "certificate-authority-data)", "%s: %s", where, error ? error : strerror(-r));
 
+        if (asprintf(&j->ca_from, "the kubeconfig %s", j->kubeconfig) < 0)
+                return -ENOMEM;
         const NodeFile *pki = read_regular(c, CLUSTER_CA);
         if (!pki)
                 return join_layer(j, "ca: %s of %s: %s (no %s on the node to compare with)", where, j->kubeconfig,
@@ -436,6 +466,53 @@ static int check_certificate(Context *c, JoinCheck *j, Kubeconfig *kc, const cha
                           source, strempty(info->subject), cert_node);
 }
 
+/* Before join, --api-server and no kubeconfig: the API server kubeadm join will talk to, with
+ * the node's cluster CA when it has one, without credentials (kubeadm join's discovery reads
+ * cluster-info anonymously). */
+static int check_api_server_alone(Context *c, JoinCheck *j) {
+        _cleanup_(kubeconfig_freep) Kubeconfig *kc = NULL;
+        _cleanup_(cert_info_freep) CertInfo *ca = NULL;
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        r = join_parse_api_server(j->api_server, &j->host, &j->port, &error);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return fail_one(j, "join-server-url", "--api-server is not usable", "give --api-server=HOST:PORT",
+                                "--api-server: %s", error);
+        j->server_from = "--api-server";
+        if ((r = join_layer(j, "server: --api-server %s (host %s, port %s), the API server kubeadm join is given", j->api_server,
+                            j->host, j->port)) < 0)
+                return r;
+        if (!(kc = calloc(1, sizeof *kc)))
+                return -ENOMEM;
+        const NodeFile *pki = read_regular(c, CLUSTER_CA);
+        if (pki) {
+                r = cert_info_from_pem(CLUSTER_CA, pki->data, pki->size, &ca, &error);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        return fail_one(j, "join-ca-invalid", "the node's cluster CA cannot be read",
+                                        "copy " CLUSTER_CA " from a control-plane node, or remove it (kubeadm join writes it)",
+                                        "%s", strempty(error));
+                if (!(kc->ca.data = strndup(pki->data, pki->size)) || !(kc->ca.path = strdup(CLUSTER_CA)) ||
+                    !(j->ca_from = strdup(CLUSTER_CA)))
+                        return -ENOMEM;
+                kc->ca.size = pki->size;
+                r = join_layer(j, "ca: %s is %s: the server's certificate is verified against it", CLUSTER_CA,
+                               strempty(ca->subject));
+        } else
+                r = join_layer(j, "ca: no %s on the node, no kubeconfig: the server's certificate is shown, not verified",
+                               CLUSTER_CA);
+        if (r < 0)
+                return r;
+        if (c->offline)
+                return join_layer(j, "network: not run offline (resolve, connect, TLS, API requests, clock)");
+        j->kc = TAKE_PTR(kc);
+        return 0;
+}
+
 int join_check_files(Context *c, JoinCheck *j) {
         _cleanup_(kubelet_cmdline_done) KubeletCommandLine cl = {};
         _cleanup_(kubeconfig_freep) Kubeconfig *kc = NULL;
@@ -449,8 +526,10 @@ int join_check_files(Context *c, JoinCheck *j) {
                 return r;
         bool have_cl = r >= 0;
         error = mfree(error);
-        if ((r = pick_kubeconfig(c, &cl, have_cl, &j->kubeconfig, &j->bootstrap, j)) < 0 || !j->kubeconfig)
+        if ((r = pick_kubeconfig(c, &cl, have_cl, &j->kubeconfig, &j->bootstrap, j)) < 0)
                 return r;
+        if (!j->kubeconfig)
+                return j->api_server ? check_api_server_alone(c, j) : 0;
 
         const NodeFile *f = read_regular(c, j->kubeconfig);
         if (!f)
@@ -477,8 +556,25 @@ int join_check_files(Context *c, JoinCheck *j) {
                                 "set clusters[].cluster.server to the API server's https://HOST:PORT (`kubectl cluster-info` "
                                 "on a control-plane node prints it)", "%s: cluster '%s': server: %s", j->kubeconfig,
                                 strempty(kc->cluster_name), error);
+        j->server_from = j->kubeconfig;
         if ((r = join_layer(j, "server: %s (host %s, port %s)", kc->server, j->host, j->port)) < 0)
                 return r;
+        if (j->api_server) {
+                /* As kubeadm join's argument: the API server to reach is the one given. */
+                j->host = mfree(j->host);
+                j->port = mfree(j->port);
+                error = mfree(error);
+                r = join_parse_api_server(j->api_server, &j->host, &j->port, &error);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        return fail_one(j, "join-server-url", "--api-server is not usable", "give --api-server=HOST:PORT",
+                                        "--api-server: %s", error);
+                j->server_from = "--api-server";
+                if ((r = join_layer(j, "server: --api-server %s instead (host %s, port %s)", j->api_server, j->host,
+                                    j->port)) < 0)
+                        return r;
+        }
 
         if ((r = check_ca(c, j, kc)) < 0 || j->failed)
                 return r;

@@ -157,7 +157,7 @@ static int check_resolve_connect(Context *c, JoinCheck *j) {
         if (r != 0) {
                 _cleanup_strv_free_ char **evidence = NULL;
                 char *line = NULL;
-                if (asprintf(&line, "%s: resolving '%s' by %s: %s", j->kubeconfig, j->host, by,
+                if (asprintf(&line, "%s: resolving '%s' by %s: %s", j->server_from, j->host, by,
                              r == EAI_NONAME ? "no such name" : r == EAI_AGAIN ? "the resolver did not answer" : gai_strerror(r)) < 0 ||
                     strv_consume(&evidence, line) < 0)
                         return -ENOMEM;

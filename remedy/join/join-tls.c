@@ -162,7 +162,7 @@ static int check_server_certificate(JoinCheck *j, SSL *ssl) {
         _cleanup_(X509_freep) X509 *leaf = SSL_get1_peer_certificate(ssl);
         _cleanup_(X509_STORE_freep) X509_STORE *store = X509_STORE_new();
         _cleanup_(X509_STORE_CTX_freep) X509_STORE_CTX *sctx = X509_STORE_CTX_new();
-        _cleanup_(BIO_free_allp) BIO *cab = mem_bio(kc->ca.data, kc->ca.size);
+        _cleanup_(BIO_free_allp) BIO *cab = kc->ca.data ? mem_bio(kc->ca.data, kc->ca.size) : BIO_new(BIO_s_mem());
         _cleanup_free_ char *subject = NULL, *issuer = NULL, *sans = NULL, *ca_subject = NULL;
         _cleanup_strv_free_ char **evidence = NULL;
         char *line = NULL;
@@ -189,14 +189,15 @@ static int check_server_certificate(JoinCheck *j, SSL *ssl) {
         if (!subject || !issuer || !sans)
                 return -ENOMEM;
 
-        /* 1. the chain, without the dates: they are the next question */
+        /* 1. the chain, without the dates: they are the next question; with no CA (--api-server
+         * before join, no ca.crt on the node) there is nothing to verify it against */
         if (X509_STORE_CTX_init(sctx, store, leaf, SSL_get_peer_cert_chain(ssl)) != 1)
                 return -ENOMEM;
         X509_STORE_CTX_set_flags(sctx, X509_V_FLAG_NO_CHECK_TIME);
-        if (X509_verify_cert(sctx) != 1) {
+        if (j->ca_from && X509_verify_cert(sctx) != 1) {
                 int err = X509_STORE_CTX_get_error(sctx);
-                if (asprintf(&line, "the server's certificate (%s) is issued by %s; the kubeconfig %s trusts %s: %s", subject,
-                             issuer, j->kubeconfig, strempty(ca_subject), X509_verify_cert_error_string(err)) < 0 ||
+                if (asprintf(&line, "the server's certificate (%s) is issued by %s; %s trusts %s: %s", subject, issuer,
+                             j->ca_from, strempty(ca_subject), X509_verify_cert_error_string(err)) < 0 ||
                     strv_consume(&evidence, line) < 0)
                         return -ENOMEM;
                 return join_fail(j, "join-tls-untrusted", &evidence,
@@ -235,8 +236,9 @@ static int check_server_certificate(JoinCheck *j, SSL *ssl) {
         /* 3. the name: Go's VerifyHostname, an IP against IP SANs, a name against DNS SANs */
         r = host_is_ip(j->host) ? X509_check_ip_asc(leaf, j->host, 0) : X509_check_host(leaf, j->host, 0, 0, NULL);
         if (r != 1) {
-                if (asprintf(&line, "the kubeconfig %s connects to '%s'; the server's certificate (%s) names %s", j->kubeconfig,
-                             j->host, subject, sans) < 0 || strv_consume(&evidence, line) < 0)
+                if (asprintf(&line, "%s%s connects to '%s'; the server's certificate (%s) names %s",
+                             j->server_from == j->kubeconfig ? "the kubeconfig " : "", j->server_from, j->host, subject,
+                             sans) < 0 || strv_consume(&evidence, line) < 0)
                         return -ENOMEM;
                 return join_fail(j, "join-tls-name-mismatch", &evidence,
                                  "use a name the certificate has in the kubeconfig's server, or add this one on the control "
@@ -245,6 +247,12 @@ static int check_server_certificate(JoinCheck *j, SSL *ssl) {
                                  "and restart kube-apiserver",
                                  "the API server's certificate is not for '%s'", j->host);
         }
+        if (!j->ca_from)
+                return join_layer(j, "tls: the server's certificate (%s, %s, issued by %s), valid until %s: not verified: no CA given",
+                                  subject, sans, issuer, until);
+        if (!j->kubeconfig)
+                return join_layer(j, "tls: the server's certificate (%s, %s) verifies against %s, valid until %s", subject, sans,
+                                  j->ca_from, until);
         return join_layer(j, "tls: the server's certificate (%s, %s) verifies against the kubeconfig's CA, valid until %s",
                           subject, sans, until);
 }
@@ -345,6 +353,15 @@ static int request_failed(JoinCheck *j, const char *path, int status, const char
         char *line = NULL;
         const char *who = j->token ? (j->bootstrap ? "the bootstrap token" : "the token") : "the client certificate";
 
+        if (!j->kubeconfig) {
+                /* No credentials to judge (--api-server before join): what the server says is a
+                 * layer, and only "no answer" a finding. */
+                if (status == 0)
+                        return join_fail(j, "join-api-error", NULL, "look at kube-apiserver's log on the control plane",
+                                         "GET %s failed: %s", path, strempty(error));
+                return join_layer(j, "request: GET %s without credentials: %d %s%s%s", path, status, status_words(status),
+                                  message ? ": " : "", strempty(message));
+        }
         if (status == 0)
                 return join_fail(j, "join-api-error", NULL, "look at kube-apiserver's log on the control plane",
                                  "GET %s failed: %s", path, strempty(error));
@@ -358,6 +375,23 @@ static int request_failed(JoinCheck *j, const char *path, int status, const char
                     (asprintf(&line, "the API server's clock is %+ld s from this node's", offset) < 0 ||
                      strv_consume(&evidence, line) < 0))
                         return -ENOMEM;
+        }
+        if (status == 401 && j->token && j->bootstrap) {
+                /* kube-apiserver's bootstrap token authenticator (plugin/pkg/auth/authenticator/
+                 * token/bootstrap) answers an expired token as one whose Secret is gone: not a user,
+                 * 401. The Secret bootstrap-token-ID in kube-system has the expiration, and the
+                 * token may not read it (RBAC): 401 is all a node can know. The ID is not the secret
+                 * half: kubeadm token list shows it. */
+                _cleanup_free_ char *id = strndup(j->token, 6);
+                if (!id || asprintf(&line, "the token's ID is '%s': its Secret, bootstrap-token-%s in kube-system, holds its "
+                                    "expiration (which this token may not read)", id, id) < 0 ||
+                    strv_consume(&evidence, line) < 0)
+                        return -ENOMEM;
+                return join_fail(j, "join-bootstrap-token-rejected", &evidence,
+                                 "on a control-plane node, kubeadm token list shows the tokens and when they expire (24 hours "
+                                 "after creation by default): create a new one with `kubeadm token create --print-join-command` "
+                                 "and join again with the command it prints",
+                                 "the API server rejects the bootstrap token (401): token rejected: expired or deleted");
         }
         if (status == 401)
                 return join_fail(j, "join-credentials-rejected", &evidence,
@@ -388,6 +422,8 @@ int join_check_requests(JoinCheck *j) {
                 return r;
         if (status != 200)
                 return request_failed(j, "/version", status, message, error);
+        if (!j->kubeconfig)
+                return join_layer(j, "request: GET /version without credentials: 200 OK");
         if ((r = join_layer(j, "request: GET /version: 200 OK, %s accepted", j->token ? "the token" : "the client certificate")) < 0)
                 return r;
         /* A bootstrap token may only ask for a certificate (system:bootstrappers): there is no

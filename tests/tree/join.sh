@@ -168,4 +168,33 @@ diag "$node"
 contains "$FOUND" "join-kubeconfig-invalid" "a kubeconfig whose context is not there: join-kubeconfig-invalid"
 is "$RC" 1 "exit 1"
 
+# --api-server=HOST:PORT, kubeadm join's argument: a bad value is one line and exit 2, before
+# anything is read.
+node=$(joined_node node01)
+for bad in 192.0.2.1 https://192.0.2.1:6443 192.0.2.1:99999 "evil host:6443"; do
+        run --root="$node" --playbooks="$PLAYBOOKS" --api-server="$bad" diagnose
+        is "$RC" 2 "--api-server=$bad: exit 2"
+        is "$(wc -l <<<"$ERR")" 1 "--api-server=$bad: one line on stderr"
+        contains "$ERR" "--api-server: '$bad'" "--api-server=$bad: the error names the value"
+done
+contains "$(run --root="$node" --api-server=192.0.2.1 diagnose; echo "$ERR")" "has no port: give HOST:PORT"         "a value without a port says so"
+
+# With a kubeconfig, --api-server is the server reached instead of the kubeconfig's.
+run --root="$node" --playbooks="$PLAYBOOKS" --api-server=192.0.2.7:6443 diagnose
+contains "$OUT" "server: --api-server 192.0.2.7:6443 instead (host 192.0.2.7, port 6443)"         "with a kubeconfig, --api-server replaces its server"
+
+# Before join, no kubeconfig at all: --api-server is judged alone, with the node's cluster CA when
+# it has one; offline only the file part.
+rm "$node/etc/kubernetes/kubelet.conf"
+run --root="$node" --playbooks="$PLAYBOOKS" --api-server=192.0.2.7:6443 diagnose
+contains "$OUT" "the node has not joined (the API server given with --api-server is judged)" "no kubeconfig: --api-server is judged"
+contains "$OUT" "server: --api-server 192.0.2.7:6443 (host 192.0.2.7, port 6443), the API server kubeadm join is given"         "the server layer names it"
+contains "$OUT" "ca: /etc/kubernetes/pki/ca.crt is CN=kubernetes: the server's certificate is verified against it"         "the node's cluster CA is used"
+contains "$OUT" "network: not run offline" "offline, no network layer"
+rm "$node/etc/kubernetes/pki/ca.crt"
+run --root="$node" --playbooks="$PLAYBOOKS" --api-server=192.0.2.7:6443 diagnose
+contains "$OUT" "ca: no /etc/kubernetes/pki/ca.crt on the node, no kubeconfig: the server's certificate is shown, not verified"         "without a CA it says the certificate will not be verified"
+run --root="$node" --playbooks="$PLAYBOOKS" diagnose
+contains "$OUT" "the node has not joined (nothing to judge)" "without --api-server, nothing to judge"
+
 done_testing
