@@ -77,6 +77,26 @@ static char *resolvers(Context *c) {
         return r;
 }
 
+/* "/etc/nsswitch.conf:12: hosts: files dns": the sources glibc's getaddrinfo() asks, in order;
+ * NULL when the file or the line is missing (glibc then asks dns, then files). */
+static char *nss_hosts_line(Context *c) {
+        const NodeFile *f;
+        unsigned line = 0;
+        if (ctx_read(c, "/etc/nsswitch.conf", true, &f) < 0 || f->kind != FILE_REGULAR)
+                return NULL;
+        for (const char *p = f->data; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+                line++;
+                const char *q = p + strspn(p, " \t");
+                if (!startswith(q, "hosts:"))
+                        continue;
+                char *r = NULL;
+                if (asprintf(&r, "/etc/nsswitch.conf:%u: %.*s", line, (int) strcspn(q, "\n#"), q) < 0)
+                        return NULL;
+                return r;
+        }
+        return NULL;
+}
+
 static void address_string(const struct sockaddr *sa, char *buf, size_t size) {
         char host[INET6_ADDRSTRLEN] = "?";
         if (sa->sa_family == AF_INET)
@@ -159,6 +179,11 @@ static int check_resolve_connect(Context *c, JoinCheck *j) {
                 char *line = NULL;
                 if (asprintf(&line, "%s: resolving '%s' by %s: %s", j->server_from, j->host, by,
                              r == EAI_NONAME ? "no such name" : r == EAI_AGAIN ? "the resolver did not answer" : gai_strerror(r)) < 0 ||
+                    strv_consume(&evidence, line) < 0)
+                        return -ENOMEM;
+                _cleanup_free_ char *nss = nss_hosts_line(c);
+                if (asprintf(&line, "%s (the sources asked, in order)",
+                             nss ?: "no hosts: line in /etc/nsswitch.conf (glibc asks dns, then files)") < 0 ||
                     strv_consume(&evidence, line) < 0)
                         return -ENOMEM;
                 return join_fail(j, "join-api-server-unresolvable", &evidence,
