@@ -101,6 +101,16 @@ run --root="$synced" drift --baseline="$CM"
 is "$RC" 0 "drift: a node that agrees with the ConfigMap: exit 0"
 contains "$OUT" "no drift" "drift: ... and says so"
 
+# A second real kubeadm ConfigMap, of another cluster and kubeadm (tests/fixtures/drift/SOURCES:
+# acmeofmanas/k8s-custom, no containerRuntimeEndpoint field, resolvConf set): the same one drift.
+CM2=$FIXTURES/drift/kubeadm-kubelet-config-cm-k8s-custom.yaml
+run --root="$node" --json drift --baseline="$CM2"
+is "$RC" 1 "drift against a second real ConfigMap: exit 1"
+is "$(jq -r '[.drift[] | "\(.path)=\(.baseline.value)@\(.baseline.source)"] | join(" ")' <<<"$OUT")" \
+        "kubelet.cgroupDriver=systemd@$CM2:18" "drift: the one drifting field, the baseline's value and line"
+run --root="$synced" drift --baseline="$CM2"
+is "$RC" 0 "drift: the node brought to the cluster's cgroupDriver agrees with this ConfigMap too"
+
 # The same configuration in another form: a JSON string (kubectl -o json) and a bare
 # KubeletConfiguration.
 python3 - "$CM" "$WORK/cm.json" <<'PY'
