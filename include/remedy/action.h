@@ -162,6 +162,7 @@ extern const ConditionType condition_changed;
 extern const ConditionType condition_journal; /* condition-journal.c */
 extern const ConditionType condition_client_certificate; /* condition-certificate.c */
 extern const ConditionType condition_swap;   /* condition-swap.c */
+extern const ConditionType condition_ntp;    /* condition-ntp.c */
 extern const ConditionType condition_containerd_config; /* condition-effective.c */
 extern const ConditionType condition_kubelet_config;
 extern const ConditionType condition_kubelet_flags; /* condition-kubelet-flags.c */
@@ -194,6 +195,7 @@ extern const CheckType * const check_types[];
 extern const CheckType check_unit;      /* check-unit.c */
 extern const CheckType check_journal;   /* check-journal.c */
 extern const CheckType check_swap;      /* condition-swap.c */
+extern const CheckType check_ntp;       /* condition-ntp.c */
 extern const CheckType check_cni_plugins; /* check-cni.c */
 extern const CheckType check_containerd_config; /* condition-effective.c */
 extern const CheckType check_kubelet_config;

@@ -115,6 +115,7 @@ const CheckType * const check_types[] = {
         &check_unit,
         &check_journal,
         &check_swap,
+        &check_ntp,
         &check_cni_plugins,
         &check_containerd_config,
         &check_kubelet_config,

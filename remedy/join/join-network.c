@@ -276,8 +276,9 @@ static int check_clock(JoinCheck *j, SystemdBus *bus) {
             strv_consume(&evidence, line) < 0 || strv_extend(&evidence, ntp) < 0)
                 return -ENOMEM;
         return join_fail(j, "clock-skew", &evidence,
-                         "synchronise the clocks of the node and the control plane: timedatectl set-ntp true (or enable "
-                         "chronyd), with a time source both reach; certificates start and end by the clock",
+                         "synchronise the clocks of the node and the control plane, with a time source both reach: on "
+                         "this node remedy apply clock-sync enables and starts its NTP client (diagnose names it when none "
+                         "runs); certificates start and end by the clock",
                          "this node's clock and the API server's differ by %ld s (more than %d s)", labs(offset),
                          JOIN_CLOCK_SKEW_MAX_SEC);
 }

@@ -29,7 +29,8 @@
 # lib/modules/VERSION). tests/run-all fetches it.
 #
 # Variables: LAB_VM_QEMU (host PID of qemu), LAB_VM_SOCK (the agent's socket), LAB_VM_DISKS
-# (qemu -drive arguments so far), LAB_VM_DISK_UUID (of the last lab_vm_disk).
+# (qemu -drive arguments so far), LAB_VM_DISK_UUID (of the last lab_vm_disk), LAB_VM_NIC (set
+# before sourcing or before lab_vm_boot: qemu's -nic, "none" for no network at all).
 
 LAB_VM_QEMU=
 LAB_VM_SOCK=
@@ -37,6 +38,9 @@ LAB_VM_DISKS=()
 LAB_VM_DISK_UUID=
 LAB_VM_BINDS=()
 LAB_VM_MEMORY=${LAB_VM_MEMORY:-1024}
+# qemu's -nic: user-mode networking by default; "none" for a node that must reach nothing (a
+# time service that would otherwise ask the Internet's NTP servers through it).
+LAB_VM_NIC=${LAB_VM_NIC:-user,model=virtio-net-pci}
 
 # The unpacked kernel's directory, newest version first.
 lab_vm_kernel_dir() {
@@ -262,7 +266,7 @@ lab_vm_boot() {
                 -device virtio-serial-pci \
                 -chardev "socket,id=agent,path=$LAB_VM_SOCK,server=on,wait=off" \
                 -device virtserialport,chardev=agent,name=lab.agent \
-                -nic user,model=virtio-net-pci \
+                -nic "$LAB_VM_NIC" \
                 "${LAB_VM_DISKS[@]}" >"$LAB_DIR/qemu.log" 2>&1 &
         LAB_VM_QEMU=$!
         for ((i = 0; i < LAB_BOOT_TIMEOUT * 10; i++)); do

@@ -16,7 +16,7 @@
 . "$(dirname "$0")/node.sh"
 JUDGE="$SOURCE_ROOT/tests/real-world/containerd-judge"
 GENERIC_PLAYBOOKS=(cgroup-driver-systemd cni-placeholder swap-off kubelet-allow-swap kubelet-strip-flags kubelet-wait-online
-                   kernel-netfilter inotify-limits kubelet-feature-gates)
+                   kernel-netfilter inotify-limits kubelet-feature-gates clock-sync)
 
 recipes=("$@")
 [ ${#recipes[@]} -gt 0 ] || recipes=("$RW"/nodes/*.node)
