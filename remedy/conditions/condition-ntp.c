@@ -11,8 +11,10 @@
  * few of its answers. Without a time source the node reaches, that never comes, and the check
  * says "not synchronised" rather than claim a fix.
  *
- * Offline (--root), and live without timedated, nothing can be judged: the condition never
- * holds, the check is not run. The clock is the running node's; a disk has none.
+ * Offline (--root), in a container, and live without timedated, nothing can be judged: the
+ * condition never holds, the check is not run. The clock is the running kernel's: a disk has
+ * none, and a container's is the host's, which no client in the container may set (timesyncd
+ * will not even start there: ConditionVirtualization=!container).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 
 #include "remedy/action.h"
 #include "remedy/context.h"
+#include "remedy/kernel-config.h"
 #include "remedy/pattern.h"
 #include "remedy/strv.h"
 #include "remedy/systemd-bus.h"
@@ -138,7 +141,7 @@ static int ntp_condition_eval(Context *c, const void *args, char **ret_error) {
         int r;
 
         (void) ret_error;
-        if (c->offline || !c->bus)
+        if (c->offline || !c->bus || !kernel_is_nodes(c))
                 return 0;
         if (a->synchronized >= 0) {
                 _cleanup_free_ char *error = NULL;
@@ -177,6 +180,11 @@ static int ntp_check_run(Context *c, const void *args, char **ret_evidence) {
         if (c->offline || !c->bus) {
                 r = evidence_printf(ret_evidence, "the clock's synchronisation: not checked offline (--root): it is the "
                                     "running node's");
+                return r < 0 ? r : -EOPNOTSUPP;
+        }
+        if (!kernel_is_nodes(c)) {
+                r = evidence_printf(ret_evidence, "the clock's synchronisation: not checked in a container: its clock is "
+                                    "the host's");
                 return r < 0 ? r : -EOPNOTSUPP;
         }
         if (a->service > 0) {
