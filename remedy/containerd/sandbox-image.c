@@ -198,6 +198,18 @@ int sandbox_image_judge(Context *c, SandboxImage *ret) {
                 if (r > 0)
                         file_version = atoi(version);
         }
+        if (exists && cfg.rules >= 2 && file_version < 3) {
+                /* 2.x's plugin ids in an older-version file (AKS writes them with version = 2):
+                 * its pinned_images.sandbox, where it has one, is the key containerd reads. */
+                _cleanup_free_ char *pinned = NULL;
+                free(error);
+                error = NULL;
+                r = toml_edit_get(f->data, f->size, IMAGES_TABLE_V3 ".sandbox", &pinned, &error);
+                if (r == -ENOMEM)
+                        return r;
+                if (r > 0)
+                        file_version = 3;
+        }
         if ((r = edit_place(file_version, &s.edit_table, &s.edit_key)) < 0)
                 return r;
 
