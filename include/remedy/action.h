@@ -175,6 +175,7 @@ extern const ConditionType condition_sysctl; /* condition-kernel.c */
 extern const ConditionType condition_kernel_module;
 extern const ConditionType condition_cri_endpoint; /* condition-cri-endpoint.c */
 extern const ConditionType condition_sandbox_image; /* condition-sandbox-image.c */
+extern const ConditionType condition_kubelet_resolv_conf; /* condition-kubelet-resolv-conf.c */
 
 struct CheckType {
         const char *key;
@@ -206,3 +207,4 @@ extern const CheckType check_kubelet_feature_gates; /* condition-kubelet-feature
 extern const CheckType check_kubelet_config_valid; /* condition-kubelet-config-valid.c */
 extern const CheckType check_cri_endpoint; /* condition-cri-endpoint.c */
 extern const CheckType check_sandbox_image; /* condition-sandbox-image.c */
+extern const CheckType check_kubelet_resolv_conf; /* condition-kubelet-resolv-conf.c */

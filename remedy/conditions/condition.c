@@ -337,7 +337,7 @@ static const ConditionType * const condition_types[] = {
         &condition_containerd_config, &condition_kubelet_config, &condition_kubelet_flags, &condition_sysctl,
         &condition_kernel_module, &condition_kubelet_feature_gates, &condition_kubelet_config_valid,
         &condition_kubelet_cgroup_v1, &condition_kubelet_node_ip, &condition_cri_endpoint,
-        &condition_sandbox_image, NULL,
+        &condition_sandbox_image, &condition_kubelet_resolv_conf, NULL,
 };
 
 /* "exists, absent, ... or kubelet-flags": every key of the table, so that the message never
