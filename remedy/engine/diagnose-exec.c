@@ -194,9 +194,14 @@ int diagnose_exec(Context *c, const char *unit, const char *short_name, const Un
         if (words && strv_extend(&evidence, words) < 0)
                 return -ENOMEM;
         if (st) {
-                if (evidence_printf(&line, "%s: %s (%s), result %s, last exit: status %d%s", unit, st->active_state,
-                                    st->sub_state, *st->result ? st->result : "unknown", st->exec_main_status,
-                                    exited_203 ? "/EXEC (systemd could not execute the binary)" : "") < 0 ||
+                _cleanup_free_ char *exit_text = NULL;
+                /* A unit that has not run since boot has no exit to speak of. */
+                if (st->exec_main_code == CLD_EXITED &&
+                    asprintf(&exit_text, ", last exit: status %d%s", st->exec_main_status,
+                             exited_203 ? "/EXEC (systemd could not execute the binary)" : "") < 0)
+                        return -ENOMEM;
+                if (evidence_printf(&line, "%s: %s (%s), result %s%s", unit, st->active_state, st->sub_state,
+                                    *st->result ? st->result : "unknown", strempty(exit_text)) < 0 ||
                     strv_consume(&evidence, TAKE_PTR(line)) < 0)
                         return -ENOMEM;
                 if ((r = exec_failure_line(unit, &journal_line)) < 0)
