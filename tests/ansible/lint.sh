@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # The Ansible collection (contrib/ansible/ansible_collections/remedy/node) as Debian's tools judge
 # it, offline: ansible-doc loads the module's documentation (DOCUMENTATION, EXAMPLES and RETURN
-# must parse, the options match), ansible-playbook --syntax-check reads the lab's plays with the
-# module resolved, and ansible-lint's production profile passes the role and those plays.
+# must parse, the options match), ansible-galaxy builds the collection, ansible-playbook
+# --syntax-check reads the lab's plays with the module and the role resolved, and ansible-lint's
+# production profile passes the role and those plays.
 # ansible-test sanity is not run: it installs its requirements into a venv with pip, from the
 # network.
 set -u
@@ -48,6 +49,15 @@ ok $? "the documented options are the argument_spec's ($taken)"
 jq -e '.["remedy.node.remedy"].examples | length > 0' <<<"$doc" >/dev/null &&
         jq -e '.["remedy.node.remedy"].return | has("backup_id")' <<<"$doc" >/dev/null
 ok $? "with examples and the return values (backup_id)"
+
+ansible-galaxy collection build "$collection" --output-path "$work/dist" >"$work/out" 2>&1
+ok $? "ansible-galaxy collection build"
+[ -s "$work/out" ] && grep -iv "^Created collection" "$work/out" | sed 's/^/# /'
+contents=$(tar tzf "$work"/dist/remedy-node-*.tar.gz 2>/dev/null | sort | tr '\n' ' ')
+for f in MANIFEST.json plugins/modules/remedy.py roles/remedy/tasks/main.yml; do
+        grep -qw -- "$f" <<<"$contents"
+        ok $? "the collection's archive holds $f"
+done
 
 for play in "$SOURCE_ROOT"/tests/lab/ansible/*.yml; do
         ansible-playbook -i localhost, --syntax-check "$play" >"$work/out" 2>&1
