@@ -76,8 +76,9 @@ contains "$(field .diff.prepared)" "+            SystemdCgroup = true" "apply --
 contains "$(cat "$node/etc/containerd/config.toml")" "SystemdCgroup = true" "the tree is fixed"
 after=$(snapshot "$node")
 
-play "$node" 'playbooks: [cgroup-driver-systemd]'
+play "$node" 'playbooks: [cgroup-driver-systemd]' --diff
 is "$RC" 0 "apply again exits 0"
+is "$(field '.diff // "none"')" none "apply again --diff: no diff (nothing changes)"
 is "$(field .changed)" false "apply again: not changed (nothing to do)"
 is "$(field .outcome)" nothing-to-do "apply again: remedy's outcome"
 

@@ -293,7 +293,7 @@ def state_applied(module):
                       report=report, stderr=err)
         if summary.get('failed', 0) > 0:
             module.fail_json(msg='remedy plan: %d step(s) cannot be planned' % summary['failed'], **result)
-        if module._diff:
+        if module._diff and run_diff(report):
             result['diff'] = dict(prepared=run_diff(report))
         module.exit_json(**result)
 
@@ -306,7 +306,7 @@ def state_applied(module):
                   rolled_back=outcome == 'rolled-back')
     if report.get('backup'):
         result['backup_id'] = report['backup']
-    if module._diff:
+    if module._diff and run_diff(report):
         result['diff'] = dict(prepared=run_diff(report))
 
     if rc == 0:
@@ -346,7 +346,7 @@ def state_rolled_back(module):
         items = [i for t in report.get('cascaded', []) + [report] for i in t.get('items', [])]
         units = [u for t in report.get('cascaded', []) + [report] for u in t.get('units', [])]
         result['changed'] = any(i.get('action') not in ('unchanged', 'restore-mtime') for i in items) or bool(units)
-    if module._diff:
+    if module._diff and rollback_diff(report):
         result['diff'] = dict(prepared=rollback_diff(report))
     if rc != 0:
         module.fail_json(msg='remedy rollback failed: %s' % (report.get('error') or err.strip()), **result)
