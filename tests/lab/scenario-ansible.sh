@@ -13,7 +13,9 @@
 #   - the rolling play (serial: 1, max_fail_percentage: 0) fixes node 1, fails on node 2 where
 #     remedy rolls back by itself (files byte for byte as before), and never reaches node 3;
 #   - the backup ID node 1's task returned rolls node 1 back in a later run; diagnose finds the
-#     failure on all three again.
+#     failure again;
+#   - the role installs remedy from this build's staged install on node 3 (binary, playbooks, flag
+#     tables, the diagnose timer enabled), and the module runs that remedy.
 set -u
 . "$SOURCE_ROOT/tests/lab/lab.sh"
 . "$SOURCE_ROOT/tests/lab/scenario.sh"
@@ -113,7 +115,7 @@ run_ansible() {
         OUT=$(cd "$WORK" && ip netns exec "$hub" env HOME="$WORK/home" ANSIBLE_CONFIG="$WORK/ansible.cfg" \
                 ANSIBLE_COLLECTIONS_PATH="$SOURCE_ROOT/contrib/ansible" ANSIBLE_STDOUT_CALLBACK=json \
                 ANSIBLE_LOCAL_TEMP="$WORK/home/tmp" ANSIBLE_SSH_CONTROL_PATH_DIR="$WORK/cp" \
-                ANSIBLE_HOST_KEY_CHECKING=False ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=False \
+                ANSIBLE_HOST_KEY_CHECKING=False ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=False ANSIBLE_PIPELINING=True \
                 ansible-playbook -i "$WORK/inventory" "$@" 2>"$WORK/ansible.err") && RC=0 || RC=$?
         ERR=$(cat "$WORK/ansible.err")
 }
@@ -134,6 +136,7 @@ backups_of() {
         find "$LAB_ROOT/var/lib/remedy/backups" -maxdepth 1 -name '*.json' 2>/dev/null | wc -l
 }
 
+diag "$(date +%T) --check --diff: remedy plan on every nod"
 # --check --diff: remedy plan on every node.
 before_all=$(all_sha)
 run_ansible --check --diff "$plays/rolling.yml"
@@ -147,6 +150,7 @@ for name in "${nodes[@]}"; do
 done
 is "$(all_sha)" "$before_all" "--check changed no file on any node"
 
+diag "$(date +%T) The rolling repair."
 # The rolling repair.
 run_ansible "$plays/rolling.yml"
 is "$RC" 2 "the rolling play fails (exit 2: a host failed)"
@@ -177,6 +181,7 @@ lab_node lab-ansible-3
 crash_loops kubelet.service
 ok $? "node 3: still broken, as it was"
 
+diag "$(date +%T) A later run rolls node 1 back"
 # A later run rolls node 1 back by the ID its task returned, then diagnoses it.
 run_ansible -e "backup_id=$backup1" --limit lab-ansible-1 "$plays/rollback.yml"
 is "$RC" 0 "rollback by backup_id: exits 0"
@@ -189,6 +194,34 @@ is "$(result 1 lab-ansible-1 '.findings | map(.name) | join(" ")')" cgroup-drive
         "diagnosed: node 1 has the cgroup driver mismatch again"
 is "$(result 1 lab-ansible-1 .changed)" false "diagnosed: never changed"
 is "$(result 1 lab-ansible-1 '.failed // false')" false "diagnosed: findings are not a failed task (remedy's exit status 1)"
+
+diag "$(date +%T) The role, on node 3"
+# The role, on node 3 (still as it was): remedy as this build installs it (meson install into a
+# staging directory; its prefix, /usr/local unless the build chose /usr).
+result_named() {   # result_named TASK-NAME HOST [JQ]
+        jq -r --arg n "$1" --arg h "$2" "[.plays[].tasks[] | select(.task.name == \$n) | .hosts[\$h] | select(. != null)][0]${3:+ | $3}" <<<"$OUT"
+}
+stage=$WORK/stage
+meson install -C "$(dirname "$(dirname "$REMEDY")")" --no-rebuild --quiet --destdir "$stage" >"$WORK/install.log" 2>&1 ||
+        { diag "meson install: $(cat "$WORK/install.log")"; exit 1; }
+installed=$(cd "$stage" && find . -path '*/sbin/remedy' | sed 's|^\.||')
+share=$(dirname "$(dirname "$installed")")/share/remedy
+vars=$(jq -cn --arg s "$stage" --arg i "$installed" '{remedy_stage: $s, remedy_installed: $i}')
+run_ansible -e "$vars" --limit lab-ansible-3 "$plays/install.yml"
+is "$RC" 0 "the role installs remedy on node 3"
+[ "$RC" -eq 0 ] || ansible_diag
+lab_node lab-ansible-3
+is "$(sha256sum <"$LAB_ROOT$installed")" "$(sha256sum <"$REMEDY")" "$installed is the build's binary"
+is "$(stat -c '%a %U' "$LAB_ROOT$installed")" "755 root" "mode 0755, root's"
+is "$(cd "$LAB_ROOT$share/playbooks" && ls)" "$(cd "$PLAYBOOKS" && ls -- *.yaml)" "the shipped playbooks in $share/playbooks"
+is "$(cd "$LAB_ROOT$share" && ls -- *.tsv | tr '\n' ' ')" "kubelet-feature-gates.tsv kubelet-flags.tsv " "with the kubelet flag tables"
+is "$(stat -c '%a' "$LAB_ROOT/var/lib/remedy")" 700 "/var/lib/remedy is 0700"
+is "$(lab_run systemctl is-enabled remedy-diagnose.timer)" enabled "remedy-diagnose.timer is enabled"
+is "$(lab_unit_prop remedy-diagnose.timer ActiveState)" active "and active"
+is "$(result_named "Diagnose with the installed remedy" lab-ansible-3 '.findings | map(.name) | join(" ")')" \
+        cgroup-driver-systemd "the installed remedy, with its installed playbooks, finds the cgroup driver mismatch"
+run_ansible -e "$vars" --limit lab-ansible-3 "$plays/install.yml"
+is "$(jq -r '.stats["lab-ansible-3"].changed' <<<"$OUT")" 0 "the role again: nothing changed"
 
 lab_teardown_all
 for name in "${nodes[@]}"; do
