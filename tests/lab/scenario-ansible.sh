@@ -136,7 +136,7 @@ backups_of() {
         find "$LAB_ROOT/var/lib/remedy/backups" -maxdepth 1 -name '*.json' 2>/dev/null | wc -l
 }
 
-diag "$(date +%T) --check --diff: remedy plan on every nod"
+diag "$(date +%T) --check --diff"
 # --check --diff: remedy plan on every node.
 before_all=$(all_sha)
 run_ansible --check --diff "$plays/rolling.yml"
@@ -150,7 +150,7 @@ for name in "${nodes[@]}"; do
 done
 is "$(all_sha)" "$before_all" "--check changed no file on any node"
 
-diag "$(date +%T) The rolling repair."
+diag "$(date +%T) the rolling repair"
 # The rolling repair.
 run_ansible "$plays/rolling.yml"
 is "$RC" 2 "the rolling play fails (exit 2: a host failed)"
@@ -181,7 +181,7 @@ lab_node lab-ansible-3
 crash_loops kubelet.service
 ok $? "node 3: still broken, as it was"
 
-diag "$(date +%T) A later run rolls node 1 back"
+diag "$(date +%T) rollback by backup_id"
 # A later run rolls node 1 back by the ID its task returned, then diagnoses it.
 run_ansible -e "backup_id=$backup1" --limit lab-ansible-1 "$plays/rollback.yml"
 is "$RC" 0 "rollback by backup_id: exits 0"
@@ -195,7 +195,7 @@ is "$(result 1 lab-ansible-1 '.findings | map(.name) | join(" ")')" cgroup-drive
 is "$(result 1 lab-ansible-1 .changed)" false "diagnosed: never changed"
 is "$(result 1 lab-ansible-1 '.failed // false')" false "diagnosed: findings are not a failed task (remedy's exit status 1)"
 
-diag "$(date +%T) The role, on node 3"
+diag "$(date +%T) the role"
 # The role, on node 3 (still as it was): remedy as this build installs it (meson install into a
 # staging directory; its prefix, /usr/local unless the build chose /usr).
 result_named() {   # result_named TASK-NAME HOST [JQ]
