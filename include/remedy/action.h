@@ -123,6 +123,7 @@ extern const ActionType action_sysctl;
 extern const ActionType action_kernel_module;
 extern const ActionType action_containerd_enable_cri;
 extern const ActionType action_cri_endpoint;
+extern const ActionType action_containerd_sandbox_image;
 
 /*
  * Conditions (`when:`) and verification checks (`verify:`) have the same shape: parsed at load,
@@ -174,6 +175,8 @@ extern const ConditionType condition_kubeadm_join; /* condition-join.c */
 extern const ConditionType condition_sysctl; /* condition-kernel.c */
 extern const ConditionType condition_kernel_module;
 extern const ConditionType condition_cri_endpoint; /* condition-cri-endpoint.c */
+extern const ConditionType condition_sandbox_image; /* condition-sandbox-image.c */
+extern const ConditionType condition_kubelet_resolv_conf; /* condition-kubelet-resolv-conf.c */
 
 struct CheckType {
         const char *key;
@@ -205,3 +208,5 @@ extern const CheckType check_kernel_module;
 extern const CheckType check_kubelet_feature_gates; /* condition-kubelet-feature-gates.c */
 extern const CheckType check_kubelet_config_valid; /* condition-kubelet-config-valid.c */
 extern const CheckType check_cri_endpoint; /* condition-cri-endpoint.c */
+extern const CheckType check_sandbox_image; /* condition-sandbox-image.c */
+extern const CheckType check_kubelet_resolv_conf; /* condition-kubelet-resolv-conf.c */

@@ -21,6 +21,7 @@ const ActionType * const action_types[] = {
         &action_kernel_module,
         &action_containerd_enable_cri,
         &action_cri_endpoint,
+        &action_containerd_sandbox_image,
         NULL,
 };
 

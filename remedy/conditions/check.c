@@ -125,6 +125,8 @@ const CheckType * const check_types[] = {
         &check_kubelet_feature_gates,
         &check_kubelet_config_valid,
         &check_cri_endpoint,
+        &check_sandbox_image,
+        &check_kubelet_resolv_conf,
         NULL,
 };
 

@@ -336,7 +336,8 @@ static const ConditionType * const condition_types[] = {
         &condition_changed, &condition_journal, &condition_client_certificate, &condition_swap, &condition_kubeadm_join,
         &condition_containerd_config, &condition_kubelet_config, &condition_kubelet_flags, &condition_sysctl,
         &condition_kernel_module, &condition_kubelet_feature_gates, &condition_kubelet_config_valid,
-        &condition_kubelet_cgroup_v1, &condition_kubelet_node_ip, &condition_cri_endpoint, &condition_ntp, NULL,
+        &condition_kubelet_cgroup_v1, &condition_kubelet_node_ip, &condition_cri_endpoint,
+        &condition_sandbox_image, &condition_kubelet_resolv_conf, &condition_ntp, NULL,
 };
 
 /* "exists, absent, ... or kubelet-flags": every key of the table, so that the message never

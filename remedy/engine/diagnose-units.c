@@ -218,6 +218,22 @@ static int read_settled_state(SystemdBus *bus, const char *unit, UnitState *st, 
         return 0;
 }
 
+/* diagnose_exec() with the unit's live state: 1 when it added a finding. */
+static int check_exec(Context *c, bool offline, SystemdBus *bus, const Daemon *dm, Diagnosis *d) {
+        _cleanup_(unit_state_done) UnitState st = {};
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        if (offline || !bus)
+                return diagnose_exec(c, dm->unit, dm->short_name, NULL, d);
+        r = systemd_bus_get_unit_state(bus, dm->unit, &st, &error);
+        if (r < 0)
+                return r == -ENOMEM ? r : 0;   /* check_daemon() reports it */
+        if (streq(st.load_state, "not-found") || streq(st.load_state, "masked"))
+                return 0;
+        return diagnose_exec(c, dm->unit, dm->short_name, &st, d);
+}
+
 static int check_daemon(Context *c, bool offline, SystemdBus *bus, const Daemon *dm, bool before_join,
                         bool crio_installed, bool causes_only, Diagnosis *d) {
         _cleanup_(unit_state_done) UnitState st = {};
@@ -227,6 +243,10 @@ static int check_daemon(Context *c, bool offline, SystemdBus *bus, const Daemon 
         const char *word, *phrase;
         int r;
 
+        /* A binary systemd cannot execute is a cause: named whatever else was found, even when a
+         * playbook names the unit (cri-endpoint would start a containerd that cannot start). */
+        if ((r = check_exec(c, offline, bus, dm, d)) != 0)
+                return r < 0 ? r : 0;
         if (named_by_playbook(d, dm->unit))
                 return 0;
         if (offline || !bus) {

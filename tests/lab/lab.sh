@@ -37,7 +37,13 @@
 # (its hostname), LAB_INIT (host PID of the node's systemd), LAB_NSPAWN (host PID of
 # systemd-nspawn), LAB_CONSOLE (the boot console log), LAB_KUBELET_VERSION (the stand-in's
 # version, set before lab_setup to pick another minor of kubelet-flags.tsv; default 1.30.0),
-# LAB_PRIVATE_NETWORK (1 before lab_boot: a network namespace with loopback only).
+# LAB_PRIVATE_NETWORK (1 before lab_boot: a network namespace with loopback only), LAB_NETNS (a
+# path such as /run/netns/NAME before lab_boot: the node joins that network namespace, which
+# the test made and wired).
+#
+# Several nodes at once: the variables above are the current node's. lab_node NAME saves the
+# current node (under its LAB_NODE_NAME) and makes NAME current: a node saved before, or a new
+# one that lab_setup then makes. Every node is torn down on EXIT (lab_teardown_all).
 
 LAB_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../tree/lib.sh
@@ -56,6 +62,38 @@ LAB_TRAP_SET=
 LAB_BOOT_TIMEOUT=${LAB_BOOT_TIMEOUT:-60}
 
 lab_log() { echo "# lab: $*" >&2; }
+
+declare -gA LAB_NODES=()   # LAB_NODE_NAME -> the node's variables, as declare -p prints them
+LAB_NODE_VARS=(LAB_DIR LAB_ROOT LAB_INIT LAB_NSPAWN LAB_CONSOLE LAB_PIDNS LAB_CGROUPS LAB_NODE_NAME)
+
+lab_node_save() {
+        [ -n "$LAB_DIR" ] || [ -n "${LAB_NODES[$LAB_NODE_NAME]:-}" ] || return 0
+        LAB_NODES[$LAB_NODE_NAME]=$(declare -p "${LAB_NODE_VARS[@]}" | sed 's/^declare -/declare -g -/')
+}
+
+# lab_node NAME: makes NAME the current node (see the header).
+lab_node() {
+        lab_node_save
+        if [ -n "${LAB_NODES[$1]:-}" ]; then
+                eval "${LAB_NODES[$1]}"
+        else
+                LAB_DIR='' LAB_ROOT='' LAB_INIT='' LAB_NSPAWN='' LAB_CONSOLE='' LAB_PIDNS='' LAB_CGROUPS=()
+                LAB_NODE_NAME=$1
+        fi
+}
+
+# Tears down every node (lab_teardown on each); 1 when one left something behind.
+lab_teardown_all() {
+        local name rc=0
+        [ ${#LAB_NODES[@]} -eq 0 ] && { lab_teardown; return; }
+        lab_node_save
+        for name in "${!LAB_NODES[@]}"; do
+                eval "${LAB_NODES[$name]}"
+                lab_teardown || rc=1
+                lab_node_save
+        done
+        return $rc
+}
 
 # Says why the lab cannot run here, or nothing.
 lab_missing() {
@@ -547,7 +585,7 @@ lab_register_trap() {
         eval "parts=($prev)"   # trap -- 'COMMAND' EXIT
         # A closed stdout or stderr must not kill the shell before the node is torn down.
         # shellcheck disable=SC2064 # the earlier trap's command is meant to be expanded now
-        trap "trap '' PIPE; lab_teardown >&2; ${parts[2]:-}" EXIT
+        trap "trap '' PIPE; lab_teardown_all >&2; ${parts[2]:-}" EXIT
         trap 'exit 129' HUP
         trap 'exit 130' INT
         trap 'exit 141' PIPE
@@ -618,6 +656,7 @@ lab_boot() {
         # LAB_PRIVATE_NETWORK=1: the node gets its own network namespace with only a loopback
         # interface: no default route, as a node whose network is not up yet.
         [ "${LAB_PRIVATE_NETWORK:-0}" = 1 ] && binds+=(--private-network)
+        [ -n "${LAB_NETNS:-}" ] && binds+=("--network-namespace-path=$LAB_NETNS")
         lab_register_trap
         lab_cgroup_create
         (

@@ -16,7 +16,10 @@
 . "$(dirname "$0")/node.sh"
 JUDGE="$SOURCE_ROOT/tests/real-world/containerd-judge"
 GENERIC_PLAYBOOKS=(cgroup-driver-systemd cni-placeholder swap-off kubelet-allow-swap kubelet-strip-flags kubelet-wait-online
-                   kernel-netfilter inotify-limits kubelet-feature-gates clock-sync)
+                   kernel-netfilter inotify-limits kubelet-feature-gates sandbox-image clock-sync)
+# sandbox-image reads containerd's image store live only: offline it changes nothing unless an image
+# is given, so the suite gives one (a node's recipe may give another) and judges where it lands.
+SANDBOX_IMAGE=registry.k8s.io/pause:3.10.1
 
 recipes=("$@")
 [ ${#recipes[@]} -gt 0 ] || recipes=("$RW"/nodes/*.node)
@@ -104,6 +107,7 @@ judge_file() {
 one_playbook() {   # one_playbook NAME NODE-DIR PLAYBOOK
         local name=$1 node=$2 p=$3 refusal sets=()
         mapfile -t sets < <(node_sets "$p")
+        [ "$p" = sandbox-image ] && [ ${#sets[@]} -eq 0 ] && sets=(--set "image=$SANDBOX_IMAGE")
         refusal=$(node_refusal "$p")
         RUNS=$((RUNS + 1))
         run --root="$node" --playbooks="$PLAYBOOKS" plan "$p" "${sets[@]}"
@@ -132,7 +136,7 @@ one_playbook() {   # one_playbook NAME NODE-DIR PLAYBOOK
         local before summary_before="" store="$WORK/store-$RANDOM$RANDOM"
         before=$(snapshot "$node")
         local files_before; files_before=$(files_state "$node")
-        [ "$p" = cgroup-driver-systemd ] && summary_before=$(containerd_summary "$node")
+        case $p in cgroup-driver-systemd|sandbox-image) summary_before=$(containerd_summary "$node") ;; esac
         FSTAB_ERRORS=$( [ -f "$node/etc/fstab" ] && fstab_parse_errors "$node/etc/fstab" || echo 0)
         run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$store" apply "$p" "${sets[@]}"
         local failure; failure=$(node_verify_failure "$p")
@@ -167,6 +171,14 @@ one_playbook() {   # one_playbook NAME NODE-DIR PLAYBOOK
                         local rest; rest=$(diff <(cri_rest "$summary_before") <(cri_rest "$after") | grep '^[<>]')
                         is "$rest" "" "$name: no other effective containerd setting changed"
                 fi
+        fi
+
+        if [ "$p" = sandbox-image ]; then
+                local after; after=$(containerd_summary "$node")
+                is "$(jq -r '.refused // ""' <<<"$after")" "$(jq -r '.refused // ""' <<<"$summary_before")" \
+                        "$name: $p: containerd loads the edited configuration as it loaded the old one"
+                [ -n "$(jq -r '.refused // ""' <<<"$summary_before")" ] ||
+                        is "$(jq -r '.sandbox' <<<"$after")" "${sets[1]#image=}" "$name: $p: containerd's own loading reads the new sandbox image"
         fi
 
         local i

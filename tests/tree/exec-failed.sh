@@ -1,0 +1,92 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# FAILURES.md B.6, 203/EXEC: systemd cannot execute the kubelet's (or containerd's) ExecStart=
+# binary. Offline, diagnose judges the binary the unit files name: missing (where the tree has its
+# directory), a dangling symlink, no execute bit, a directory; the finding names the binary and the
+# FILE:LINE of the ExecStart= that sets it, says what to do, and nothing fixes it (fix: exit 1,
+# nothing changed). A tree without the binary's directory (a tree of configuration files) is not a
+# finding. The live half (ExecMainStatus 203, systemd's journal line) is in the lab
+# (scenario-exec.sh).
+. "$(dirname "$0")/lib.sh"
+
+found() {   # found NODE: sets OUT, RC, FOUND (finding names)
+        run --root="$1" --playbooks="$PLAYBOOKS" diagnose
+        FOUND=$("$REMEDY" --root="$1" --playbooks="$PLAYBOOKS" --json diagnose 2>/dev/null | jq -r '[.findings[].name] | join(" ")')
+}
+
+node=$(healthy_sample_node)
+found "$node"
+is "$FOUND" "" "a tree of configuration files, no /usr/bin at all: no finding"
+
+mkdir -p "$node/usr/bin"
+found "$node"
+is "$RC" 1 "/usr/bin in the tree without the kubelet: exit 1"
+is "$FOUND" kubelet-exec-failed "diagnose names kubelet-exec-failed, and nothing else"
+contains "$OUT" "kubelet.service cannot start: its ExecStart= binary is missing (203/EXEC)" "the summary says what"
+contains "$OUT" "ExecStart= at /lib/systemd/system/kubelet.service.d/10-kubeadm.conf:11 runs /usr/bin/kubelet" \
+        "the evidence names the binary and the drop-in line that sets it (after the empty reset line)"
+contains "$OUT" "/usr/bin/kubelet does not exist" "and what is wrong with it"
+contains "$OUT" "reinstall the package that ships it" "the advice: reinstall"
+contains "$OUT" "the line that sets it is /lib/systemd/system/kubelet.service.d/10-kubeadm.conf:11" "the advice names the line"
+
+run --root="$node" --playbooks="$PLAYBOOKS" --json diagnose
+is "$(jq -r '.findings[] | select(.name == "kubelet-exec-failed") | [(.playbook | tostring), (.fix | tostring)] | join(" ")' <<<"$OUT")" \
+        "null null" "--json: no playbook, no fix"
+before=$(snapshot "$node")
+run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store" fix --yes
+is "$RC" 1 "fix: exit 1"
+contains "$ERR" "not fixed: kubelet-exec-failed" "fix names it as not fixed"
+is "$(snapshot "$node")" "$before" "fix changed nothing"
+
+# The binary there and executable: quiet again.
+printf '#!/bin/sh\n' >"$node/usr/bin/kubelet"
+chmod 0755 "$node/usr/bin/kubelet"
+found "$node"
+is "$FOUND" "" "an executable /usr/bin/kubelet: no finding"
+
+chmod 0644 "$node/usr/bin/kubelet"
+found "$node"
+is "$FOUND" kubelet-exec-failed "mode 0644: kubelet-exec-failed"
+contains "$OUT" "/usr/bin/kubelet has mode 0644: no execute bit" "saying it has no execute bit"
+contains "$OUT" "chmod 0755 /usr/bin/kubelet" "the advice: chmod"
+
+rm "$node/usr/bin/kubelet"
+ln -s /opt/kubernetes/bin/kubelet "$node/usr/bin/kubelet"
+found "$node"
+is "$FOUND" kubelet-exec-failed "a dangling symlink: kubelet-exec-failed"
+contains "$OUT" "/usr/bin/kubelet is a symbolic link to /opt/kubernetes/bin/kubelet, which does not exist" \
+        "saying where the link points"
+mkdir -p "$node/opt/kubernetes/bin"
+printf '#!/bin/sh\n' >"$node/opt/kubernetes/bin/kubelet"
+chmod 0755 "$node/opt/kubernetes/bin/kubelet"
+found "$node"
+is "$FOUND" "" "the link's target there: no finding"
+
+# A drop-in of the operator's pointing ExecStart= at a wrong path: that drop-in's line is named.
+mkdir -p "$node/etc/systemd/system/kubelet.service.d"
+printf '[Service]\nExecStart=\nExecStart=/usr/local/bin/kubelet $KUBELET_KUBEADM_ARGS\n' \
+        >"$node/etc/systemd/system/kubelet.service.d/20-path.conf"
+mkdir -p "$node/usr/local/bin"
+found "$node"
+is "$FOUND" kubelet-exec-failed "a drop-in naming a missing binary: kubelet-exec-failed"
+contains "$OUT" "ExecStart= at /etc/systemd/system/kubelet.service.d/20-path.conf:3 runs /usr/local/bin/kubelet" \
+        "naming the drop-in's line"
+mkdir "$node/usr/local/bin/kubelet"
+found "$node"
+contains "$OUT" "/usr/local/bin/kubelet is a directory, not an executable file" "a directory where the binary should be"
+rm -r "$node/etc/systemd/system/kubelet.service.d/20-path.conf" "$node/usr/local/bin/kubelet"
+
+# containerd's own binary, beside another playbook's finding (a cause is always named).
+printf '[Unit]\nDescription=containerd\n[Service]\nExecStart=/usr/bin/containerd\n[Install]\nWantedBy=multi-user.target\n' \
+        >"$node/lib/systemd/system/containerd.service"
+ln -s /lib/systemd/system/containerd.service "$node/etc/systemd/system/multi-user.target.wants/containerd.service"
+found "$node"
+is "$FOUND" containerd-exec-failed "containerd's missing binary: containerd-exec-failed"
+contains "$OUT" "ExecStart= at /lib/systemd/system/containerd.service:4 runs /usr/bin/containerd" "naming containerd's unit line"
+sed -i 's|"$| --improve-speed"|' "$node/var/lib/kubelet/kubeadm-flags.env"
+found "$node"
+contains "$FOUND" containerd-exec-failed "still named beside another playbook's finding"
+rm "$node/etc/systemd/system/multi-user.target.wants/containerd.service"
+found "$node"
+is "$FOUND" "cri-endpoint kubelet-strip-flags containerd-exec-failed" "and beside cri-endpoint, which names containerd.service (it would start a containerd that cannot start)"
+done_testing
