@@ -31,6 +31,7 @@ typedef struct MetricsNotes {
         bool have_certificate;
         long certificate_days_left;
         char *store_dir;
+        char *text;
 } MetricsNotes;
 
 static MetricsNotes notes;
@@ -55,7 +56,13 @@ void metrics_note_store(const char *dir) {
         notes.store_dir = dir ? strdup(dir) : NULL;
 }
 
+void metrics_note_text(char *text) {
+        free(notes.text);
+        notes.text = text;
+}
+
 void metrics_notes_free(void) {
+        free(notes.text);
         strv_free(notes.finding_names);
         strv_free(notes.finding_safety);
         free(notes.store_dir);
@@ -134,6 +141,8 @@ static int render(const char *command, int exit_status, char **ret, size_t *ret_
                 fprintf(f, "remedy_client_certificate_expiry_days %ld\n", notes.certificate_days_left);
         }
         write_store(f);
+        if (notes.text)
+                fputs(notes.text, f);
         if (fclose(f) != 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(text);
