@@ -18,20 +18,6 @@
 #include "remedy/log.h"
 #include "remedy/strv.h"
 
-const char *unattended_decision_to_string(UnattendedDecision d) {
-        static const char * const names[_UNATTENDED_DECISION_MAX] = {
-                [UNATTENDED_APPLY] = "apply",
-                [UNATTENDED_SKIP_COOLDOWN] = "skipped-cooldown",
-                [UNATTENDED_SKIP_ATTEMPTS] = "skipped-attempts",
-                [UNATTENDED_SKIP_BREAKER] = "skipped-breaker",
-                [UNATTENDED_REPORT_ONLY] = "reported",
-                [UNATTENDED_APPLIED] = "applied",
-                [UNATTENDED_ROLLED_BACK] = "rolled-back",
-                [UNATTENDED_RESET] = "reset",
-        };
-        return d >= 0 && d < _UNATTENDED_DECISION_MAX ? names[d] : NULL;
-}
-
 /* "a, b" */
 static char *join(char * const *l) {
         size_t len = 1;

@@ -18,6 +18,20 @@
 
 #include "remedy/strv.h"
 
+const char *unattended_decision_to_string(UnattendedDecision d) {
+        static const char * const names[_UNATTENDED_DECISION_MAX] = {
+                [UNATTENDED_APPLY] = "apply",
+                [UNATTENDED_SKIP_COOLDOWN] = "skipped-cooldown",
+                [UNATTENDED_SKIP_ATTEMPTS] = "skipped-attempts",
+                [UNATTENDED_SKIP_BREAKER] = "skipped-breaker",
+                [UNATTENDED_REPORT_ONLY] = "reported",
+                [UNATTENDED_APPLIED] = "applied",
+                [UNATTENDED_ROLLED_BACK] = "rolled-back",
+                [UNATTENDED_RESET] = "reset",
+        };
+        return d >= 0 && d < _UNATTENDED_DECISION_MAX ? names[d] : NULL;
+}
+
 void unattended_state_done(UnattendedState *s) {
         for (size_t i = 0; i < s->n_playbooks; i++) {
                 free(s->playbooks[i].name);
