@@ -132,12 +132,18 @@ absent:
         return e->kind ? 0 : -ENOMEM;
 }
 
+static bool dirs_has(const Manifest *m, const char *path) {
+        for (size_t i = 0; i < m->n_dirs; i++)
+                if (streq(m->dirs[i].path, path))
+                        return true;
+        return false;
+}
+
 static int dirs_add(Manifest *m, const char *path, bool existed, const struct timespec *mtime) {
         ManifestDir *dirs;
 
-        for (size_t i = 0; i < m->n_dirs; i++)
-                if (streq(m->dirs[i].path, path))
-                        return 0;
+        if (dirs_has(m, path))
+                return 0;
         dirs = realloc(m->dirs, sizeof(ManifestDir) * (m->n_dirs + 1));
         if (!dirs)
                 return -ENOMEM;
@@ -167,6 +173,9 @@ static int record_parent_dirs(Root *root, Manifest *m, const char *path) {
                 struct stat st;
                 int r;
 
+                /* Recorded for an earlier path, and so were all its ancestors. */
+                if (dirs_has(m, dir))
+                        return 0;
                 r = root_lstat(root, dir, &st);
                 if (r < 0 && r != -ENOENT)
                         return r;
@@ -281,19 +290,34 @@ static int collect_paths(Root *root, char * const *paths, char ***ret) {
         _cleanup_strv_free_ char **unique = NULL;
         int r;
 
+        /* The parent directory last resolved: a glob's ten thousand files in one directory
+         * resolve its path once, not component by component for each file. */
+        _cleanup_free_ char *last_dir = NULL, *last_dir_canonical = NULL;
+
         STRV_FOREACH(p, paths) {
-                _cleanup_free_ char *normalized = NULL, *canonical = NULL;
+                _cleanup_free_ char *normalized = NULL, *dir = NULL;
 
                 r = path_normalize(*p, &normalized);
                 if (r < 0)
                         return r;
                 if (!streq(normalized, *p) || streq(*p, "/"))
                         return -EINVAL;
-                /* A symlink among the parents would make rollback write somewhere else. */
-                r = root_canonicalize(root, *p, false, &canonical);
-                if (r < 0)
-                        return r;
-                if (!streq(canonical, *p))
+                /* A symlink among the parents would make rollback write somewhere else. The final
+                 * component is taken as it is (a symlink is archived as one), so the path is
+                 * canonical when its parent is. */
+                dir = path_dirname(*p);
+                if (!dir)
+                        return -ENOMEM;
+                if (!last_dir || !streq(dir, last_dir)) {
+                        free(last_dir);
+                        free(last_dir_canonical);
+                        last_dir = last_dir_canonical = NULL;
+                        r = root_canonicalize(root, dir, true, &last_dir_canonical);
+                        if (r < 0)
+                                return r;
+                        last_dir = TAKE_PTR(dir);
+                }
+                if (!streq(last_dir_canonical, last_dir))
                         return -EINVAL;
                 r = strv_extend(&unique, *p);
                 if (r < 0)

@@ -47,12 +47,52 @@ static int copy_entry_data(struct archive *from, struct archive *to) {
         }
 }
 
-static int fsync_restored(Root *root, const Archived *ar) {
+/* The parent directory of the entries being written or synced, reached by file descriptor once
+ * for a run of entries in the same directory: ten thousand files restored into one directory walk
+ * its path once, not ten thousand times. */
+typedef struct ParentDir {
+        char *path;
+        int fd;
+} ParentDir;
+
+static void parent_dir_done(ParentDir *d) {
+        free(d->path);
+        closep(&d->fd);
+        *d = (ParentDir) { .fd = -EBADF };
+}
+
+/* The open parent of path, made first when make_parents: *ret_base is path's last component. */
+static int parent_dir_get(ParentDir *d, Root *root, const char *path, bool make_parents, const char **ret_base) {
+        _cleanup_free_ char *dir = path_dirname(path);
+        int r;
+
+        if (!dir)
+                return -ENOMEM;
+        *ret_base = path_basename(path);
+        if (d->fd >= 0 && streq(d->path, dir))
+                return d->fd;
+
+        parent_dir_done(d);
+        if (make_parents && (r = root_mkdir_parents(root, path)) < 0)
+                return r;
+        const char *base;
+        d->fd = root_open_parent(root, path, &base);
+        if (d->fd < 0)
+                return d->fd;
+        d->path = TAKE_PTR(dir);
+        return d->fd;
+}
+
+static int fsync_restored(ParentDir *d, Root *root, const Archived *ar) {
+        const char *base;
         if (ar->symlink)
                 return 0;
-        _cleanup_close_ int fd = root_open_file(root, ar->entry->path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0);
+        int pfd = parent_dir_get(d, root, ar->entry->path, false, &base);
+        if (pfd < 0)
+                return pfd;
+        _cleanup_close_ int fd = openat(pfd, base, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0)
-                return fd;
+                return -errno;
         return fsync(fd) < 0 ? -errno : 0;
 }
 
@@ -78,25 +118,22 @@ static int add_parent(char ***dirs, const char *path) {
  * RESOLVE_NO_SYMLINKS, and libarchive is handed only the last component with that directory as
  * its working directory. Checking the parents by name first and then letting libarchive walk the
  * whole path by name lost the race against a parent swapped for a symlink (tests/tree/race.sh):
- * the restored file, or its temporary, went wherever the link pointed. Each entry has its own
- * archive_write_disk so that its deferred fix-ups run before the working directory moves on.
+ * the restored file, or its temporary, went wherever the link pointed. The directory stays open
+ * for the next entry in it: whatever happens to its name meanwhile, what is written goes into the
+ * directory that was checked. Each entry has its own archive_write_disk so that its deferred
+ * fix-ups run before the working directory moves on.
  */
-static int extract_entry(Root *root, struct archive *a, struct archive_entry *entry, const char *path,
+static int extract_entry(ParentDir *d, Root *root, struct archive *a, struct archive_entry *entry, const char *path,
                          char **ret_detail) {
         _cleanup_(archive_write_freep) struct archive *disk = archive_write_disk_new();
-        _cleanup_close_ int pfd = -EBADF;
         const char *base;
-        int r;
 
         if (!disk)
                 return -ENOMEM;
         /* No name lookup: owners are restored by number, as they were archived. */
         if (archive_write_disk_set_options(disk, EXTRACT_FLAGS) != ARCHIVE_OK)
                 return -EIO;
-        r = root_mkdir_parents(root, path);
-        if (r < 0)
-                return r;
-        pfd = root_open_parent(root, path, &base);
+        int pfd = parent_dir_get(d, root, path, true, &base);
         if (pfd < 0)
                 return pfd;
         if (fchdir(pfd) < 0)
@@ -127,6 +164,7 @@ static int extract(Restore *rs, Root *root, int fd) {
                 /* libarchive writes relative to the working directory: extract_entry() moves it
                  * from one parent directory to the next; it is put back at the end. */
                 _cleanup_(cwd_restorep) int cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                _cleanup_(parent_dir_done) ParentDir parent = { .fd = -EBADF };
                 if (cwd_fd < 0)
                         return -errno;
 
@@ -147,7 +185,7 @@ static int extract(Restore *rs, Root *root, int fd) {
                                 continue;
 
                         _cleanup_free_ char *detail = NULL;
-                        r = extract_entry(root, a, entry, m->entries[i].path, &detail);
+                        r = extract_entry(&parent, root, a, entry, m->entries[i].path, &detail);
                         if (r < 0)
                                 return restore_fail(rs->ret_error, r, "%s: %s", m->entries[i].path,
                                                     detail ? detail : strerror(-r));
@@ -155,9 +193,10 @@ static int extract(Restore *rs, Root *root, int fd) {
         }
 
         _cleanup_strv_free_ char **dirs = NULL;
+        _cleanup_(parent_dir_done) ParentDir parent = { .fd = -EBADF };
         for (size_t i = 0; i < m->n_entries; i++)
                 if (rs->archived[i].action == RESTORE_FILE) {
-                        r = fsync_restored(root, &rs->archived[i]);
+                        r = fsync_restored(&parent, root, &rs->archived[i]);
                         if (r >= 0)
                                 r = add_parent(&dirs, m->entries[i].path);
                         if (r < 0)

@@ -17,6 +17,13 @@
  *   REMEDY_SHIM_MODE=eio-fsync    the Nth fsync or fdatasync fails with EIO (the data did not
  *                                 reach the disk).
  *
+ * or, counting the D-Bus calls that change what systemd runs or enables (StartUnit, StopUnit,
+ * RestartUnit, EnableUnitFiles, MaskUnitFiles, Reload, ... through sd_bus_call(), which
+ * sd_bus_call_method() calls too):
+ *
+ *   REMEDY_SHIM_MODE=kill-bus     lets the Nth one be answered, then kills the process with
+ *                                 SIGKILL (systemd did it; remedy never learnt that it did).
+ *
  * Calls libc makes internally (stdio's flushes) do not pass through the shim: what is counted is
  * what remedy and its libraries (libarchive, libzstd) call. REMEDY_SHIM_AT=0 counts without
  * failing, and REMEDY_SHIM_REPORT=FILE has the process write, at exit, how many calls of the kind
@@ -37,6 +44,7 @@
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -46,7 +54,7 @@
 
 static long shim_at = -1, shim_count, shim_data_count;
 static int shim_kill, shim_errno, shim_no_tmpfile;
-static enum { SHIM_NAMES, SHIM_WRITES, SHIM_FSYNCS } shim_counts;
+static enum { SHIM_NAMES, SHIM_WRITES, SHIM_FSYNCS, SHIM_BUS } shim_counts;
 
 __attribute__((constructor)) static void shim_init(void) {
         const char *at = getenv("REMEDY_SHIM_AT"), *mode = getenv("REMEDY_SHIM_MODE");
@@ -61,7 +69,9 @@ __attribute__((constructor)) static void shim_init(void) {
         } else if (mode && strcmp(mode, "eio-fsync") == 0) {
                 shim_counts = SHIM_FSYNCS;
                 shim_errno = EIO;
-        } else
+        } else if (mode && strcmp(mode, "kill-bus") == 0)
+                shim_counts = SHIM_BUS;
+        else
                 shim_errno = mode && strcmp(mode, "eio") == 0 ? EIO : mode && strcmp(mode, "enospc") == 0 ? ENOSPC : 0;
         shim_kill = shim_errno == 0;
         shim_no_tmpfile = getenv("REMEDY_SHIM_NO_TMPFILE") != NULL;
@@ -180,4 +190,40 @@ int execve(const char *path, char *const argv[], char *const envp[]) {
                 dprintf(exec_log_fd, "uid=%u gid=%u groups=%d nnp=%d %s\n", (unsigned) getuid(), (unsigned) getgid(),
                         getgroups(0, NULL), prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), path);
         return REAL(execve)(path, argv, envp);
+}
+
+/* The systemd manager's methods that change state; everything else (Get*, List*, LoadUnit,
+ * Subscribe) only reads. */
+static int bus_member_mutates(const char *member) {
+        static const char * const mutating[] = {
+                "StartUnit", "StopUnit", "RestartUnit", "TryRestartUnit", "ReloadOrRestartUnit",
+                "ReloadOrTryRestartUnit", "ReloadUnit", "KillUnit", "ResetFailedUnit", "SetUnitProperties",
+                "EnableUnitFiles", "DisableUnitFiles", "ReenableUnitFiles", "MaskUnitFiles",
+                "UnmaskUnitFiles", "PresetUnitFiles", "Reload", NULL,
+        };
+        for (size_t i = 0; member && mutating[i]; i++)
+                if (strcmp(member, mutating[i]) == 0)
+                        return 1;
+        return 0;
+}
+
+/* sd-bus's types are opaque: the shim needs only pointers to them and does not link libsystemd;
+ * the program it is preloaded into does. */
+typedef struct sd_bus sd_bus;
+typedef struct sd_bus_message sd_bus_message;
+typedef struct sd_bus_error sd_bus_error;
+int sd_bus_call(sd_bus *bus, sd_bus_message *m, uint64_t usec, sd_bus_error *error, sd_bus_message **reply);
+
+int sd_bus_call(sd_bus *bus, sd_bus_message *m, uint64_t usec, sd_bus_error *error, sd_bus_message **reply) {
+        const char *(*get_member)(sd_bus_message *) =
+                (const char *(*)(sd_bus_message *)) dlsym(RTLD_DEFAULT, "sd_bus_message_get_member");
+        int mutates = shim_counts == SHIM_BUS && get_member && bus_member_mutates(get_member(m));
+        int r = REAL(sd_bus_call)(bus, m, usec, error, reply);
+
+        if (mutates && r >= 0) {
+                shim_data_count++;
+                if (shim_data_count == shim_at)
+                        kill(getpid(), SIGKILL);
+        }
+        return r;
 }

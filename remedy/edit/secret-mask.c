@@ -377,13 +377,13 @@ int secret_marks(const char *data, size_t size, uint8_t **ret) {
                 return r;
         /* Indentation and line ends stay visible: they are layout, not the secret, and a diff of
          * a block scalar reads better with them. */
+        bool indent = true;
         for (size_t i = 0; i < size; i++) {
-                bool line_start = i == 0 || data[i - 1] == '\n';
                 if (data[i] == '\n' || data[i] == '\r')
                         marks[i] = 0;
-                else if (line_start)
-                        for (; i < size && is_blank(data[i]); i++)
-                                marks[i] = 0;
+                else if (indent && is_blank(data[i]))
+                        marks[i] = 0;
+                indent = data[i] == '\n' || (indent && is_blank(data[i]));
         }
         *ret = TAKE_PTR(marks);
         return 0;
