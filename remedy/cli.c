@@ -29,6 +29,12 @@ bool arg_last;
 bool arg_cascade;
 bool arg_force;
 bool arg_yes;
+bool arg_unattended;
+bool arg_reset;
+/* Less than remedy-fix.timer's period (15 min): each timer run may try again, the cooldown only
+ * stops a run started by hand right after the timer's, or a timer made more frequent. */
+uint64_t arg_cooldown_usec = 10 * 60 * USEC_PER_SEC;
+unsigned arg_max_attempts = 3;
 bool arg_no_rollback;
 unsigned arg_keep;
 bool arg_keep_set;
@@ -49,6 +55,12 @@ static void help(void) {
                "                                        apply what diagnose finds, as one transaction:\n"
                "                                        safety auto playbooks; confirm ones with --yes\n"
                "                                        or when answered yes; never report ones\n"
+               "  fix --unattended [--cooldown=TIME] [--max-attempts=N]\n"
+               "                                        as remedy-fix.timer runs it: auto playbooks only,\n"
+               "                                        each at most N times a day (default 3) and not\n"
+               "                                        again within TIME (default 10min); a rolled-back\n"
+               "                                        fix opens a breaker that stops all unattended fixes\n"
+               "  fix --reset                           close that breaker, forget the attempts\n"
                "  list                                  playbooks found: name and summary\n"
                "  show NAME                             the validated playbook: params, steps, verify\n"
                "  plan NAME... [--set KEY=VALUE]... [--exit-code]\n"
@@ -84,6 +96,10 @@ static void help(void) {
                "                         changed the same files, newest first\n"
                "      --force            rollback: even over changes made since by hand\n"
                "  -y, --yes              fix: also apply the playbooks of safety confirm, unasked\n"
+               "      --unattended       fix: auto playbooks only, within the limits below\n"
+               "      --cooldown=TIME    fix --unattended: not again within TIME (default 10min)\n"
+               "      --max-attempts=N   fix --unattended: at most N attempts a day (default 3)\n"
+               "      --reset            fix: close the unattended breaker, forget the attempts\n"
                "      --keep=N           backups prune: how many transactions to keep\n"
                "      --baseline=FILE    drift: what the node is compared with\n"
                "      --api-server=HOST:PORT\n"
@@ -129,6 +145,10 @@ enum {
         OPT_JOB_TIMEOUT,
         OPT_BASELINE,
         OPT_API_SERVER,
+        OPT_UNATTENDED,
+        OPT_RESET,
+        OPT_COOLDOWN,
+        OPT_MAX_ATTEMPTS,
 };
 
 int cli_parse_argv(int argc, char **argv) {
@@ -159,6 +179,10 @@ int cli_parse_argv(int argc, char **argv) {
                 { "job-timeout", required_argument, NULL, OPT_JOB_TIMEOUT },
                 { "baseline", required_argument, NULL, OPT_BASELINE },
                 { "api-server", required_argument, NULL, OPT_API_SERVER },
+                { "unattended", no_argument, NULL, OPT_UNATTENDED },
+                { "reset", no_argument, NULL, OPT_RESET },
+                { "cooldown", required_argument, NULL, OPT_COOLDOWN },
+                { "max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS },
                 {},
         };
         int c, verbosity = 0;
@@ -270,6 +294,27 @@ int cli_parse_argv(int argc, char **argv) {
                                 return report_error(EXIT_BAD_INPUT,
                                                     "--job-timeout: \"%s\" is not a time span such as 90s or 5min", optarg);
                         break;
+                case OPT_UNATTENDED:
+                        arg_unattended = true;
+                        break;
+                case OPT_RESET:
+                        arg_reset = true;
+                        break;
+                case OPT_COOLDOWN:
+                        if (duration_parse(optarg, &arg_cooldown_usec) < 0 || arg_cooldown_usec == UINT64_MAX)
+                                return report_error(EXIT_BAD_INPUT,
+                                                    "--cooldown: \"%s\" is not a time span such as 10min or 0", optarg);
+                        break;
+                case OPT_MAX_ATTEMPTS: {
+                        char *end;
+                        errno = 0;
+                        unsigned long n = strtoul(optarg, &end, 10);
+                        if (!*optarg || *end || errno != 0 || n < 1 || n > 1000 || optarg[0] == '-')
+                                return report_error(EXIT_BAD_INPUT, "--max-attempts: \"%s\" is not a number from 1 to 1000",
+                                                    optarg);
+                        arg_max_attempts = (unsigned) n;
+                        break;
+                }
                 case OPT_BASELINE:
                         free(arg_baseline);
                         if (!(arg_baseline = strdup(optarg)))

@@ -30,6 +30,10 @@ extern char **arg_sets;           /* --set KEY=VALUE */
 extern bool arg_exit_code;
 extern bool arg_dry_run;
 extern bool arg_yes;
+extern bool arg_unattended;        /* fix --unattended */
+extern bool arg_reset;             /* fix --reset */
+extern uint64_t arg_cooldown_usec; /* fix --unattended --cooldown= */
+extern unsigned arg_max_attempts;  /* fix --unattended --max-attempts= */
 extern char *arg_metrics_textfile;
 extern bool arg_last;
 extern bool arg_cascade;

@@ -29,8 +29,9 @@ typedef struct MetricsNotes {
         size_t n_problems;
         bool diagnosed;
         bool have_certificate;
-        long certificate_days_left;
+        time_t certificate_not_after;
         char *store_dir;
+        char *text;
 } MetricsNotes;
 
 static MetricsNotes notes;
@@ -44,9 +45,13 @@ void metrics_note_diagnosis(const Diagnosis *d) {
                         return;
         }
         notes.n_problems = strv_length(d->problems);
-        if (d->certificate) {
+        /* As the time it expires, in seconds (Prometheus' base unit): an alert subtracts time(). */
+        struct tm tm = {};
+        const char *end = d->certificate && d->certificate->not_after
+                                  ? strptime(d->certificate->not_after, "%Y-%m-%d %H:%M:%S UTC", &tm) : NULL;
+        if (end && *end == 0) {
                 notes.have_certificate = true;
-                notes.certificate_days_left = d->certificate->days_left;
+                notes.certificate_not_after = timegm(&tm);
         }
 }
 
@@ -55,7 +60,13 @@ void metrics_note_store(const char *dir) {
         notes.store_dir = dir ? strdup(dir) : NULL;
 }
 
+void metrics_note_text(char *text) {
+        free(notes.text);
+        notes.text = text;
+}
+
 void metrics_notes_free(void) {
+        free(notes.text);
         strv_free(notes.finding_names);
         strv_free(notes.finding_safety);
         free(notes.store_dir);
@@ -123,17 +134,21 @@ static int render(const char *command, int exit_status, char **ret, size_t *ret_
                 for (size_t i = 0; notes.finding_names && notes.finding_names[i]; i++)
                         fprintf(f, "remedy_findings{finding=\"%s\",safety=\"%s\"} 1\n", notes.finding_names[i],
                                 notes.finding_safety[i]);
-                help_type(f, "remedy_findings_count", "How many failures diagnose found.", "gauge");
-                fprintf(f, "remedy_findings_count %zu\n", strv_length(notes.finding_names));
+                /* Not _count: promtool keeps that suffix for histograms and summaries. */
+                help_type(f, "remedy_findings_found", "How many failures diagnose found.", "gauge");
+                fprintf(f, "remedy_findings_found %zu\n", strv_length(notes.finding_names));
                 help_type(f, "remedy_problems", "Node files diagnose could not judge (they do not parse).", "gauge");
                 fprintf(f, "remedy_problems %zu\n", notes.n_problems);
         }
         if (notes.have_certificate) {
-                help_type(f, "remedy_client_certificate_expiry_days",
-                          "Days until the kubelet's client certificate expires (negative once expired).", "gauge");
-                fprintf(f, "remedy_client_certificate_expiry_days %ld\n", notes.certificate_days_left);
+                help_type(f, "remedy_client_certificate_expiry_timestamp_seconds",
+                          "When the kubelet's client certificate expires (notAfter), in seconds since the epoch.", "gauge");
+                fprintf(f, "remedy_client_certificate_expiry_timestamp_seconds %lld\n",
+                        (long long) notes.certificate_not_after);
         }
         write_store(f);
+        if (notes.text)
+                fputs(notes.text, f);
         if (fclose(f) != 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(text);

@@ -6,6 +6,8 @@
 /* What the running verb knows, kept for the metrics file (see metrics-textfile.c). */
 void metrics_note_diagnosis(const Diagnosis *d);
 void metrics_note_store(const char *dir);
+/* More metrics, rendered by the verb (fix --unattended's); takes ownership of text. */
+void metrics_note_text(char *text);
 void metrics_notes_free(void);
 
 /* Writes the metrics of a finished command to path (absolute, on the host), atomically. */

@@ -13,6 +13,10 @@
  * --yes, or when the operator answers yes on a terminal; report ones never (their advice is
  * printed). A finding left unfixed for any of these reasons makes fix exit 1: the node still has
  * it. --dry-run previews what fix would apply with the same options, without asking.
+ *
+ * --unattended (remedy-fix.timer) applies auto playbooks only, within the limits of
+ * unattended/unattended.h (cooldown, daily attempts, the breaker), never asking; --reset closes
+ * the breaker (fix-unattended.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +24,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fix-unattended.h"
 #include "metrics-textfile.h"
 #include "verbs.h"
 #include "remedy/diagnose.h"
@@ -114,6 +119,7 @@ int verb_fix(int argc, char **argv) {
         _cleanup_(root_freep) Root *root = NULL;
         _cleanup_(systemd_bus_freep) SystemdBus *bus = NULL;
         _cleanup_(diagnosis_done) Diagnosis d = {};
+        _cleanup_(unattended_freep) Unattended *unattended = NULL;
         _cleanup_strv_free_ char **verb_argv = NULL;
         bool skipped = false;
         int r;
@@ -121,9 +127,20 @@ int verb_fix(int argc, char **argv) {
         if (argc > 1)
                 return report_error(EXIT_BAD_INPUT, "fix takes no playbook names: it fixes what diagnose finds "
                                                     "(use apply NAME... for others)");
+        if (arg_reset && (arg_unattended || arg_dry_run))
+                return report_error(EXIT_BAD_INPUT, "fix --reset only closes the breaker: it goes with no --unattended "
+                                                    "or --dry-run");
+        if (arg_reset)
+                return fix_reset();
+        /* Unattended, a failed fix is always undone (and opens the breaker); a preview would
+         * record nothing and say less than fix --dry-run. */
+        if (arg_unattended && (arg_dry_run || arg_no_rollback))
+                return report_error(EXIT_BAD_INPUT, "fix --unattended does not go with --dry-run or --no-rollback");
         if ((r = cli_diagnose(&set, &root, &bus, &d)) != 0)
                 return r;
         metrics_note_diagnosis(&d);
+        if (arg_unattended && (r = fix_unattended_open(root, &unattended)) != 0)
+                return r;
 
         if ((r = strv_extend(&verb_argv, arg_dry_run ? "plan" : "apply")) < 0)
                 return report_error(EXIT_FAILED, "out of memory");
@@ -146,6 +163,8 @@ int verb_fix(int argc, char **argv) {
                                         (void) term_puts(summary, stderr);
                                         fputc('\n', stderr);
                                 }
+                                if (pass == 0 && unattended)
+                                        unattended_report_only(unattended, d.findings[i].name, "no playbook fixes it");
                                 skipped = true;
                                 continue;
                         }
@@ -158,10 +177,12 @@ int verb_fix(int argc, char **argv) {
                                 if (!report_options.json)
                                         fprintf(stderr, "remedy: %s found, but not fixed here: it needs --set %s=... "
                                                         "(see remedy show %s)\n", p->name, missing, p->name);
+                                if (unattended)
+                                        unattended_report_only(unattended, p->name, "it needs a parameter (--set)");
                                 skipped = true;
                                 continue;
                         }
-                        if (!safety_allows(p)) {
+                        if (unattended ? unattended_decide(unattended, p) != UNATTENDED_APPLY : !safety_allows(p)) {
                                 skipped = true;
                                 continue;
                         }
@@ -181,7 +202,8 @@ int verb_fix(int argc, char **argv) {
                         json_object_object_add(o, "fixed", json_object_new_boolean(false));
                         report_print_json(o, stdout);
                 }
-                return skipped ? EXIT_FAILED : 0;
+                r = skipped ? EXIT_FAILED : 0;
+                return unattended ? fix_unattended_finish(unattended, -1, r) : r;
         }
 
         /* The findings' --set values only: a key meant for a playbook that was not found is not
@@ -201,5 +223,6 @@ int verb_fix(int argc, char **argv) {
 
         r = arg_dry_run ? verb_plan((int) strv_length(verb_argv), verb_argv)
                         : verb_apply((int) strv_length(verb_argv), verb_argv);
-        return r == 0 && skipped ? EXIT_FAILED : r;
+        int status = r == 0 && skipped ? EXIT_FAILED : r;
+        return unattended ? fix_unattended_finish(unattended, r, status) : status;
 }

@@ -51,7 +51,9 @@ ok "$( [ "$rc" -le 1 ]; echo $?)" "remedy diagnose runs on the node (exit $rc)"
 
 # The units: shipped off, clean for systemd-analyze, and the service's findings in the journal.
 is "$(lab_run systemctl is-enabled remedy-diagnose.timer 2>&1)" "disabled" "the timer is not enabled by the package"
-out=$(lab_run systemd-analyze verify /lib/systemd/system/remedy-diagnose.service /lib/systemd/system/remedy-diagnose.timer 2>&1)
+is "$(lab_run systemctl is-enabled remedy-fix.timer 2>&1)" "disabled" "the unattended repair timer is not enabled by the package"
+out=$(lab_run systemd-analyze verify /lib/systemd/system/remedy-diagnose.service /lib/systemd/system/remedy-diagnose.timer \
+        /lib/systemd/system/remedy-fix.service /lib/systemd/system/remedy-fix.timer 2>&1)
 is "$out" "" "systemd-analyze verify: the units are clean"
 exposure=$(lab_run systemd-analyze security remedy-diagnose.service 2>/dev/null | sed -n 's/.*Overall exposure level for remedy-diagnose.service: \([0-9.]*\).*/\1/p')
 echo "# systemd-analyze security: exposure $exposure"

@@ -34,10 +34,12 @@ m=$(scrape)
 contains "$m" "node_textfile_scrape_error 0" "node_exporter parsed the file"
 contains "$m" 'remedy_findings{finding="swap-off",safety="confirm"} 1' "a finding, with its safety class"
 contains "$m" 'remedy_findings{finding="kubelet-strip-flags",safety="confirm"} 1' "each finding"
-contains "$m" "remedy_findings_count 3" "their count"
+contains "$m" "remedy_findings_found 3" "their count"
 contains "$m" 'remedy_last_run_exit_status{command="diagnose"} 1' "the run's exit status"
-ok "$(grep -qE '^remedy_client_certificate_expiry_days -[0-9]+$' <<<"$m"; echo $?)" \
-        "the client certificate's days left, negative: the sample's expired"
+not_after=$(date -d "$(openssl x509 -noout -enddate -in "$node/var/lib/kubelet/pki/kubelet-client-2025-01-01-00-00-00.pem" | cut -d= -f2)" +%s)
+# node_exporter prints it as a float (1.7672256e+09): compared as a number.
+is "$(awk -v t="$not_after" '/^remedy_client_certificate_expiry_timestamp_seconds / { print ($2 == t) }' <<<"$m")" 1 \
+        "the client certificate's notAfter in seconds, as openssl reads it"
 is "$(awk '/^remedy_last_run_timestamp_seconds\{command="diagnose"\}/ { print ($2 >= '"$(date +%s)"' - 60) }' <<<"$m")" 1 \
         "when it ran: within the last minute"
 
