@@ -8,6 +8,8 @@
  *                                 from the unit files as `systemctl --root is-enabled` reads them;
  *   unit: {name, installed: BOOL} the unit has a unit file (masked counts: the file is still
  *                                 there), live from systemd's UnitFileState, offline from the files;
+ *   unit: {name, masked: BOOL}    the unit is masked (for good or until reboot): an operator's
+ *                                 choice that a playbook may want to leave alone;
  *   unit: {name, stopped: BOOL}   live: inactive with Result "success", i.e. stopped on purpose
  *                                 (systemctl stop, or never started) rather than failed or waiting
  *                                 to be restarted; offline there is no run to judge: never true;
@@ -35,6 +37,7 @@ typedef enum UnitConditionKind {
         UNIT_CONDITION_ACTIVE,
         UNIT_CONDITION_ENABLED,
         UNIT_CONDITION_INSTALLED,
+        UNIT_CONDITION_MASKED,
         UNIT_CONDITION_STOPPED,
         _UNIT_CONDITION_MAX,
 } UnitConditionKind;
@@ -43,6 +46,7 @@ static const char * const unit_condition_keys[_UNIT_CONDITION_MAX] = {
         [UNIT_CONDITION_ACTIVE] = "active",
         [UNIT_CONDITION_ENABLED] = "enabled",
         [UNIT_CONDITION_INSTALLED] = "installed",
+        [UNIT_CONDITION_MASKED] = "masked",
         [UNIT_CONDITION_STOPPED] = "stopped",
 };
 
@@ -62,7 +66,7 @@ static void unit_condition_free(void *p) {
 DEFINE_TRIVIAL_CLEANUP_FUNC(UnitCondition *, unit_condition_free);
 
 static int unit_condition_parse(ParseContext *pc, const YamlNode *args, void **ret) {
-        static const char * const keys[] = { "name", "active", "enabled", "installed", "stopped", NULL };
+        static const char * const keys[] = { "name", "active", "enabled", "installed", "masked", "stopped", NULL };
         _cleanup_(unit_condition_freep) UnitCondition *u = calloc(1, sizeof(UnitCondition));
         unsigned n_given = 0;
         int r;
@@ -83,7 +87,7 @@ static int unit_condition_parse(ParseContext *pc, const YamlNode *args, void **r
                 }
         }
         if (n_given != 1)
-                return parse_error(pc, args, "the unit condition takes one of active:, enabled:, installed: or stopped:");
+                return parse_error(pc, args, "the unit condition takes one of active:, enabled:, installed:, masked: or stopped:");
         *ret = TAKE_PTR(u);
         return 0;
 }
@@ -104,6 +108,8 @@ static int unit_in_files(Context *c, const char *name, UnitConditionKind kind, c
         }
         if (kind == UNIT_CONDITION_INSTALLED)
                 return 1;
+        if (kind == UNIT_CONDITION_MASKED)
+                return state == UNIT_FILE_MASKED || state == UNIT_FILE_MASKED_RUNTIME;
         return state == UNIT_FILE_ENABLED || state == UNIT_FILE_ENABLED_RUNTIME;
 }
 
@@ -131,6 +137,9 @@ static int unit_condition_eval(Context *c, const void *args, char **ret_error) {
                         break;
                 case UNIT_CONDITION_INSTALLED:
                         is = !streq(st.load_state, "not-found") || *st.unit_file_state;
+                        break;
+                case UNIT_CONDITION_MASKED:
+                        is = streq(st.unit_file_state, "masked") || streq(st.unit_file_state, "masked-runtime");
                         break;
                 default:
                         /* a crash-looping unit waits in "activating (auto-restart)", a failed one

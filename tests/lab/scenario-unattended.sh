@@ -49,7 +49,10 @@ mkdir -p "$LAB_ROOT/etc/systemd/system/remedy-fix.service.d" "$LAB_ROOT/etc/syst
 # The shipped command line with the built binary and the test's playbooks in front.
 exec_start=$(sed -n "s|^ExecStart=[^ ]*/remedy |ExecStart=$REMEDY --playbooks=$PLAYBOOKS |p" "$units/remedy-fix.service")
 contains "$exec_start" "fix --unattended --metrics-textfile=$prom" "the shipped service runs fix --unattended with node_exporter's textfile"
-printf '[Service]\nExecStart=\n%s\n' "$exec_start" >"$LAB_ROOT/etc/systemd/system/remedy-fix.service.d/lab.conf"
+# The build tree may live under /tmp or /home (a CI clone does), which the shipped sandbox hides
+# from the service (PrivateTmp=, ProtectHome=): the test's binary must stay reachable.
+printf '[Service]\nExecStart=\n%s\nPrivateTmp=no\nProtectHome=no\n' "$exec_start" \
+        >"$LAB_ROOT/etc/systemd/system/remedy-fix.service.d/lab.conf"
 printf '[Timer]\nOnBootSec=\nOnUnitActiveSec=\nOnBootSec=1s\nOnUnitActiveSec=%ss\nRandomizedDelaySec=0\nAccuracySec=1s\n' "$period" \
         >"$LAB_ROOT/etc/systemd/system/remedy-fix.timer.d/lab.conf"
 mkdir -p "$LAB_ROOT/var/lib/prometheus/node-exporter"

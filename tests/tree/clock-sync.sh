@@ -50,4 +50,26 @@ unit_file "$node" chronyd.service
 run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store3" apply clock-sync
 is "$(systemctl --root="$node" is-enabled chronyd.service 2>&1)" enabled "chronyd.service alone is enabled"
 
+# A masked client is an operator's choice: left masked. With chrony beside it, chrony is enabled;
+# alone, there is nothing to do.
+node=$(new_node broken-node)
+unit_file "$node" systemd-timesyncd.service dbus-org.freedesktop.timesync1.service
+unit_file "$node" chrony.service chronyd.service
+mkdir -p "$node/etc/systemd/system"
+ln -s /dev/null "$node/etc/systemd/system/systemd-timesyncd.service"
+is "$(systemctl --root="$node" is-enabled systemd-timesyncd.service 2>&1)" masked "timesyncd masked, chrony installed"
+run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store4" apply clock-sync
+is "$RC" 0 "masked timesyncd and chrony: apply exits 0"
+is "$(systemctl --root="$node" is-enabled systemd-timesyncd.service 2>&1)" masked "timesyncd stays masked"
+is "$(systemctl --root="$node" is-enabled chrony.service 2>&1)" enabled "chrony.service is enabled instead"
+node=$(new_node broken-node)
+unit_file "$node" systemd-timesyncd.service dbus-org.freedesktop.timesync1.service
+mkdir -p "$node/etc/systemd/system"
+ln -s /dev/null "$node/etc/systemd/system/systemd-timesyncd.service"
+before=$(snapshot "$node")
+run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store5" apply clock-sync
+is "$RC" 0 "masked timesyncd alone: apply exits 0"
+contains "$OUT" "Nothing to do" "and does nothing"
+is "$(snapshot "$node")" "$before" "the mask is left as it was"
+
 done_testing
