@@ -466,6 +466,20 @@ static int check_certificate(Context *c, JoinCheck *j, Kubeconfig *kc, const cha
                           source, strempty(info->subject), cert_node);
 }
 
+/* --api-server as the server to reach: its host and port in j, or the finding that it is not
+ * usable (j->failed). */
+static int use_api_server(JoinCheck *j) {
+        _cleanup_free_ char *error = NULL;
+        int r = join_parse_api_server(j->api_server, &j->host, &j->port, &error);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return fail_one(j, "join-server-url", "--api-server is not usable", "give --api-server=HOST:PORT",
+                                "--api-server: %s", error);
+        j->server_from = "--api-server";
+        return 0;
+}
+
 /* Before join, --api-server and no kubeconfig: the API server kubeadm join will talk to, with
  * the node's cluster CA when it has one, without credentials (kubeadm join's discovery reads
  * cluster-info anonymously). */
@@ -475,13 +489,8 @@ static int check_api_server_alone(Context *c, JoinCheck *j) {
         _cleanup_free_ char *error = NULL;
         int r;
 
-        r = join_parse_api_server(j->api_server, &j->host, &j->port, &error);
-        if (r == -ENOMEM)
+        if ((r = use_api_server(j)) < 0 || j->failed)
                 return r;
-        if (r < 0)
-                return fail_one(j, "join-server-url", "--api-server is not usable", "give --api-server=HOST:PORT",
-                                "--api-server: %s", error);
-        j->server_from = "--api-server";
         if ((r = join_layer(j, "server: --api-server %s (host %s, port %s), the API server kubeadm join is given", j->api_server,
                             j->host, j->port)) < 0)
                 return r;
@@ -563,14 +572,8 @@ int join_check_files(Context *c, JoinCheck *j) {
                 /* As kubeadm join's argument: the API server to reach is the one given. */
                 j->host = mfree(j->host);
                 j->port = mfree(j->port);
-                error = mfree(error);
-                r = join_parse_api_server(j->api_server, &j->host, &j->port, &error);
-                if (r == -ENOMEM)
+                if ((r = use_api_server(j)) < 0 || j->failed)
                         return r;
-                if (r < 0)
-                        return fail_one(j, "join-server-url", "--api-server is not usable", "give --api-server=HOST:PORT",
-                                        "--api-server: %s", error);
-                j->server_from = "--api-server";
                 if ((r = join_layer(j, "server: --api-server %s instead (host %s, port %s)", j->api_server, j->host,
                                     j->port)) < 0)
                         return r;
