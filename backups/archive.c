@@ -290,34 +290,21 @@ static int collect_paths(Root *root, char * const *paths, char ***ret) {
         _cleanup_strv_free_ char **unique = NULL;
         int r;
 
-        /* The parent directory last resolved: a glob's ten thousand files in one directory
-         * resolve its path once, not component by component for each file. */
-        _cleanup_free_ char *last_dir = NULL, *last_dir_canonical = NULL;
+        _cleanup_(resolved_dir_done) ResolvedDir resolved = {};
 
         STRV_FOREACH(p, paths) {
-                _cleanup_free_ char *normalized = NULL, *dir = NULL;
+                _cleanup_free_ char *normalized = NULL, *canonical = NULL;
 
                 r = path_normalize(*p, &normalized);
                 if (r < 0)
                         return r;
                 if (!streq(normalized, *p) || streq(*p, "/"))
                         return -EINVAL;
-                /* A symlink among the parents would make rollback write somewhere else. The final
-                 * component is taken as it is (a symlink is archived as one), so the path is
-                 * canonical when its parent is. */
-                dir = path_dirname(*p);
-                if (!dir)
-                        return -ENOMEM;
-                if (!last_dir || !streq(dir, last_dir)) {
-                        free(last_dir);
-                        free(last_dir_canonical);
-                        last_dir = last_dir_canonical = NULL;
-                        r = root_canonicalize(root, dir, true, &last_dir_canonical);
-                        if (r < 0)
-                                return r;
-                        last_dir = TAKE_PTR(dir);
-                }
-                if (!streq(last_dir_canonical, last_dir))
+                /* A symlink among the parents would make rollback write somewhere else. */
+                r = root_canonicalize_via_dir(root, &resolved, *p, false, &canonical);
+                if (r < 0)
+                        return r;
+                if (!streq(canonical, *p))
                         return -EINVAL;
                 r = strv_extend(&unique, *p);
                 if (r < 0)

@@ -271,6 +271,41 @@ int root_canonicalize(Root *r, const char *path, bool follow_final, char **ret) 
         return 0;
 }
 
+void resolved_dir_done(ResolvedDir *d) {
+        free(d->path);
+        free(d->canonical);
+        *d = (ResolvedDir) {};
+}
+
+/* The path is its resolved parent and its last component, taken as it is unless follow_final and
+ * it is a symlink (then resolved in full). */
+int root_canonicalize_via_dir(Root *r, ResolvedDir *d, const char *path, bool follow_final, char **ret) {
+        _cleanup_free_ char *normal = NULL, *dir = NULL, *candidate = NULL;
+        int k;
+
+        if ((k = path_normalize(path, &normal)) < 0 || !streq(normal, path) || streq(path, "/"))
+                return root_canonicalize(r, path, follow_final, ret);
+        if (!(dir = path_dirname(path)))
+                return -ENOMEM;
+        if (!d->path || !streq(d->path, dir)) {
+                _cleanup_free_ char *canonical = NULL;
+                if ((k = root_canonicalize(r, dir, true, &canonical)) < 0)
+                        return k;
+                resolved_dir_done(d);
+                d->path = TAKE_PTR(dir);
+                d->canonical = TAKE_PTR(canonical);
+        }
+        if (!(candidate = path_join(d->canonical, path_basename(path))))
+                return -ENOMEM;
+        if (follow_final) {
+                struct stat st;
+                if (root_lstat(r, candidate, &st) >= 0 && S_ISLNK(st.st_mode))
+                        return root_canonicalize(r, path, follow_final, ret);
+        }
+        *ret = TAKE_PTR(candidate);
+        return 0;
+}
+
 ssize_t loop_read(int fd, void *buf, size_t n) {
         size_t done = 0;
         while (done < n) {

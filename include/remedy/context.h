@@ -37,9 +37,7 @@ struct Context {
                                        * (a line libmount cannot parse): reported, not an error */
         char *error;                  /* set by helpers on bad node files / values */
         const char *data_dir;         /* shipped data files (kubelet flag lists) */
-        /* The directory whose path was resolved last, and what it resolved to: a glob's files
-         * in one directory resolve it once (root_canonicalize walks every component). */
-        char *resolved_dir, *resolved_dir_canonical;
+        ResolvedDir resolved_dir;     /* the last directory ctx_read() resolved (a glob's, once) */
 
         /* Live only (NULL/0 offline): */
         SystemdBus *bus;              /* systemd's manager (borrowed from the run) */

@@ -58,6 +58,18 @@ char *path_join(const char *a, const char *b);
  */
 int root_canonicalize(Root *r, const char *path, bool follow_final, char **ret);
 
+/* The directory whose path root_canonicalize_via_dir() resolved last, and what it resolved to. */
+typedef struct ResolvedDir {
+        char *path, *canonical;
+} ResolvedDir;
+void resolved_dir_done(ResolvedDir *d);
+
+/* root_canonicalize(), through d: a path in the directory resolved last resolves only its last
+ * component, so ten thousand files of one directory (a glob) walk its path once, not component
+ * by component each. For callers that read a disk nothing turns a directory into a symlink under
+ * meanwhile; what they write is checked again by file descriptor. */
+int root_canonicalize_via_dir(Root *r, ResolvedDir *d, const char *path, bool follow_final, char **ret);
+
 /* openat2(RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS) of a node path; returns the fd. */
 int root_open_file(Root *r, const char *path, int flags, mode_t mode);
 

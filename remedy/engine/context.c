@@ -127,8 +127,7 @@ Context *context_free(Context *c) {
         free(c->error);
         strv_free(c->evidence);
         strv_free(c->notes);
-        free(c->resolved_dir);
-        free(c->resolved_dir_canonical);
+        resolved_dir_done(&c->resolved_dir);
         free(c);
         return NULL;
 }
@@ -237,40 +236,10 @@ static int load_from_disk(Context *c, const char *path, NodeFile **ret) {
         return 0;
 }
 
-/* path as root_canonicalize() resolves it, through the resolved parent directory when path's is
- * the one resolved last: the parent resolved, then its last component, which is taken as it is
- * unless follow and it is a symlink. Planning reads the disk only, which remedy does not change
- * until the plan is made, and never turns a directory into a symlink afterwards. */
-static int canonical_via_dir(Context *c, const char *path, bool follow, char **ret) {
-        _cleanup_free_ char *normal = NULL, *dir = NULL, *candidate = NULL;
-        int r;
-
-        if ((r = path_normalize(path, &normal)) < 0 || !streq(normal, path) || streq(path, "/"))
-                return root_canonicalize(c->root, path, follow, ret);
-        if (!(dir = path_dirname(path)))
-                return -ENOMEM;
-        if (!c->resolved_dir || !streq(c->resolved_dir, dir)) {
-                _cleanup_free_ char *canon_dir = NULL;
-                if ((r = root_canonicalize(c->root, dir, true, &canon_dir)) < 0)
-                        return r;
-                free(c->resolved_dir);
-                free(c->resolved_dir_canonical);
-                c->resolved_dir = TAKE_PTR(dir);
-                c->resolved_dir_canonical = TAKE_PTR(canon_dir);
-        }
-        if (!(candidate = path_join(c->resolved_dir_canonical, path_basename(path))))
-                return -ENOMEM;
-        if (follow) {
-                struct stat st;
-                if (root_lstat(c->root, candidate, &st) >= 0 && S_ISLNK(st.st_mode))
-                        return root_canonicalize(c->root, path, follow, ret);
-        }
-        *ret = TAKE_PTR(candidate);
-        return 0;
-}
-
 static int canonical(Context *c, const char *path, bool follow, char **ret) {
-        int r = canonical_via_dir(c, path, follow, ret);
+        /* Planning reads the disk only, which remedy does not change until the plan is made, and
+         * never turns a directory into a symlink afterwards. */
+        int r = root_canonicalize_via_dir(c->root, &c->resolved_dir, path, follow, ret);
         if (r == -EINVAL)
                 return ctx_error(c, r, "%s: not an absolute, normalised path", path);
         if (r < 0)
