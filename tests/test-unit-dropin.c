@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Drop-in directories against the judges: which files the manager reads for a unit, and in what
- * order (kubelet-cmdline.c, judged by `systemd-analyze verify`), and which [Install] sections
+ * order (unit-exec.c, judged by `systemd-analyze verify`), and which [Install] sections
  * systemctl reads from them (unit-file.c, judged by `systemctl --root`). Each case builds a node
  * root from tests/fixtures/unit-dropins/.
  */
@@ -84,7 +84,7 @@ static char *manager_ours(const char *root, const char *unit, bool only_regular,
         int r = kubelet_cmdline_resolve(&fs, unit, NULL, c, &error);
         ok(r == 0, "%s: kubelet-cmdline resolves it (%s)", unit, error ?: "no error");
         FILE *f = open_memstream(&list, &size);
-        STRV_FOREACH(p, c->unit_files) {
+        STRV_FOREACH(p, c->unit.unit_files) {
                 char *host = xasprintf("%s%s", root, *p);
                 struct stat st;
                 if (!only_regular || (stat(host, &st) == 0 && S_ISREG(st.st_mode)))
@@ -98,9 +98,9 @@ static char *manager_ours(const char *root, const char *unit, bool only_regular,
 }
 
 static const char *env_value(const KubeletCommandLine *c, const char *name) {
-        for (size_t i = 0; i < c->n_env; i++)
-                if (streq(c->env[i].name, name))
-                        return c->env[i].value;
+        for (size_t i = 0; i < c->unit.n_env; i++)
+                if (streq(c->unit.env[i].name, name))
+                        return c->unit.env[i].value;
         return NULL;
 }
 
@@ -127,7 +127,7 @@ static void test_dropins_manager(bool merged_usr) {
         is_str(got, want, "kube-node-agent.service: the files systemd-analyze verify parses, in its order");
         free(got);
         free(want);
-        is_str(c.argv && c.argv[0] ? c.argv[1] : NULL, "--v=4", "AGENT_ARGS from /etc's 10-defaults.conf");
+        is_str(c.unit.argv && c.unit.argv[0] ? c.unit.argv[1] : NULL, "--v=4", "AGENT_ARGS from /etc's 10-defaults.conf");
         is_str(env_value(&c, "HTTPS_PROXY"), "http://proxy.example.internal:3128", "HTTPS_PROXY from the dash-prefix drop-in");
         kubelet_cmdline_done(&c);
 
@@ -158,9 +158,9 @@ static void test_dropins_manager(bool merged_usr) {
         got = manager_ours(root, "kube-node-agent.service", true, &c);
         want = manager_judge(root, "kube-node-agent.service");
         is_str(got, want, "a directory drop-in masks /lib's file, as in systemd-analyze verify");
-        ok(strv_contains(c.unit_files, "/etc/systemd/system/kube-node-agent.service.d/40-dir.conf"),
+        ok(strv_contains(c.unit.unit_files, "/etc/systemd/system/kube-node-agent.service.d/40-dir.conf"),
            "the directory is listed (it takes the name)");
-        is_str(c.argv && c.argv[0] ? c.argv[1] : NULL, "--v=4", "and /lib's 40-dir.conf sets nothing");
+        is_str(c.unit.argv && c.unit.argv[0] ? c.unit.argv[1] : NULL, "--v=4", "and /lib's 40-dir.conf sets nothing");
         kubelet_cmdline_done(&c);
         free(got);
         free(want);

@@ -37,10 +37,10 @@ int containerd_node_config_path(Context *c, char **ret) {
         if (r == -ENOMEM)
                 return r;
         /* urfave/cli: --config FILE, --config=FILE, -c FILE (the last one wins) */
-        for (size_t i = 1; r >= 0 && cl.argv && cl.argv[i]; i++) {
-                const char *w = cl.argv[i], *v;
-                if ((streq(w, "--config") || streq(w, "-c") || streq(w, "-config")) && cl.argv[i + 1])
-                        found = cl.argv[++i];
+        for (size_t i = 1; r >= 0 && cl.unit.argv && cl.unit.argv[i]; i++) {
+                const char *w = cl.unit.argv[i], *v;
+                if ((streq(w, "--config") || streq(w, "-c") || streq(w, "-config")) && cl.unit.argv[i + 1])
+                        found = cl.unit.argv[++i];
                 else if ((v = startswith(w, "--config=")) || (v = startswith(w, "-c=")))
                         found = v;
         }

@@ -173,14 +173,14 @@ int diagnose_exec(Context *c, const char *unit, const char *short_name, const Un
         r = kubelet_cmdline_resolve(&fs, unit, NULL, &cl, &error);
         if (r < 0)
                 return r == -ENOMEM ? r : 0;
-        if ((r = find_executable(c, cl.executable, &binary)) < 0)
+        if ((r = find_executable(c, cl.unit.executable, &binary)) < 0)
                 return r;
         if (binary) {
                 if ((r = judge_binary(c, binary, c->offline, &problem, &words)) < 0)
                         return r;
         } else if (!c->offline) {
                 problem = EXEC_MISSING;
-                if (asprintf(&words, "%s is in none of systemd's binary directories (%s, ...)", cl.executable,
+                if (asprintf(&words, "%s is in none of systemd's binary directories (%s, ...)", cl.unit.executable,
                              exec_search_path[0]) < 0)
                         return -ENOMEM;
         }
@@ -188,7 +188,7 @@ int diagnose_exec(Context *c, const char *unit, const char *short_name, const Un
         if (problem == EXEC_OK && !exited_203)
                 return 0;
 
-        if (evidence_printf(&line, "ExecStart= at %s runs %s", cl.exec_source, cl.executable) < 0 ||
+        if (evidence_printf(&line, "ExecStart= at %s runs %s", cl.unit.exec_source, cl.unit.executable) < 0 ||
             strv_consume(&evidence, TAKE_PTR(line)) < 0)
                 return -ENOMEM;
         if (words && strv_extend(&evidence, words) < 0)
@@ -210,7 +210,7 @@ int diagnose_exec(Context *c, const char *unit, const char *short_name, const Un
                         return -ENOMEM;
         }
 
-        const char *what, *shown = binary ? binary : cl.executable;
+        const char *what, *shown = binary ? binary : cl.unit.executable;
         _cleanup_free_ char *todo = NULL;
         switch (problem) {
         case EXEC_NOT_EXECUTABLE:
@@ -243,7 +243,7 @@ int diagnose_exec(Context *c, const char *unit, const char *short_name, const Un
         if (r < 0 || asprintf(&name, "%s-exec-failed", short_name) < 0 ||
             asprintf(&summary, "%s cannot start: %s (203/EXEC); no shipped playbook fixes this", unit, what) < 0 ||
             asprintf(&advice, "%s; the line that sets it is %s; then systemctl daemon-reload && systemctl restart %s. "
-                     "remedy changes nothing here by itself", todo, cl.exec_source, unit) < 0)
+                     "remedy changes nothing here by itself", todo, cl.unit.exec_source, unit) < 0)
                 return -ENOMEM;
         if ((r = diagnosis_add_own_finding(d, &name, &summary, &evidence, &advice)) < 0)
                 return r;

@@ -72,7 +72,7 @@ static int version_from_binary(Context *c, const char *binary_arg, char **ret_ve
                 r = kubelet_cmdline_resolve(&fs, "kubelet.service", NULL, &cl, &error);
                 if (r == -ENOMEM)
                         return r;
-                path = r >= 0 && cl.executable ? cl.executable : KUBELET_BINARY;
+                path = r >= 0 && cl.unit.executable ? cl.unit.executable : KUBELET_BINARY;
         }
         _cleanup_close_ int fd = root_open_file(c->root, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0);
         if (fd < 0)
