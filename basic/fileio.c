@@ -69,6 +69,8 @@ Root *root_free(Root *r) {
                 return NULL;
         if (r->fd >= 0)
                 close(r->fd);
+        if (r->rpm_packages_free)
+                r->rpm_packages_free(r->rpm_packages);
         free(r->path);
         free(r);
         return NULL;
