@@ -50,18 +50,19 @@ static size_t first_argument(const UnitExec *e) {
         return streq(slash ? slash + 1 : e->words[0].text, "hyperkube") ? 2 : 1;
 }
 
-static int parse_flags(const UnitExec *w, const KubeletFlagSet *known, KubeletCommandLine *c) {
+static int parse_flags(const UnitExec *unit, const KubeletFlagSet *known, KubeletCommandLine *c) {
         bool dashdash = false;
         int r;
 
-        for (size_t i = first_argument(w); i < w->n_words; i++) {
-                const char *t = w->words[i].text, *next = i + 1 < w->n_words ? w->words[i + 1].text : NULL, *value = NULL;
+        for (size_t i = first_argument(unit); i < unit->n_words; i++) {
+                const char *t = unit->words[i].text, *value = NULL;
+                const char *next = i + 1 < unit->n_words ? unit->words[i + 1].text : NULL;
                 _cleanup_free_ char *name = NULL;
                 size_t used = 1;
                 bool good;
 
                 if (dashdash || t[0] != '-' || !t[1]) {   /* kubelet: "unknown command" */
-                        r = arg_add(c, &w->words[i], i, 1, NULL, 0, NULL, known ? 0 : -1);
+                        r = arg_add(c, &unit->words[i], i, 1, NULL, 0, NULL, known ? 0 : -1);
                         if (r < 0)
                                 return r;
                         continue;
@@ -104,7 +105,7 @@ static int parse_flags(const UnitExec *w, const KubeletFlagSet *known, KubeletCo
                         }
                         good = lng && (value || is_bool);
                 }
-                r = arg_add(c, &w->words[i], i, used, name, strlen(name), value, known ? good : -1);
+                r = arg_add(c, &unit->words[i], i, used, name, strlen(name), value, known ? good : -1);
                 if (r < 0)
                         return r;
                 i += used - 1;
