@@ -9,7 +9,10 @@
  *   loopback: every nameserver it lists is a loopback address (127.0.0.0/8, ::1), as the stub
  *     file of systemd-resolved lists 127.0.0.53 (FAILURES.md B.17): a pod cannot reach the
  *     node's loopback, and CoreDNS forwarding to it loops ("plugin/loop: Loop ... detected").
- *     A file without nameservers is not loopback (the resolver's default is another matter).
+ *   loopback: false: at least one nameserver, and one that is not a loopback address.
+ *     A file without nameservers holds for neither value: the kubelet gives pods what it lists,
+ *     none, and systemd-resolved without an upstream writes just that ("# No DNS servers
+ *     known."), so pointing the kubelet at it fixes nothing and its verify must fail.
  *   missing: the file does not exist (B.18: "open /run/systemd/resolve/resolv.conf: no such
  *     file or directory" for every new sandbox). Live only: a node's /run is a tmpfs, and a
  *     tree of configuration files has no resolv.conf to prove anything by.
@@ -147,6 +150,8 @@ static int judge(Context *c, const ResolvConfArgs *a, char **ret_evidence) {
                      streq(f->path, path) ? "" : f->path, servers ? "nameservers " : "no nameserver", list,
                      loopback ? ": loopback only, which pods cannot reach (systemd-resolved's stub)" : "") < 0)
                 return -ENOMEM;
+        if (!servers)
+                return 0;
         return loopback == (bool) a->loopback;
 }
 

@@ -5,8 +5,8 @@
 # file is not there, and diagnose names kubelet-resolv-conf-missing (report only, fix changes
 # nothing). Then the file appears with resolved's stub nameserver (127.0.0.53) but systemd says
 # systemd-resolved is not active: kubelet-resolv-conf (B.17) must not match, since only a running
-# resolved keeps /run/systemd/resolve/resolv.conf. The B.17 fix itself needs a real
-# systemd-resolved, which is not installed here (tree: resolv-conf.sh).
+# resolved keeps /run/systemd/resolve/resolv.conf. The B.17 fix itself, with a real
+# systemd-resolved in the node: scenario-resolved.sh.
 set -u
 . "$SOURCE_ROOT/tests/lab/lab.sh"
 . "$SOURCE_ROOT/tests/lab/scenario.sh"

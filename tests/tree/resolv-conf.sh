@@ -6,8 +6,9 @@
 # stub, 127.0.0.53). The shipped playbook matches only live (systemd-resolved active), so offline
 # diagnose names neither; applied by name it sets resolvConf where the kubelet reads it, and its
 # verification (the new file has a nameserver pods can reach) passes or rolls back. A missing
-# file is judged live only: a node's /run is empty offline. The live half needs a real
-# systemd-resolved, which is not installed here: not covered by a lab scenario.
+# file is judged live only: a node's /run is empty offline. A file without nameservers (resolved
+# with no upstream) is neither loopback nor reachable. The live half, with the real
+# systemd-resolved: tests/lab/scenario-resolved.sh.
 . "$(dirname "$0")/lib.sh"
 
 node=$(healthy_sample_node)
@@ -53,4 +54,19 @@ run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store2" apply ku
 is "$RC" 1 "an upstream file with only loopback too: apply exits 1"
 contains "$OUT" "lists nameservers 127.0.0.1: loopback only" "its verification says why"
 is "$(snapshot "$node")" "$before" "and the change is rolled back"
+
+# resolved with no upstream writes no nameserver at all (resolved-resolv-conf.c: "# No DNS servers
+# known."): pods given that file have no nameserver to ask, so it is no fix either.
+printf '# This is /run/systemd/resolve/resolv.conf managed by man:systemd-resolved(8).\n# No DNS servers known.\nsearch .\n' \
+        >"$node/run/systemd/resolve/resolv.conf"
+before=$(snapshot "$node")
+run --root="$node" --playbooks="$PLAYBOOKS" --backup-dir="$WORK/store3" apply kubelet-resolv-conf
+is "$RC" 1 "an upstream file without nameservers: apply exits 1"
+contains "$OUT" "FAILED  verify kubelet-resolv-conf" "the verification fails"
+contains "$OUT" "lists no nameserver" "and says why"
+is "$(snapshot "$node")" "$before" "and the change is rolled back"
+printf 'name: none\nsummary: s\nsafety: report\nadvice: a\nmatch:\n  kubelet-resolv-conf: {loopback: false}\n' >"$WORK/pb/none.yaml"
+ln -sfn ../run/systemd/resolve/resolv.conf "$node/etc/resolv.conf"
+run --root="$node" --playbooks="$WORK/pb" diagnose
+is "$RC" 0 "a kubelet file without nameservers is neither loopback nor not: neither condition holds"
 done_testing
