@@ -13,6 +13,7 @@
  */
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "remedy/containerd-config.h"
 #include "remedy/fileio.h"
@@ -32,6 +33,19 @@ typedef struct Context Context;
  * 0 or -ENOMEM.
  */
 int containerd_node_config_path(Context *c, char **ret);
+
+/*
+ * containerd's main configuration usr_path is the OS image's (/usr: Flatcar's unit passes --config
+ * ${CONTAINERD_CONFIG}, /usr/share/containerd/config.toml, read-only): the plan copies it to
+ * CONTAINERD_CONFIG_PATH and adds a containerd.service drop-in setting
+ * Environment=CONTAINERD_CONFIG= to the copy, as Flatcar documents, so that edits go to the copy
+ * (containerd-usr-copy.c). Undo removes both, as they are new files. The path containerd will read
+ * is worked out again through the planned files: a unit that does not take the variable, or a
+ * CONTAINERD_CONFIG_PATH already there that containerd does not read, is the Context's error with
+ * what to do. 1 with *ret_path the copy and a line added to note, or negative errno.
+ */
+typedef struct Change Change;
+int containerd_copy_out_of_usr(Context *c, Change *change, const char *usr_path, char **ret_path, FILE *note);
 
 /* Whether another program writes path again (k0s marks the file; Bottlerocket renders /etc at
  * boot), so that an edit would not last: 1 with *ret saying what to change instead, 0 not,

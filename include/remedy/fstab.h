@@ -4,7 +4,8 @@
 /*
  * Swap in /etc/fstab: which lines are swap entries (parsed by util-linux's libmount, line by line
  * so that each entry keeps its line number and bytes), the unit systemd-fstab-generator makes of
- * each, and the file with those lines commented out and every other byte as it was.
+ * each, and the file with those lines commented out and every other byte as it was. And the
+ * mount that holds a path, with its noexec, from the fstab or a .mount unit.
  */
 
 #include <stdbool.h>
@@ -41,6 +42,40 @@ int fstab_comment_out(const char *data, size_t size, const FstabSwap *s, size_t 
  * systemd 252 does not know (ID=), is itself as written.
  */
 int fstab_source_to_node(const char *tag, const char *value, char **ret);
+
+/*
+ * Mounts: whether a path's filesystem is mounted noexec at boot (203/EXEC of a binary with its
+ * execute bits, diagnose-exec.c), from the fstab and the operator's .mount units.
+ */
+typedef struct FstabMount {
+        unsigned line;       /* 1-based: the fstab line, or the unit's Options= line (0: none) */
+        char *target;        /* the mount point, as libmount reads it */
+        bool noexec;
+} FstabMount;
+
+void fstab_mount_done(FstabMount *m);
+
+/* Whether mount options (mount(8)'s "defaults,noexec") make a filesystem noexec, as libmount maps
+ * them to MS_ flags: the last of exec and noexec wins, and "defaults" means exec. */
+bool mount_options_noexec(const char *options);
+
+/* Whether mount point target holds path: path is target or below it ("/" holds every path). */
+bool mount_point_holds(const char *target, const char *path);
+
+/*
+ * The fstab entry that mounts path's filesystem at boot: of the entries whose mount point holds
+ * path, the one with the longest mount point (swap entries, noauto ones and lines libmount cannot
+ * parse are skipped, as systemd-fstab-generator mounts none of them at boot). 1 with *ret filled,
+ * 0 when no entry holds path, -ENOMEM.
+ */
+int fstab_mount_for(const char *data, size_t size, const char *path, FstabMount *ret);
+
+/*
+ * A .mount unit's [Mount] Where= and Options= (the last assignment of each wins, an empty one
+ * resets), with the line of that Options=. 1 with *ret filled, 0 for a unit without Where=,
+ * -ENOMEM.
+ */
+int mount_unit_parse(const char *data, FstabMount *ret);
 
 /*
  * The swap areas the kernel has on, from the text of /proc/swaps: the first column of each line

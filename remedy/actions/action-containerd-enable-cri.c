@@ -6,9 +6,11 @@
  * configuration that names it there (the main file and its imports, as containerd-config.h reads
  * them), every other byte kept: "cri" as Docker's containerd.io package ships it (a version 1
  * file, no version line), io.containerd.grpc.v1.cri as version 2 files and some 2.x defaults name
- * it, and 2.x's io.containerd.cri.v1.runtime. Other disabled plugins stay disabled. A file under
- * /usr (the OS image's) or one a generator rewrites is refused with what to do instead, as for
- * containerd-runtimes.
+ * it, and 2.x's io.containerd.cri.v1.runtime. Other disabled plugins stay disabled. containerd's
+ * main file in the OS image (Flatcar's /usr) is copied to /etc/containerd/config.toml,
+ * containerd.service pointed at the copy with a drop-in, and the copy edited
+ * (containerd_copy_out_of_usr(), as for containerd-runtimes); an import under /usr, or a file a
+ * generator rewrites, is refused with what to do instead.
  *
  * Restarting containerd is a separate step; nothing here talks to it.
  */
@@ -55,31 +57,53 @@ static char * const cri_ids[] = {
         (char *) "cri", (char *) "io.containerd.grpc.v1.cri", (char *) "io.containerd.cri.v1.runtime", NULL,
 };
 
-/* One file: 1 changed (a line added to note), 0 nothing to remove. */
-static int enable_in_file(Context *c, Change *change, const char *path, FILE *note) {
-        _cleanup_free_ char *data = NULL, *error = NULL, *refusal = NULL;
+/* The CRI plugin out of disabled_plugins in the planned state of path: 1 with the new bytes, 0
+ * nothing to remove, or negative errno (bad TOML: the Context's error naming the file and line). */
+static int edit_file(Context *c, const char *path, char **ret_data, size_t *ret_size) {
+        _cleanup_free_ char *error = NULL;
         const NodeFile *f;
-        size_t size = 0;
         int r;
 
         if ((r = ctx_read_regular(c, path, "containerd's configuration", &f)) < 0)
                 return r;
-        r = toml_edit_array_remove(f->data, f->size, "", "disabled_plugins", cri_ids, &data, &size, &error);
+        r = toml_edit_array_remove(f->data, f->size, "", "disabled_plugins", cri_ids, ret_data, ret_size, &error);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
                 return ctx_edit_error(c, -EINVAL, path, error, strerror(-r));
-        if (r == 0)
-                return 0;
-        if (startswith(path, "/usr/"))
-                return ctx_error(c, -EROFS,
-                                 "%s: belongs to the OS image (/usr): copy it to /etc/containerd/config.toml, make "
-                                 "containerd read that one, and run this again", path);
-        if ((r = containerd_generated_refusal(c, path, f, &refusal)) < 0)
+        return r;
+}
+
+/* One file: 1 changed (a line added to note), 0 nothing to remove. main: path is the main file
+ * containerd.service passes, which may be copied out of /usr. */
+static int enable_in_file(Context *c, Change *change, const char *path, bool main, FILE *note) {
+        _cleanup_free_ char *data = NULL, *refusal = NULL, *copy = NULL;
+        const NodeFile *f;
+        size_t size = 0;
+        int r;
+
+        if ((r = edit_file(c, path, &data, &size)) <= 0)
+                return r;
+        if (startswith(path, "/usr/")) {
+                /* containerd reads its main file from the OS image (Flatcar): the edit goes to a copy
+                 * containerd is pointed at. An import there is not containerd's main file: refused. */
+                if (!main)
+                        return ctx_error(c, -EROFS,
+                                         "%s: belongs to the OS image (/usr): copy it to /etc/containerd, make containerd "
+                                         "import that one instead, and run this again", path);
+                if ((r = containerd_copy_out_of_usr(c, change, path, &copy, note)) < 0)
+                        return r;
+                path = copy;
+                data = mfree(data);
+                /* the copy is the file's bytes: the same edit */
+                if ((r = edit_file(c, path, &data, &size)) <= 0)
+                        return r;
+        }
+        if ((r = ctx_read_regular(c, path, "containerd's configuration", &f)) < 0 ||
+            (r = containerd_generated_refusal(c, path, f, &refusal)) < 0)
                 return r;
         if (r > 0)
                 return ctx_error(c, -EROFS, "%s", refusal);
-        /* f belongs to the overlay and is gone once we want the new content */
         r = ctx_want_file(c, change, path, data, size, (mode_t) -1, (uid_t) -1, (gid_t) -1);
         if (r <= 0)
                 return r;
@@ -112,7 +136,7 @@ static int enable_cri_plan(Context *c, const void *p, Change *change) {
         if (!note)
                 return -ENOMEM;
         STRV_FOREACH(f, cfg.files) {
-                r = enable_in_file(c, change, *f, note);
+                r = enable_in_file(c, change, *f, !a->path && streq(*f, path), note);
                 if (r < 0) {
                         fclose(note);
                         return r;

@@ -47,7 +47,6 @@
 #define CRI_V1 "cri"
 #define CRI_V2 "io.containerd.grpc.v1.cri"
 #define CRI_RUNTIME_V3 "io.containerd.cri.v1.runtime"
-#define CONTAINERD_USR_DROPIN "/etc/systemd/system/containerd.service.d/50-remedy-config.conf"
 
 typedef struct RuntimesArgs {
         bool systemd_cgroup;
@@ -288,55 +287,6 @@ static int fix_runtime(Context *c, Change *change, const ContainerdConfig *cfg, 
         return changed | r;
 }
 
-/*
- * containerd reads its main file from the OS image (Flatcar's unit: --config ${CONTAINERD_CONFIG},
- * /usr/share/containerd/config.toml, read-only /usr): the file is copied to
- * /etc/containerd/config.toml and containerd.service pointed at the copy with a drop-in setting
- * that variable, as Flatcar documents, and the edits go to the copy. Undo removes both, as they
- * are new files. The path containerd will read is worked out again through the planned files:
- * a unit that does not take the variable, or an /etc/containerd/config.toml already there that
- * containerd does not read, is refused with what to do. *ret_path: the copy.
- */
-static int copy_out_of_usr(Context *c, Change *change, const char *usr_path, char **ret_path, FILE *note) {
-        static const char dropin_text[] = "# Written by remedy: containerd reads the copy of its OS image's configuration\n"
-                                          "[Service]\nEnvironment=CONTAINERD_CONFIG=" CONTAINERD_CONFIG_PATH "\n";
-        _cleanup_free_ char *copy = NULL, *now = NULL;
-        const NodeFile *f;
-        int r;
-
-        if ((r = ctx_read(c, CONTAINERD_CONFIG_PATH, true, &f)) < 0)
-                return r;
-        if (f->kind != FILE_ABSENT)
-                return ctx_error(c, -EEXIST,
-                                 "%s: containerd reads this file of the OS image (/usr, read-only on Flatcar), and %s is "
-                                 "there but not read: make containerd read it (a containerd.service drop-in: "
-                                 "Environment=CONTAINERD_CONFIG=%s on Flatcar), or remove it, and run this again",
-                                 usr_path, CONTAINERD_CONFIG_PATH, CONTAINERD_CONFIG_PATH);
-        if ((r = ctx_read_regular(c, usr_path, "containerd's configuration", &f)) < 0)
-                return r;
-        if (!(copy = strndup(f->data, f->size)))
-                return -ENOMEM;
-        size_t size = f->size;
-        if ((r = ctx_want_file(c, change, CONTAINERD_CONFIG_PATH, copy, size, 0644, 0, 0)) < 0 ||
-            (r = ctx_want_file(c, change, CONTAINERD_USR_DROPIN, dropin_text, strlen(dropin_text), 0644, 0, 0)) < 0)
-                return r;
-        c->units_dirty = true;   /* systemd must read the drop-in before containerd restarts */
-        if ((r = containerd_node_config_path(c, &now)) < 0)
-                return r;
-        if (!streq(now, CONTAINERD_CONFIG_PATH))
-                return ctx_error(c, -EROFS,
-                                 "%s: belongs to the OS image (/usr, read-only on Flatcar), and containerd.service does not "
-                                 "take its configuration from $CONTAINERD_CONFIG (with the drop-in it would read %s): copy "
-                                 "it to %s, make containerd read that one (a containerd.service drop-in: ExecStart= then "
-                                 "ExecStart=containerd --config %s), and run this again",
-                                 usr_path, now, CONTAINERD_CONFIG_PATH, CONTAINERD_CONFIG_PATH);
-        fprintf(note, "%s copied to %s, which containerd.service reads from now on (drop-in %s: "
-                "Environment=CONTAINERD_CONFIG=%s, as Flatcar documents)", usr_path, CONTAINERD_CONFIG_PATH,
-                CONTAINERD_USR_DROPIN, CONTAINERD_CONFIG_PATH);
-        *ret_path = TAKE_PTR(now);
-        return 1;
-}
-
 /* Whether the plan below changes anything: a runtime that runs pods not as wanted, or 1.x's
  * refused systemd_cgroup = true. */
 static bool needs_change(const ContainerdConfig *cfg, bool want) {
@@ -388,8 +338,9 @@ static int runtimes_plan(Context *c, const void *p, Change *change) {
         if (!note)
                 return -ENOMEM;
         if (!a->path && startswith(path, "/usr/") && needs_change(&cfg, a->systemd_cgroup)) {
+                /* the OS image's file (Flatcar): the edits go to a copy containerd is pointed at */
                 _cleanup_free_ char *copy = NULL;
-                if ((r = copy_out_of_usr(c, change, path, &copy, note)) < 0)
+                if ((r = containerd_copy_out_of_usr(c, change, path, &copy, note)) < 0)
                         goto fail;
                 containerd_config_done(&cfg);
                 if ((r = containerd_config_load(&fs, copy, rules, &cfg, &error)) < 0) {

@@ -12,8 +12,10 @@
  * IMAGE empty: the image the kubelet names (--pod-infra-container-image) when the store has it,
  * else the store's newest REGISTRY/pause:TAG. That needs the store, which is read live only:
  * offline the step is skipped unless IMAGE is given. A sandbox image already in the store is
- * left alone unless IMAGE names another. A file under /usr or one a generator rewrites is refused
- * with what to do instead, as for containerd-enable-cri.
+ * left alone unless IMAGE names another. containerd's main file in the OS image (Flatcar's /usr)
+ * is copied to /etc/containerd/config.toml, containerd.service pointed at the copy with a drop-in,
+ * and the copy edited (containerd_copy_out_of_usr(), as for containerd-runtimes); an import under
+ * /usr, or a file a generator rewrites (Bottlerocket, k0s), is refused with what to do instead.
  *
  * Restarting containerd is a separate step; nothing here talks to it.
  */
@@ -56,12 +58,30 @@ static int sandbox_image_action_parse(ParseContext *pc, const YamlNode *args, vo
         return 0;
 }
 
+/* The sandbox image set to target in the planned state of s->edit_file: 1 with the new bytes, 0
+ * already so, or negative errno (bad TOML: the Context's error naming the file and line). */
+static int edit_image(Context *c, const SandboxImage *s, const char *target, char **ret_data, size_t *ret_size) {
+        _cleanup_free_ char *error = NULL;
+        const NodeFile *f;
+        int r;
+
+        if ((r = ctx_read_regular(c, s->edit_file, "containerd's configuration", &f)) < 0)
+                return r;
+        EditValue v = { .type = EDIT_VALUE_STRING, .text = target };
+        r = toml_edit_set(f->data, f->size, s->edit_table, s->edit_key, &v, ret_data, ret_size, &error);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return ctx_edit_error(c, -EINVAL, s->edit_file, error, strerror(-r));
+        return r;
+}
+
 static int sandbox_image_action_plan(Context *c, const void *p, Change *change) {
         const SandboxImageArgs *a = p;
         _cleanup_(sandbox_image_done) SandboxImage s = {};
-        _cleanup_free_ char *image = NULL, *data = NULL, *error = NULL, *refusal = NULL;
+        _cleanup_free_ char *image = NULL, *data = NULL, *refusal = NULL, *copy_note = NULL;
         const NodeFile *f;
-        size_t size = 0;
+        size_t size = 0, copy_note_size = 0;
         int r;
 
         if (a->image && (r = ctx_render(c, a->image, &image)) < 0)
@@ -101,28 +121,42 @@ static int sandbox_image_action_plan(Context *c, const void *p, Change *change) 
                 return ctx_error(c, -ENOENT,
                                  "%s: containerd runs on its compiled-in defaults (no configuration file): write one "
                                  "first (the containerd-default-config step, or containerd config default)", s.edit_file);
-        if ((r = ctx_read_regular(c, s.edit_file, "containerd's configuration", &f)) < 0)
+        if ((r = edit_image(c, &s, target, &data, &size)) <= 0)
                 return r;
-        EditValue v = { .type = EDIT_VALUE_STRING, .text = target };
-        r = toml_edit_set(f->data, f->size, s.edit_table, s.edit_key, &v, &data, &size, &error);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0)
-                return ctx_edit_error(c, -EINVAL, s.edit_file, error, strerror(-r));
-        if (r == 0)
-                return 0;
-        if (startswith(s.edit_file, "/usr/"))
-                return ctx_error(c, -EROFS,
-                                 "%s: belongs to the OS image (/usr): copy it to /etc/containerd/config.toml, make "
-                                 "containerd read that one, and run this again", s.edit_file);
-        if ((r = containerd_generated_refusal(c, s.edit_file, f, &refusal)) < 0)
+        if (startswith(s.edit_file, "/usr/")) {
+                /* containerd reads its main file from the OS image (Flatcar): the edit goes to a copy
+                 * containerd is pointed at. An import there is not containerd's main file: refused. */
+                _cleanup_free_ char *copy = NULL;
+                if (!streq(s.edit_file, s.config_path))
+                        return ctx_error(c, -EROFS,
+                                         "%s: belongs to the OS image (/usr), and containerd imports it from %s: copy it "
+                                         "to /etc/containerd, import that one instead, and run this again",
+                                         s.edit_file, s.config_path);
+                FILE *note = open_memstream(&copy_note, &copy_note_size);
+                if (!note)
+                        return -ENOMEM;
+                r = containerd_copy_out_of_usr(c, change, s.edit_file, &copy, note);
+                if (fclose(note) != 0 && r >= 0)
+                        r = -ENOMEM;
+                if (r < 0)
+                        return r;
+                free(s.edit_file);
+                s.edit_file = TAKE_PTR(copy);
+                data = mfree(data);
+                /* the copy is the file's bytes: the same edit */
+                if ((r = edit_image(c, &s, target, &data, &size)) <= 0)
+                        return r;
+        }
+        if ((r = ctx_read_regular(c, s.edit_file, "containerd's configuration", &f)) < 0 ||
+            (r = containerd_generated_refusal(c, s.edit_file, f, &refusal)) < 0)
                 return r;
         if (r > 0)
                 return ctx_error(c, -EROFS, "%s", refusal);
         r = ctx_want_file(c, change, s.edit_file, data, size, (mode_t) -1, (uid_t) -1, (gid_t) -1);
         if (r <= 0)
                 return r;
-        (void) change_set_note(change, "containerd's sandbox image %s → %s (%s of [%s] in %s)%s",
+        (void) change_set_note(change, "%s%scontainerd's sandbox image %s → %s (%s of [%s] in %s)%s",
+                               copy_note ? copy_note : "", copy_note ? "; " : "",
                                s.image ? s.image : "(containerd's default)", target, s.edit_key, s.edit_table,
                                s.edit_file,
                                s.store_checked && !sandbox_image_listed(s.pause_images, target) && !streq_ptr(target, s.replacement)

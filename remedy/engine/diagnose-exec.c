@@ -5,22 +5,27 @@
  * such file or directory", and the daemon itself never logs a line: only the unit files say which
  * binary, and which line of which file named it (often a drop-in's ExecStart= after the empty
  * reset line). This finding names both, what is wrong with the binary (missing, a dangling
- * symlink, no execute bit, not a file), and what to do. remedy fixes none of it by itself: which
+ * symlink, no execute bit, not a file, on a filesystem mounted noexec: "Permission denied"), and
+ * what to do. remedy fixes none of it by itself: which
  * binary is the right one is the operator's (or the package manager's) to say.
  *
  * Live, the binary is judged on the node and systemd's own record of the last exit (ExecMainStatus
- * 203) and its journal line are added. Offline the binary is judged from the unit files alone;
- * a missing binary then counts only when its directory is in the tree, since a tree of
+ * 203) and its journal line are added; a noexec mount is the mount's own flag (statvfs). Offline
+ * the binary is judged from the unit files alone, its mount from the node's fstab and .mount
+ * units; a missing binary then counts only when its directory is in the tree, since a tree of
  * configuration files has no binaries at all.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 
 #include "diagnose-internal.h"
 #include "remedy/context.h"
 #include "remedy/fileio.h"
+#include "remedy/fstab.h"
 #include "remedy/journal.h"
 #include "remedy/kubeconfig.h"
 #include "remedy/unit-exec.h"
@@ -43,6 +48,7 @@ typedef enum ExecProblem {
         EXEC_DANGLING,
         EXEC_NOT_EXECUTABLE,
         EXEC_NOT_A_FILE,
+        EXEC_NOEXEC_MOUNT,
 } ExecProblem;
 
 /* What is wrong with the binary at path: *ret_problem, and a phrase saying it in *ret_words. */
@@ -91,6 +97,99 @@ static int judge_binary(Context *c, const char *path, bool offline, ExecProblem 
         }
         *ret_problem = EXEC_MISSING;
         return asprintf(ret_words, "%s does not exist", path) < 0 ? -ENOMEM : 0;
+}
+
+/* The mount the node sets up at boot that holds path: its fstab entry, or an operator's .mount unit
+ * in /etc/systemd/system (which overrides the unit systemd-fstab-generator makes of the same
+ * mount point), the longest mount point winning. 1 with *ret and *ret_file, 0 none, -ENOMEM. */
+static int boot_mount_for(Context *c, const char *path, FstabMount *ret, char **ret_file) {
+        _cleanup_strv_free_ char **units = NULL;
+        _cleanup_free_ char *file = NULL;
+        const NodeFS fs = ctx_node_fs(c);
+        FstabMount best = {};
+        const NodeFile *f;
+        int r;
+
+        if ((r = ctx_read(c, FSTAB_PATH, true, &f)) == -ENOMEM)
+                return r;
+        if (r >= 0 && f->kind == FILE_REGULAR) {
+                if ((r = fstab_mount_for(f->data, f->size, path, &best)) < 0)
+                        return r;
+                if (r > 0 && !(file = strdup(FSTAB_PATH))) {
+                        fstab_mount_done(&best);
+                        return -ENOMEM;
+                }
+        }
+        if ((r = fs.glob(fs.userdata, "/etc/systemd/system/*.mount", &units)) == -ENOMEM) {
+                fstab_mount_done(&best);
+                return r;
+        }
+        STRV_FOREACH(u, units) {
+                FstabMount m = {};
+                if ((r = ctx_read(c, *u, true, &f)) == -ENOMEM || (r >= 0 && f->kind == FILE_REGULAR &&
+                                                                    (r = mount_unit_parse(f->data, &m)) < 0)) {
+                        fstab_mount_done(&best);
+                        return -ENOMEM;
+                }
+                if (r <= 0 || f->kind != FILE_REGULAR || !m.target || !mount_point_holds(m.target, path) ||
+                    (best.target && strlen(m.target) < strlen(best.target))) {
+                        fstab_mount_done(&m);
+                        continue;
+                }
+                fstab_mount_done(&best);
+                best = m;
+                free(file);
+                if (!(file = strdup(*u))) {
+                        fstab_mount_done(&best);
+                        return -ENOMEM;
+                }
+        }
+        if (!best.target)
+                return 0;
+        *ret = best;
+        *ret_file = TAKE_PTR(file);
+        return 1;
+}
+
+/*
+ * An executable binary on a filesystem mounted noexec: execve() fails with EACCES, systemd with
+ * 203/EXEC. Live on this machine, the mount's own flags (statvfs of the file execve() runs) decide,
+ * and the boot configuration only names the line; otherwise the boot configuration decides.
+ * *ret_where: "MOUNTPOINT's options at FILE:LINE" for the advice, when a line is known.
+ */
+static int judge_mount(Context *c, const char *binary, ExecProblem *ret_problem, char **ret_words, char **ret_where) {
+        _cleanup_free_ char *real = NULL, *file = NULL;
+        _cleanup_(fstab_mount_done) FstabMount m = {};
+        bool live = !c->offline && root_is_host(c->root), live_noexec = false;
+        int r;
+
+        /* execve() runs the link's target: its mount is the one that counts */
+        if ((r = root_canonicalize(c->root, binary, true, &real)) == -ENOMEM)
+                return r;
+        const char *path = r >= 0 ? real : binary;
+        if (live) {
+                _cleanup_close_ int fd = root_open_file(c->root, path, O_PATH | O_CLOEXEC, 0);
+                struct statvfs sv;
+                if (fd < 0 || fstatvfs(fd, &sv) < 0)
+                        return 0;
+                live_noexec = sv.f_flag & ST_NOEXEC;
+                if (!live_noexec)
+                        return 0;
+        }
+        if ((r = boot_mount_for(c, path, &m, &file)) < 0)
+                return r;
+        if (r > 0 && m.noexec) {
+                *ret_problem = EXEC_NOEXEC_MOUNT;
+                if (asprintf(ret_words, "%s is on %s, mounted noexec by %s:%u", path, m.target, file, m.line) < 0 ||
+                    asprintf(ret_where, "%s's options at %s:%u", m.target, file, m.line) < 0)
+                        return -ENOMEM;
+                return 0;
+        }
+        if (!live_noexec)
+                return 0;
+        *ret_problem = EXEC_NOEXEC_MOUNT;
+        return asprintf(ret_words, "%s is on a filesystem mounted noexec now (findmnt --target %s shows its mount)", path,
+                        path) < 0 ? -ENOMEM : 0;
 }
 
 /* A binary named without a path is looked for where systemd looks: the first that is there. */
@@ -164,7 +263,7 @@ int diagnose_exec(Context *c, const char *unit, const char *short_name, const Un
         _cleanup_(unit_exec_done) UnitExec cmd = {};
         _cleanup_strv_free_ char **evidence = NULL;
         _cleanup_free_ char *error = NULL, *binary = NULL, *words = NULL, *line = NULL, *name = NULL, *summary = NULL,
-                            *advice = NULL, *journal_line = NULL;
+                            *advice = NULL, *journal_line = NULL, *mount_where = NULL;
         const NodeFS fs = ctx_node_fs(c);
         ExecProblem problem = EXEC_OK;
         int r;
@@ -177,6 +276,8 @@ int diagnose_exec(Context *c, const char *unit, const char *short_name, const Un
                 return r;
         if (binary) {
                 if ((r = judge_binary(c, binary, c->offline, &problem, &words)) < 0)
+                        return r;
+                if (problem == EXEC_OK && (r = judge_mount(c, binary, &problem, &words, &mount_where)) < 0)
                         return r;
         } else if (!c->offline) {
                 problem = EXEC_MISSING;
@@ -231,6 +332,14 @@ int diagnose_exec(Context *c, const char *unit, const char *short_name, const Un
                 what = "its ExecStart= binary is missing";
                 r = asprintf(&todo, "reinstall the package that ships it (apt-get install --reinstall, dnf reinstall), "
                              "or correct ExecStart= to where the binary is (command -v) if %s is the wrong path", shown);
+                break;
+        case EXEC_NOEXEC_MOUNT:
+                what = "its ExecStart= binary is on a filesystem mounted noexec";
+                r = mount_where ? asprintf(&todo, "remove noexec from %s and remount it (mount -o remount,exec), or "
+                                           "install %s on a filesystem mounted exec", mount_where, shown)
+                                : asprintf(&todo, "remount its filesystem exec (mount -o remount,exec), and remove noexec "
+                                           "where the node's boot mounts it, or install %s on a filesystem mounted exec",
+                                           shown);
                 break;
         default:
                 /* 203 with a binary that looks fine: a noexec mount, another architecture, a

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 
 #include "remedy/macro.h"
 #include "remedy/strv.h"
@@ -225,6 +226,127 @@ int fstab_comment_out(const char *data, size_t size, const FstabSwap *s, size_t 
         *ret = out;
         *ret_size = o;
         return 0;
+}
+
+void fstab_mount_done(FstabMount *m) {
+        free(m->target);
+        *m = (FstabMount) {};
+}
+
+bool mount_options_noexec(const char *options) {
+        unsigned long flags = 0;
+        if (!options || mnt_optstr_get_flags(options, &flags, mnt_get_builtin_optmap(MNT_LINUX_MAP)) != 0)
+                return false;
+        return flags & MS_NOEXEC;
+}
+
+/* The mount point's length without trailing slashes ("/" is 0: it holds every path). */
+static size_t mount_point_len(const char *target) {
+        size_t n = strlen(target);
+        while (n > 0 && target[n - 1] == '/')
+                n--;
+        return n;
+}
+
+bool mount_point_holds(const char *target, const char *path) {
+        size_t n = mount_point_len(target);
+        return target[0] == '/' && strncmp(path, target, n) == 0 && (path[n] == 0 || path[n] == '/');
+}
+
+int fstab_mount_for(const char *data, size_t size, const char *path, FstabMount *ret) {
+        FstabMount best = {};
+        unsigned line = 0;
+        int r;
+
+        for (size_t pos = 0; pos < size; line++) {
+                const char *nl = memchr(data + pos, '\n', size - pos);
+                size_t start = pos, end = nl ? (size_t) (nl - data) : size;
+                _cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
+                struct libmnt_fs *fs = NULL;
+
+                pos = nl ? end + 1 : size;
+                if (memchr(data + start, 0, end - start))
+                        continue;
+                r = parse_line(data + start, end - start, &tb);
+                if (r == -EINVAL)
+                        continue;   /* libmount and systemd skip it; fstab_swaps() notes it */
+                if (r < 0) {
+                        fstab_mount_done(&best);
+                        return r;
+                }
+                if (!tb || mnt_table_first_fs(tb, &fs) != 0 || mnt_fs_is_swaparea(fs))
+                        continue;
+                const char *target = mnt_fs_get_target(fs), *opts = mnt_fs_get_options(fs);
+                if (!target || !mount_point_holds(target, path) ||
+                    (opts && mnt_optstr_get_option(opts, "noauto", NULL, NULL) == 0))
+                        continue;
+                /* the longest mount point is the one on top; of two lines with the same one,
+                 * systemd-fstab-generator mounts the first and refuses the other */
+                if (best.target && mount_point_len(target) <= mount_point_len(best.target))
+                        continue;
+                fstab_mount_done(&best);
+                if (!(best.target = strdup(target)))
+                        return -ENOMEM;
+                best.line = line + 1;
+                best.noexec = mount_options_noexec(opts);
+        }
+        *ret = best;
+        return !!best.target;
+}
+
+static char *strip(char *s) {
+        s += strspn(s, " \t\n\r\f\v");
+        size_t n = strlen(s);
+        while (n > 0 && strchr(" \t\n\r\f\v", s[n - 1]))
+                s[--n] = 0;
+        return s;
+}
+
+typedef struct MountUnitParse {
+        FstabMount *mount;
+        char *options;
+        bool in_mount;
+} MountUnitParse;
+
+static int mount_unit_line(void *userdata, unsigned line, char *text, char **ret_error) {
+        MountUnitParse *p = userdata;
+        char *l = strip(text), *eq;
+
+        if (*l == '[') {
+                p->in_mount = streq(l, "[Mount]");
+                return 0;
+        }
+        if (!p->in_mount || !(eq = strchr(l, '=')))
+                return 0;
+        *eq = 0;
+        const char *key = strip(l), *value = strip(eq + 1);
+        char **slot = streq(key, "Where") ? &p->mount->target : streq(key, "Options") ? &p->options : NULL;
+        if (!slot)
+                return 0;
+        free(*slot);
+        *slot = NULL;
+        if (*value && !(*slot = strdup(value)))
+                return -ENOMEM;
+        if (slot == &p->options)
+                p->mount->line = *value ? line : 0;
+        return 0;
+}
+
+int mount_unit_parse(const char *data, FstabMount *ret) {
+        FstabMount m = {};
+        MountUnitParse p = { .mount = &m };
+        _cleanup_free_ char *error = NULL;
+
+        int r = unit_file_parse_lines(data, mount_unit_line, &p, &error);
+        if (r >= 0)
+                m.noexec = mount_options_noexec(p.options);
+        free(p.options);
+        if (r < 0 || !m.target) {
+                fstab_mount_done(&m);
+                return r < 0 ? r : 0;
+        }
+        *ret = m;
+        return 1;
 }
 
 /* seq_file's mangle_path() writes space, tab, newline and backslash as \ooo. */

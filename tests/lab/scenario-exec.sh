@@ -6,7 +6,8 @@
 # drop-in line that sets it, systemd's exit status and its journal line, and advice; nothing
 # fixes it (fix exits 1 and changes no file). Then a dangling symlink in its place, and finally the
 # operator's own fix (the link pointed at the installed kubelet): the kubelet runs, diagnose is
-# quiet. Judged through systemd (unit properties) and the journal.
+# quiet. Then the kubelet on a noexec mount ("Permission denied"): named live by the mount's
+# flags, and by the node's fstab line. Judged through systemd (unit properties) and the journal.
 set -u
 . "$SOURCE_ROOT/tests/lab/lab.sh"
 . "$SOURCE_ROOT/tests/lab/scenario.sh"
@@ -69,6 +70,37 @@ stays_up kubelet.service 3
 ok $? "the link fixed by hand: the kubelet runs and stays up"
 node_findings
 is "$FOUND" "" "then diagnose finds nothing"
+
+# The kubelet on a filesystem mounted noexec (a tmpfs in the node's own mount namespace): the file
+# is executable, yet execve() says EACCES and systemd 203/EXEC. Live, the mount's own flags say
+# so; with the node's fstab naming that mount noexec, its line is named too.
+mkdir -p "$LAB_ROOT/opt/nx"
+lab_run mount -t tmpfs -o noexec,mode=0755 tmpfs /opt/nx
+lab_run cp /usr/bin/kubelet /opt/nx/kubelet
+ln -sfn /opt/nx/kubelet "$LAB_ROOT/usr/local/bin/kubelet"
+lab_run systemctl restart kubelet.service
+wait_203
+ok $? "the kubelet on a noexec mount: 203 again"
+ok "$(grep -qE 'Failed to execute /usr/local/bin/kubelet: Permission denied|Failed at step EXEC spawning /usr/local/bin/kubelet: Permission denied' \
+        <<<"$(lab_journal kubelet.service)"; echo $?)" "systemd says Permission denied"
+node_findings
+is "$FOUND" kubelet-exec-failed "a noexec mount: kubelet-exec-failed"
+contains "$DIAG_OUT" "its ExecStart= binary is on a filesystem mounted noexec (203/EXEC)" "in plain words"
+contains "$DIAG_OUT" "/opt/nx/kubelet is on a filesystem mounted noexec now" "judged by the mount's own flags"
+touch "$LAB_ROOT/etc/fstab" && cp -p "$LAB_ROOT/etc/fstab" "$LAB_DIR/fstab.before"
+printf 'tmpfs /opt/nx tmpfs noexec,mode=0755 0 0\n' >>"$LAB_ROOT/etc/fstab"
+node_findings
+contains "$DIAG_OUT" "/opt/nx/kubelet is on /opt/nx, mounted noexec by /etc/fstab:$(wc -l <"$LAB_ROOT/etc/fstab")" \
+        "with the node's fstab line that mounts it so"
+cp -p "$LAB_DIR/fstab.before" "$LAB_ROOT/etc/fstab"
+lab_run mount -o remount,exec /opt/nx
+lab_run systemctl restart kubelet.service
+stays_up kubelet.service 3
+ok $? "remounted exec by hand: the kubelet runs and stays up"
+node_findings
+is "$FOUND" "" "then diagnose finds nothing"
+lab_run umount /opt/nx
+rmdir "$LAB_ROOT/opt/nx"
 rm -f "$LAB_ROOT/usr/local/bin/kubelet"
 lab_teardown
 is "$(lab_leftovers)" "" "no process or mount is left behind"

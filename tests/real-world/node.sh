@@ -9,6 +9,10 @@
 #                            rules judge its configuration). Default 1.6, Debian 12's.
 #   containerd-config PATH   the main configuration containerd's unit passes (default
 #                            /etc/containerd/config.toml)
+#   containerd-config-fixed PATH [P...]
+#                            the file containerd reads once playbook P has run (Flatcar: the
+#                            copy of /usr's, a drop-in pointing containerd.service at it);
+#                            default P: cgroup-driver-systemd sandbox-image
 #   kubelet VERSION          the kubelet package version (default 1.33.4)
 #   package rpm              no dpkg database: an RPM-based node
 #   put SRC DEST             a corpus file (SRC under tests/fixtures/real-world/) at node path DEST
@@ -37,6 +41,7 @@ node_build() {
         NODE_CONTAINERD=1.6
         NODE_CONTAINERD_CONFIG=/etc/containerd/config.toml
         NODE_CONTAINERD_CONFIG_FIXED=""
+        NODE_CONTAINERD_CONFIG_FIXED_BY=""
         NODE_KUBELET=1.33.4
         NODE_PACKAGE=deb
         NODE_FINDINGS=""
@@ -70,8 +75,9 @@ node_build() {
                 summary) NODE_SUMMARY="$a${b:+ $b}" ;;
                 containerd) NODE_CONTAINERD=$a ;;
                 containerd-config) NODE_CONTAINERD_CONFIG=$a ;;
-                # the file containerd reads once cgroup-driver-systemd has run (Flatcar: a copy of /usr's)
-                containerd-config-fixed) NODE_CONTAINERD_CONFIG_FIXED=$a ;;
+                containerd-config-fixed)
+                        NODE_CONTAINERD_CONFIG_FIXED=$a
+                        NODE_CONTAINERD_CONFIG_FIXED_BY=${b:-cgroup-driver-systemd sandbox-image} ;;
                 kubelet) NODE_KUBELET=$a ;;
                 package) NODE_PACKAGE=$a ;;
                 put) mkdir -p "$(dirname "$dir$b")"; cp "$RW/$a" "$dir$b" ;;
@@ -144,6 +150,12 @@ node_not_fixed() { node_lookup NODE_NOT_FIXED "$1"; }
 
 # The text apply of playbook $1 must fail verification with, or nothing.
 node_verify_failure() { node_lookup NODE_VERIFY_FAILS "$1"; }
+
+# The file containerd reads once playbook $1 has run, when the playbook moves it, or nothing.
+node_fixed_config() {
+        case " $NODE_CONTAINERD_CONFIG_FIXED_BY " in *" $1 "*) printf '%s' "$NODE_CONTAINERD_CONFIG_FIXED" ;; esac
+        return 0
+}
 
 # The text plan of playbook $1 must refuse with, or nothing.
 node_refusal() { node_lookup NODE_REFUSE "$1"; }

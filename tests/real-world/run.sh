@@ -156,13 +156,16 @@ one_playbook() {   # one_playbook NAME NODE-DIR PLAYBOOK
         for f in $changed; do judge_file "$node" "$f" || bad+=" $f"; done
         is "$bad" "" "$name: $p: what it wrote parses for its consumer ($(echo $changed))"
 
+        local fixed; fixed=$(node_fixed_config "$p")
+        if [ -n "$fixed" ]; then
+                # Flatcar documents a containerd.service drop-in setting the variable its ExecStart= expands
+                grep -qsx "Environment=CONTAINERD_CONFIG=$fixed" "$node"/etc/systemd/system/containerd.service.d/*.conf
+                ok $? "$name: $p points containerd.service at $fixed (a drop-in)"
+        fi
+        fixed=${fixed:-$NODE_CONTAINERD_CONFIG}
+
         if [ "$p" = cgroup-driver-systemd ]; then
-                local after fixed=${NODE_CONTAINERD_CONFIG_FIXED:-$NODE_CONTAINERD_CONFIG}
-                if [ -n "$NODE_CONTAINERD_CONFIG_FIXED" ]; then
-                        # Flatcar documents a containerd.service drop-in setting the variable its ExecStart= expands
-                        grep -qsx "Environment=CONTAINERD_CONFIG=$fixed" "$node"/etc/systemd/system/containerd.service.d/*.conf
-                        ok $? "$name: $p points containerd.service at $fixed (a drop-in)"
-                fi
+                local after
                 after=$(NODE_CONTAINERD_CONFIG=$fixed containerd_summary "$node")
                 local refused_before; refused_before=$(jq -r '.refused // ""' <<<"$summary_before")
                 is "$(jq -r '.refused // ""' <<<"$after")" "" "$name: containerd accepts the edited configuration${refused_before:+ (it refused it before: $refused_before)}"
@@ -174,7 +177,7 @@ one_playbook() {   # one_playbook NAME NODE-DIR PLAYBOOK
         fi
 
         if [ "$p" = sandbox-image ]; then
-                local after; after=$(containerd_summary "$node")
+                local after; after=$(NODE_CONTAINERD_CONFIG=$fixed containerd_summary "$node")
                 is "$(jq -r '.refused // ""' <<<"$after")" "$(jq -r '.refused // ""' <<<"$summary_before")" \
                         "$name: $p: containerd loads the edited configuration as it loaded the old one"
                 [ -n "$(jq -r '.refused // ""' <<<"$summary_before")" ] ||

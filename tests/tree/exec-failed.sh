@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # FAILURES.md B.6, 203/EXEC: systemd cannot execute the kubelet's (or containerd's) ExecStart=
 # binary. Offline, diagnose judges the binary the unit files name: missing (where the tree has its
-# directory), a dangling symlink, no execute bit, a directory; the finding names the binary and the
+# directory), a dangling symlink, no execute bit, a directory, on a filesystem the node's fstab or
+# a .mount unit mounts noexec; the finding names the binary and the
 # FILE:LINE of the ExecStart= that sets it, says what to do, and nothing fixes it (fix: exit 1,
 # nothing changed). A tree without the binary's directory (a tree of configuration files) is not a
 # finding. The live half (ExecMainStatus 203, systemd's journal line) is in the lab
@@ -61,6 +62,37 @@ printf '#!/bin/sh\n' >"$node/opt/kubernetes/bin/kubelet"
 chmod 0755 "$node/opt/kubernetes/bin/kubelet"
 found "$node"
 is "$FOUND" "" "the link's target there: no finding"
+
+# An executable binary on a filesystem mounted noexec (FAILURES.md B.6: "ensure the filesystem is
+# not noexec"): systemd's execve() gets EACCES, 203/EXEC, though the file has its execute bits.
+# Offline the node's fstab says so: the longest mount point that holds the binary (the link's
+# target, which is what execve() runs) decides, and its options as mount reads them (the last of
+# exec/noexec wins).
+printf '/dev/vdb1 /opt ext4 defaults,nosuid,noexec 0 2\n' >>"$node/etc/fstab"
+found "$node"
+is "$FOUND" kubelet-exec-failed "the link's target on a noexec /opt in fstab: kubelet-exec-failed"
+contains "$OUT" "kubelet.service cannot start: its ExecStart= binary is on a filesystem mounted noexec (203/EXEC)" \
+        "the summary says the binary is on a noexec mount"
+contains "$OUT" "/opt/kubernetes/bin/kubelet is on /opt, mounted noexec by /etc/fstab:4" "the evidence names the fstab line"
+contains "$OUT" "remove noexec from /opt's options at /etc/fstab:4" "the advice says what to change, and where"
+sed -i 's|defaults,nosuid,noexec|defaults,noexec,exec|' "$node/etc/fstab"
+found "$node"
+is "$FOUND" "" "noexec then exec: the last wins, no finding"
+sed -i 's|defaults,noexec,exec|noexec|' "$node/etc/fstab"
+printf '/dev/vdc1 /opt/kubernetes ext4 defaults 0 2\n' >>"$node/etc/fstab"
+found "$node"
+is "$FOUND" "" "a longer mount point without noexec holds it: no finding"
+# A .mount unit of the operator's for that longer mount point, with noexec: it decides.
+printf '[Unit]\nDescription=kube\n[Mount]\nWhat=/dev/vdc1\nWhere=/opt/kubernetes\nType=ext4\nOptions=nodev,noexec\n' \
+        >"$node/etc/systemd/system/opt-kubernetes.mount"
+found "$node"
+is "$FOUND" kubelet-exec-failed "/etc/systemd/system/opt-kubernetes.mount with Options=noexec: kubelet-exec-failed"
+contains "$OUT" "/opt/kubernetes/bin/kubelet is on /opt/kubernetes, mounted noexec by /etc/systemd/system/opt-kubernetes.mount:7" \
+        "naming the unit's Options= line"
+rm "$node/etc/systemd/system/opt-kubernetes.mount"
+sed -i '/^\/dev\/vd[bc]1 /d' "$node/etc/fstab"
+found "$node"
+is "$FOUND" "" "the fstab lines gone: quiet again"
 
 # A drop-in of the operator's pointing ExecStart= at a wrong path: that drop-in's line is named.
 mkdir -p "$node/etc/systemd/system/kubelet.service.d"
