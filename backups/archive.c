@@ -288,6 +288,7 @@ static int fill_info(Manifest *m, const TxnInfo *info) {
 
 static int collect_paths(Root *root, char * const *paths, char ***ret) {
         _cleanup_strv_free_ char **unique = NULL;
+        size_t n_unique = 0;
         int r;
 
         _cleanup_(resolved_dir_done) ResolvedDir resolved = {};
@@ -306,7 +307,7 @@ static int collect_paths(Root *root, char * const *paths, char ***ret) {
                         return r;
                 if (!streq(canonical, *p))
                         return -EINVAL;
-                r = strv_extend(&unique, *p);
+                r = strv_extend_with_size(&unique, &n_unique, *p);
                 if (r < 0)
                         return r;
         }

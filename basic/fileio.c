@@ -69,6 +69,8 @@ Root *root_free(Root *r) {
                 return NULL;
         if (r->fd >= 0)
                 close(r->fd);
+        if (r->rpm_packages_free)
+                r->rpm_packages_free(r->rpm_packages);
         free(r->path);
         free(r);
         return NULL;
@@ -402,13 +404,14 @@ int root_list_dir(Root *r, const char *path, char ***ret_names) {
         }
 
         _cleanup_strv_free_ char **names = NULL;
+        size_t n = 0;
         struct dirent *de;
         int k = 0;
         errno = 0;
         while ((de = readdir(d))) {
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;
-                if ((k = strv_extend(&names, de->d_name)) < 0)
+                if ((k = strv_extend_with_size(&names, &n, de->d_name)) < 0)
                         break;
         }
         if (k == 0 && errno != 0)
@@ -417,7 +420,6 @@ int root_list_dir(Root *r, const char *path, char ***ret_names) {
         if (k < 0)
                 return k;
 
-        size_t n = strv_length(names);
         if (n > 1)
                 qsort(names, n, sizeof(char *), cmp_str);
         if (!names) {

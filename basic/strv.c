@@ -25,19 +25,28 @@ bool strv_contains(char * const *l, const char *s) {
         return false;
 }
 
-int strv_consume(char ***l, char *s) {
+int strv_consume_with_size(char ***l, size_t *n, char *s) {
         if (!s)
                 return -ENOMEM;
-        size_t n = strv_length(*l);
-        char **c = realloc(*l, sizeof(char *) * (n + 2));
+        char **c = realloc(*l, sizeof(char *) * (*n + 2));
         if (!c) {
                 free(s);
                 return -ENOMEM;
         }
-        c[n] = s;
-        c[n + 1] = NULL;
+        c[*n] = s;
+        c[*n + 1] = NULL;
         *l = c;
+        (*n)++;
         return 0;
+}
+
+int strv_extend_with_size(char ***l, size_t *n, const char *s) {
+        return strv_consume_with_size(l, n, strdup(s));
+}
+
+int strv_consume(char ***l, char *s) {
+        size_t n = strv_length(*l);
+        return strv_consume_with_size(l, &n, s);
 }
 
 int strv_extend(char ***l, const char *s) {

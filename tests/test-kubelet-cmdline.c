@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * kubelet-cmdline.c, kubelet-cmdline-exec.c and kubelet-config-dir.c on node trees built in temp
+ * unit-exec.c, unit-exec-env.c, kubelet-cmdline.c and kubelet-config-dir.c on node trees built in temp
  * directories from tests/fixtures/kubelet-cmdline/ (kubeadm's kubelet.service and 10-kubeadm.conf
  * as the packages install them). Where systemd can judge, it does: `systemd-analyze --root=DIR
  * verify kubelet.service` (systemd 252) names the executable of the ExecStart= it settled on, so
@@ -168,9 +168,9 @@ static const KubeletArg *arg_at(const KubeletCommandLine *c, size_t i) {
 }
 
 static const char *env_source(const KubeletCommandLine *c, const char *name) {
-        for (size_t i = 0; i < c->n_env; i++)
-                if (streq(c->env[i].name, name))
-                        return c->env[i].source;
+        for (size_t i = 0; i < c->unit.n_env; i++)
+                if (streq(c->unit.env[i].name, name))
+                        return c->unit.env[i].source;
         return NULL;
 }
 
@@ -186,10 +186,10 @@ static void test_kubeadm(void) {
         is_int(kubelet_cmdline_resolve(&n->fs, "kubelet", k31, &c, &error), 0, "kubeadm unit resolves");
         if (error)
                 diag("%s", error);
-        is_strv(c.unit_files, (const char *[]) { USR_UNIT, USR_KUBEADM, NULL }, "fragment, then 10-kubeadm.conf");
-        is_str(c.exec_source, USR_KUBEADM ":11", "ExecStart= of 10-kubeadm.conf line 11 (after the reset on 10)");
-        is_str(c.executable, "/usr/bin/kubelet", "executable");
-        is_strv(c.argv,
+        is_strv(c.unit.unit_files, (const char *[]) { USR_UNIT, USR_KUBEADM, NULL }, "fragment, then 10-kubeadm.conf");
+        is_str(c.unit.exec_source, USR_KUBEADM ":11", "ExecStart= of 10-kubeadm.conf line 11 (after the reset on 10)");
+        is_str(c.unit.executable, "/usr/bin/kubelet", "executable");
+        is_strv(c.unit.argv,
                 (const char *[]) {
                         "/usr/bin/kubelet",
                         "--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf",
@@ -229,7 +229,7 @@ static void test_kubeadm(void) {
         is_str(c.kubeconfig_path, "/etc/kubernetes/kubelet.conf", "kubeconfig path");
         ok(c.config_dir == NULL && !c.config_dir_alpha_env, "no --config-dir");
         is_str(env_source(&c, "OTHER_VAR"), "/etc/default/kubelet:8", "unused variables are listed with their line");
-        ok(!c.env_files_missing && !c.unset_variables, "nothing missing, nothing unset");
+        ok(!c.unit.env_files_missing && !c.unit.unset_variables, "nothing missing, nothing unset");
 
         is_int(kubelet_cmdline_resolve(&n->fs, "kubelet.service", k35, &c35, NULL), 0, "resolves for 1.35");
         is_int(arg_at(&c35, 4)->accepted, 0, "--pod-infra-container-image: 1.35 refuses it");
@@ -255,9 +255,9 @@ static void test_missing_optional_env_file(void) {
         Node *n = kubeadm_node();   /* no /etc/default/kubelet */
 
         is_int(kubelet_cmdline_resolve(&n->fs, "kubelet.service", NULL, &c, NULL), 0, "resolves without /etc/default/kubelet");
-        is_strv(c.env_files_missing, (const char *[]) { "/etc/default/kubelet", NULL }, "the optional file is reported missing");
-        is_strv(c.unset_variables, (const char *[]) { "KUBELET_EXTRA_ARGS", NULL }, "$KUBELET_EXTRA_ARGS is unset");
-        is_int(strv_length(c.argv), 6, "an unset $VAR word disappears");
+        is_strv(c.unit.env_files_missing, (const char *[]) { "/etc/default/kubelet", NULL }, "the optional file is reported missing");
+        is_strv(c.unit.unset_variables, (const char *[]) { "KUBELET_EXTRA_ARGS", NULL }, "$KUBELET_EXTRA_ARGS is unset");
+        is_int(strv_length(c.unit.argv), 6, "an unset $VAR word disappears");
         is_int(arg_at(&c, 0)->accepted, -1, "accepted is -1 without a flag set");
         node_free(n);
 }
@@ -272,7 +272,7 @@ static void test_refused_env_file(void) {
 
         is_int(kubelet_cmdline_resolve(&n->fs, "kubelet.service", NULL, &c, NULL), 0,
                "an optional EnvironmentFile= systemd refuses does not stop the resolve");
-        is_strv(c.unset_variables, (const char *[]) { "KUBELET_EXTRA_ARGS", NULL },
+        is_strv(c.unit.unset_variables, (const char *[]) { "KUBELET_EXTRA_ARGS", NULL },
                 "nothing of it reaches the environment: $KUBELET_EXTRA_ARGS is unset");
 
         node_put(n, "/etc/systemd/system/kubelet.service.d/20-required.conf",
@@ -299,10 +299,10 @@ static void test_override(void) {
         is_int(kubelet_cmdline_resolve(&n->fs, "kubelet.service", k31, &c, &error), 0, "override resolves");
         if (error)
                 diag("%s", error);
-        is_strv(c.unit_files, (const char *[]) { USR_UNIT, USR_KUBEADM, ETC_DROPINS "/20-override.conf", NULL },
+        is_strv(c.unit.unit_files, (const char *[]) { USR_UNIT, USR_KUBEADM, ETC_DROPINS "/20-override.conf", NULL },
                 "drop-ins by name across directories");
-        is_str(c.exec_source, ETC_DROPINS "/20-override.conf:6", "the ExecStart= after the reset, where it starts");
-        is_strv(c.argv,
+        is_str(c.unit.exec_source, ETC_DROPINS "/20-override.conf:6", "the ExecStart= after the reset, where it starts");
+        is_strv(c.unit.argv,
                 (const char *[]) {
                         "/usr/local/bin/kubelet",
                         "--node-labels=role=worker tier=2",   /* ${VAR} inline: one word */
@@ -317,7 +317,7 @@ static void test_override(void) {
                         NULL,
                 },
                 "quotes, continuations, ${VAR}, $$ and %n");
-        is_strv(c.unset_variables, (const char *[]) { "ALSO_NOT_SET", "NOT_SET", NULL }, "unset variables, sorted");
+        is_strv(c.unit.unset_variables, (const char *[]) { "ALSO_NOT_SET", "NOT_SET", NULL }, "unset variables, sorted");
         is_str(arg_at(&c, 0)->source, ETC_DROPINS "/20-override.conf:3", "${LABELS} from Environment= line 3");
         is_str(arg_at(&c, 0)->variable, "LABELS", "... the variable");
         is_str(arg_at(&c, 3)->variable, "DRIVER", "--cgroup-driver=${DRIVER}");
@@ -376,20 +376,20 @@ static void test_dropin_order(void) {
         node_put(n, ETC_DROPINS "/.hidden.conf", "[Service]\nExecStart=\n");
 
         is_int(kubelet_cmdline_resolve(&n->fs, "kubelet.service", NULL, &c, NULL), 0, "resolves");
-        is_strv(c.unit_files,
+        is_strv(c.unit.unit_files,
                 (const char *[]) { USR_UNIT, "/run/systemd/system/kubelet.service.d/30-b.conf", ETC_DROPINS "/50-a.conf",
                                    "/usr/lib/systemd/system/kubelet.service.d/70-c.conf",
                                    "/etc/systemd/system/service.d/90-all.conf", NULL },
                 "by file name; /etc masks /usr/lib; service.d counts; README and hidden files do not");
         exe = systemd_executable(n);
-        is_str(c.executable, "/usr/bin/kubelet-all", "the type-level drop-in comes last");
-        is_str(exe, c.executable, "systemd agrees");
+        is_str(c.unit.executable, "/usr/bin/kubelet-all", "the type-level drop-in comes last");
+        is_str(exe, c.unit.executable, "systemd agrees");
 
         put_exec(n, ETC_DROPINS "/90-all.conf", "kubelet-specific");   /* same name as the service.d one */
         is_int(kubelet_cmdline_resolve(&n->fs, "kubelet.service", NULL, &c2, NULL), 0, "resolves");
-        is_str(c2.executable, "/usr/bin/kubelet-specific", "kubelet.service.d/ beats service.d/ for the same name");
+        is_str(c2.unit.executable, "/usr/bin/kubelet-specific", "kubelet.service.d/ beats service.d/ for the same name");
         exe2 = systemd_executable(n);
-        is_str(exe2, c2.executable, "systemd agrees");
+        is_str(exe2, c2.unit.executable, "systemd agrees");
         node_free(n);
 }
 
@@ -420,7 +420,7 @@ static void test_syntax(void) {
         is_int(kubelet_cmdline_resolve(&n->fs, "kubelet.service", NULL, &c, &error), 0, "resolves");
         if (error)
                 diag("%s", error);
-        is_strv(c.argv,
+        is_strv(c.unit.argv,
                 (const char *[]) { "/usr/bin/kubelet", "A\xc3\xa9", "\\q", ";", "from-file", "a", "b", /* $Q split */
                                    "single $quotedfrom-20", NULL },
                 "C escapes, an unknown escape kept, \\; literal, an emptied Environment=, files over Environment=, "
@@ -439,9 +439,9 @@ static void test_syntax(void) {
         /* Prefixes: - ignore failure, @ separate argv[0], : no expansion. */
         node_put(n, USR_UNIT, "[Service]\nEnvironment=A=1\nExecStart=-@:/usr/bin/kubelet kubelet-0 $A ${A}\n");
         is_int(kubelet_cmdline_resolve(&n->fs, "kubelet.service", NULL, &c3, NULL), 0, "prefixed ExecStart=");
-        is_str(c3.executable, "/usr/bin/kubelet", "prefixes stripped");
-        is_strv(c3.argv, (const char *[]) { "kubelet-0", "$A", "${A}", NULL }, "@ sets argv[0], : keeps $A as written");
-        ok(c3.no_env_expand, "no_env_expand");
+        is_str(c3.unit.executable, "/usr/bin/kubelet", "prefixes stripped");
+        is_strv(c3.unit.argv, (const char *[]) { "kubelet-0", "$A", "${A}", NULL }, "@ sets argv[0], : keeps $A as written");
+        ok(c3.unit.no_env_expand, "no_env_expand");
         node_free(n);
 }
 

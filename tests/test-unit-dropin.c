@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Drop-in directories against the judges: which files the manager reads for a unit, and in what
- * order (kubelet-cmdline.c, judged by `systemd-analyze verify`), and which [Install] sections
+ * order (unit-exec.c, judged by `systemd-analyze verify`), and which [Install] sections
  * systemctl reads from them (unit-file.c, judged by `systemctl --root`). Each case builds a node
  * root from tests/fixtures/unit-dropins/.
  */
@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "remedy/kubelet-cmdline.h"
 #include "remedy/strv.h"
+#include "remedy/unit-exec.h"
 #include "remedy/unit-file.h"
 #include "tap.h"
 #include "test-util.h"
@@ -74,15 +74,15 @@ static char *manager_judge(const char *root, const char *unit) {
         return list;
 }
 
-/* What the kubelet-cmdline reader lists, one per line; entries that are not regular files
+/* What unit_exec_resolve() lists, one per line; entries that are not regular files
  * (which systemd tries and skips without a word) are left out when only_regular. */
-static char *manager_ours(const char *root, const char *unit, bool only_regular, KubeletCommandLine *c) {
+static char *manager_ours(const char *root, const char *unit, bool only_regular, UnitExec *c) {
         char *error = NULL, *list = NULL;
         size_t size = 0;
         DISK_FS(fs, root);
 
-        int r = kubelet_cmdline_resolve(&fs, unit, NULL, c, &error);
-        ok(r == 0, "%s: kubelet-cmdline resolves it (%s)", unit, error ?: "no error");
+        int r = unit_exec_resolve(&fs, unit, c, &error);
+        ok(r == 0, "%s: unit-exec resolves it (%s)", unit, error ?: "no error");
         FILE *f = open_memstream(&list, &size);
         STRV_FOREACH(p, c->unit_files) {
                 char *host = xasprintf("%s%s", root, *p);
@@ -97,17 +97,15 @@ static char *manager_ours(const char *root, const char *unit, bool only_regular,
         return list;
 }
 
-static const char *env_value(const KubeletCommandLine *c, const char *name) {
-        for (size_t i = 0; i < c->n_env; i++)
-                if (streq(c->env[i].name, name))
-                        return c->env[i].value;
-        return NULL;
+static const char *env_value(const UnitExec *c, const char *name) {
+        const UnitEnvVar *v = unit_exec_env_get(c, name);
+        return v ? v->value : NULL;
 }
 
 static void test_dropins_manager(bool merged_usr) {
         char *root = make_dropin_root(merged_usr), *want, *got;
         const char *lib = merged_usr ? "/usr/lib" : "/lib";
-        KubeletCommandLine c = {};
+        UnitExec c = {};
         diag("drop-ins as the manager reads them, %s /usr", merged_usr ? "merged" : "split");
 
         /* By file name across /etc, /run and /lib; /etc/.../10-defaults.conf masks /lib's; the
@@ -128,8 +126,16 @@ static void test_dropins_manager(bool merged_usr) {
         free(got);
         free(want);
         is_str(c.argv && c.argv[0] ? c.argv[1] : NULL, "--v=4", "AGENT_ARGS from /etc's 10-defaults.conf");
+        /* Each word says where it came from: the variable's assignment, or the ExecStart= line. */
+        is_int(c.n_words, 2, "two words, as in argv");
+        is_str(c.n_words == 2 ? c.words[1].source : NULL, "/etc/systemd/system/kube-node-agent.service.d/10-defaults.conf:5",
+               "--v=4 comes from /etc's 10-defaults.conf line 5");
+        is_str(c.n_words == 2 ? c.words[1].variable : NULL, "AGENT_ARGS", "by $AGENT_ARGS");
+        is_str(c.n_words == 2 ? c.words[0].source : NULL, "/lib/systemd/system/kube-node-agent.service:7",
+               "the executable from the fragment's ExecStart=");
+        ok(c.n_words == 2 && !c.words[0].variable, "which is a literal word");
         is_str(env_value(&c, "HTTPS_PROXY"), "http://proxy.example.internal:3128", "HTTPS_PROXY from the dash-prefix drop-in");
-        kubelet_cmdline_done(&c);
+        unit_exec_done(&c);
 
         /* An instance: the template's directories and the template's dash prefix (a plain
          * "kube-.service"); /etc/.../kube-proxy@.service.d/20-mode.conf masks the /lib instance one. */
@@ -146,7 +152,7 @@ static void test_dropins_manager(bool merged_usr) {
         free(got);
         free(want);
         is_str(env_value(&c, "MODE_FROM"), "etc-template", "MODE_FROM from /etc's template drop-in");
-        kubelet_cmdline_done(&c);
+        unit_exec_done(&c);
 
         /* A directory named 40-dir.conf in /etc is listed and masks /lib's 40-dir.conf file;
          * systemd fails to parse it and goes on. */
@@ -161,7 +167,7 @@ static void test_dropins_manager(bool merged_usr) {
         ok(strv_contains(c.unit_files, "/etc/systemd/system/kube-node-agent.service.d/40-dir.conf"),
            "the directory is listed (it takes the name)");
         is_str(c.argv && c.argv[0] ? c.argv[1] : NULL, "--v=4", "and /lib's 40-dir.conf sets nothing");
-        kubelet_cmdline_done(&c);
+        unit_exec_done(&c);
         free(got);
         free(want);
         free(dir);

@@ -28,6 +28,10 @@
 typedef struct Root {
         int fd;        /* O_PATH|O_DIRECTORY */
         char *path;    /* as given, normalised; "/" for the live node */
+        /* The RPM database's packages, read once per run (package-version.h): a verb's Root lives
+         * as long as its run. Opaque here, freed by root_free() with the function that made it. */
+        void *rpm_packages;
+        void (*rpm_packages_free)(void *rpm_packages);
 } Root;
 
 int root_open(const char *path, Root **ret);

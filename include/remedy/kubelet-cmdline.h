@@ -18,19 +18,8 @@
  * in the planned state), so the unit files, the environment files and the kubelet's config are
  * all seen the same way.
  *
- * systemd's part (systemd.service(5) "Command lines", systemd.exec(5) Environment=,
- * EnvironmentFile=): the fragment and its drop-ins (NAME.d/, dash-prefix and type-level service.d/
- * directories in every search directory, *.conf sorted by file name, the first directory holding
- * a name masking the rest); ExecStart= with its prefixes (- @ : + ! !!), quoting, C escapes,
- * specifiers %n %N %p %i %j %%, and the empty assignment that resets the list; a service other
- * than Type=oneshot with more than one ExecStart= is refused as systemd refuses it.
- * Environment= (quoted, several per line, empty resets) and EnvironmentFile= (leading '-' for
- * optional, globs; each file overrides the earlier ones and all of Environment=; read as systemd
- * 252 reads them, env-file.h: an unterminated quote takes the rest of the file, a comment ending
- * in a backslash swallows the next line). Then the
- * expansion: a whole word $VAR becomes the variable's value split at whitespace (quotes in it are
- * removed), nothing when unset; ${VAR} is replaced inside the word; $$ is a '$'. The manager's
- * own variables (PATH, ...) are not known here and count as unset.
+ * systemd's part, the unit's ExecStart= words and environment with where each came from, is
+ * unit-exec.h's (KubeletCommandLine.unit).
  *
  * The kubelet's part: argv read as pflag reads it (--name=value, --name value unless boolean,
  * '_' in names read as '-', -v 2 shorthands, anything after "--" and any stray word is an argument
@@ -50,14 +39,8 @@
 
 #include "remedy/kubelet-flags.h"
 #include "remedy/macro.h"
+#include "remedy/unit-exec.h"
 #include "remedy/unit-file.h"
-
-/* One variable of the service's environment, as the unit files set it. */
-typedef struct KubeletEnvVar {
-        char *name;
-        char *value;
-        char *source;        /* "FILE:LINE" of the assignment that won */
-} KubeletEnvVar;
 
 /* One flag (or a stray word) of argv[1..], as pflag reads it. */
 typedef struct KubeletArg {
@@ -72,17 +55,9 @@ typedef struct KubeletArg {
 } KubeletArg;
 
 typedef struct KubeletCommandLine {
-        char **unit_files;         /* canonical paths systemd reads, fragment first, drop-ins in order */
-        char *exec_source;         /* "FILE:LINE" of the effective ExecStart= */
-        char *executable;          /* the path systemd runs */
-        char **argv;               /* expanded; argv[0] included */
-        KubeletArg *args;          /* argv[1..] */
+        UnitExec unit;             /* the unit's ExecStart=, its environment and files, as systemd runs it */
+        KubeletArg *args;          /* unit.argv[1..] */
         size_t n_args;
-        KubeletEnvVar *env;        /* Environment= then EnvironmentFile=, later ones overriding */
-        size_t n_env;
-        char **env_files_missing;  /* optional EnvironmentFile= paths that are not there */
-        char **unset_variables;    /* referenced on the command line but not set, sorted */
-        bool no_env_expand;        /* ExecStart=: prefix: no expansion at all */
         char *config_path;         /* --config (the last one), NULL when absent */
         char *config_dir;          /* --config-dir, NULL when absent */
         char *kubeconfig_path;     /* --kubeconfig, NULL when absent */
@@ -93,14 +68,9 @@ typedef struct KubeletCommandLine {
 void kubelet_cmdline_done(KubeletCommandLine *c);
 
 /*
- * Works out the command line of unit ("kubelet.service"). known (may be NULL) decides which flags
- * are boolean and sets accepted. A unit that is missing or masked (-ENOENT, -ERFKILL), a unit
- * systemd would refuse to load (-ENOEXEC: bad ExecStart=, more than one for a simple service, no
- * ExecStart=; also several for Type=oneshot, where remedy does not pick one), a missing
- * non-optional EnvironmentFile= (-ENOENT: the start fails), one systemd refuses to read (-EBADMSG:
- * a NUL byte, invalid UTF-8 in a key or value; an optional one is skipped as systemd skips it) and
- * a specifier remedy does not know (-EOPNOTSUPP) are errors with *ret_error. Sources name the line
- * a setting starts on.
+ * Works out the command line of unit ("kubelet.service"): unit_exec_resolve(), with its errors,
+ * then argv read as the kubelet reads it. known (may be NULL) decides which flags are boolean and
+ * sets accepted.
  */
 int kubelet_cmdline_resolve(const NodeFS *fs, const char *unit, const KubeletFlagSet *known,
                             KubeletCommandLine *ret, char **ret_error);

@@ -30,7 +30,9 @@ int package_version(const NodeFS *fs, const char * const *names, char **ret_vers
  * 0 when there is no database or none of the names is installed, -ENOPKG when there is one but
  * no /usr/bin/rpm on this machine to read it, <0 on other errors. Without rpmdb.sqlite, the
  * Berkeley DB database of RHEL 8 and older (Packages, with its Name index) is read the same way,
- * by rpm's read-only bdb_ro backend.
+ * by rpm's read-only bdb_ro backend. The database is copied and read (`rpm -qa`) once per root:
+ * the packages are kept on the Root (Root.rpm_packages) and every later question is answered from
+ * them, so a run that asks several times execs rpm once.
  */
 int rpm_package_version(Root *root, const char * const *names, char **ret_version, char **ret_source);
 

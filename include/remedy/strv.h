@@ -21,6 +21,11 @@ bool strv_contains(char * const *l, const char *s);
 int strv_consume(char ***l, char *s);
 /* Appends a copy of s. */
 int strv_extend(char ***l, const char *s);
+/* The same, for a caller that keeps the length in *n (0 for an empty vector) while it appends
+ * many: strv_consume() counts the vector on every call, which makes a loop over a directory of
+ * 10,000 names quadratic. */
+int strv_consume_with_size(char ***l, size_t *n, char *s);
+int strv_extend_with_size(char ***l, size_t *n, const char *s);
 /* Appends a copy of s unless it is already there. */
 int strv_extend_unique(char ***l, const char *s);
 char **strv_copy(char * const *l);

@@ -137,7 +137,7 @@ static int kubelet_config_set_plan(Context *c, const void *p, Change *change) {
                 return ctx_error(c, r, "%s: %s", KUBELET_UNIT, error ? error : strerror(-r));
         if (!cl.config_path)
                 return ctx_error(c, -ENOENT, "%s: the kubelet is started without --config (%s): there is no configuration "
-                                 "file to set %s in", KUBELET_UNIT, cl.exec_source, a->key);
+                                 "file to set %s in", KUBELET_UNIT, cl.unit.exec_source, a->key);
         r = kubelet_cmdline_setting(&cl, &fs, a->key, &s, &error);
         if (r == -ENOENT)
                 return ctx_error(c, r, "%s (the node may not have joined the cluster yet: kubeadm writes the "

@@ -208,7 +208,7 @@ static int plan_from_cmdline(Context *c, const KubeletFlagsArgs *a, Change *chan
                         r = -ENOMEM;
                         goto fail;
                 }
-                if (!arg->variable || strv_contains(cl.unit_files, file)) {
+                if (!arg->variable || strv_contains(cl.unit.unit_files, file)) {
                         fprintf(note, "%s%s is written %s (%s): remedy does not rewrite unit files' command lines, "
                                 "remove it there", ftell(note) > 0 ? "; " : "", arg->word,
                                 arg->variable ? "in an Environment= line" : "on ExecStart= itself", arg->source);

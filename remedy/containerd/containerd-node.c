@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include "remedy/context.h"
-#include "remedy/kubelet-cmdline.h"
 #include "remedy/macro.h"
 #include "remedy/package-version.h"
+#include "remedy/unit-exec.h"
 #include "remedy/unit-file.h"
 #include "remedy/strv.h"
 
@@ -26,21 +26,20 @@ int containerd_binary(const char **ret) {
 }
 
 int containerd_node_config_path(Context *c, char **ret) {
-        _cleanup_(kubelet_cmdline_done) KubeletCommandLine cl = {};
+        _cleanup_(unit_exec_done) UnitExec e = {};
         _cleanup_free_ char *error = NULL;
         const NodeFS fs = ctx_node_fs(c);
         const char *found = NULL;
 
-        /* The service's command line as systemd runs it: the resolver reads any service's unit,
-         * drop-ins and environment; only its words are used here, not its kubelet flag reading. */
-        int r = kubelet_cmdline_resolve(&fs, "containerd.service", NULL, &cl, &error);
+        /* The service's command line as systemd runs it. */
+        int r = unit_exec_resolve(&fs, "containerd.service", &e, &error);
         if (r == -ENOMEM)
                 return r;
         /* urfave/cli: --config FILE, --config=FILE, -c FILE (the last one wins) */
-        for (size_t i = 1; r >= 0 && cl.argv && cl.argv[i]; i++) {
-                const char *w = cl.argv[i], *v;
-                if ((streq(w, "--config") || streq(w, "-c") || streq(w, "-config")) && cl.argv[i + 1])
-                        found = cl.argv[++i];
+        for (size_t i = 1; r >= 0 && e.argv && e.argv[i]; i++) {
+                const char *w = e.argv[i], *v;
+                if ((streq(w, "--config") || streq(w, "-c") || streq(w, "-config")) && e.argv[i + 1])
+                        found = e.argv[++i];
                 else if ((v = startswith(w, "--config=")) || (v = startswith(w, "-c=")))
                         found = v;
         }

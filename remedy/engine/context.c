@@ -357,6 +357,7 @@ int ctx_stat(Context *c, const char *path, FileKind *ret_kind, mode_t *ret_mode)
 int ctx_glob(Context *c, const char *pattern, char ***ret_paths) {
         _cleanup_free_ char *dir = path_dirname(pattern), *canon_dir = NULL;
         _cleanup_strv_free_ char **names = NULL, **paths = NULL;
+        size_t n_names, n_paths = 0;
         const char *base = path_basename(pattern);
         int r;
 
@@ -371,6 +372,7 @@ int ctx_glob(Context *c, const char *pattern, char ***ret_paths) {
         if (r < 0 && r != -ENOENT && r != -ENOTDIR)
                 return ctx_error(c, r, "%s: cannot list: %s", canon_dir, strerror(-r));
 
+        n_names = strv_length(names);
         /* Names the plan has created in that directory count too. */
         _cleanup_(str_index_freep) StrIndex *seen = NULL;
         STRV_FOREACH(n, names)
@@ -383,7 +385,7 @@ int ctx_glob(Context *c, const char *pattern, char ***ret_paths) {
                         return -ENOMEM;
                 if (!streq(parent, canon_dir) || f->kind == FILE_ABSENT || str_index_get(seen, path_basename(f->path), NULL))
                         continue;
-                if ((r = strv_extend(&names, path_basename(f->path))) < 0 ||
+                if ((r = strv_extend_with_size(&names, &n_names, path_basename(f->path))) < 0 ||
                     (r = str_index_put(&seen, path_basename(f->path), 0)) < 0)
                         return r;
         }
@@ -399,7 +401,7 @@ int ctx_glob(Context *c, const char *pattern, char ***ret_paths) {
                         return r;
                 if (f->kind == FILE_ABSENT)
                         continue;
-                if ((r = strv_consume(&paths, TAKE_PTR(p))) < 0)
+                if ((r = strv_consume_with_size(&paths, &n_paths, TAKE_PTR(p))) < 0)
                         return r;
         }
         strv_sort(paths);

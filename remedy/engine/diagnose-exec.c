@@ -23,7 +23,7 @@
 #include "remedy/fileio.h"
 #include "remedy/journal.h"
 #include "remedy/kubeconfig.h"
-#include "remedy/kubelet-cmdline.h"
+#include "remedy/unit-exec.h"
 #include "remedy/pattern.h"
 #include "remedy/strv.h"
 
@@ -161,7 +161,7 @@ static int exec_failure_line(const char *unit, char **ret) {
 }
 
 int diagnose_exec(Context *c, const char *unit, const char *short_name, const UnitState *st, Diagnosis *d) {
-        _cleanup_(kubelet_cmdline_done) KubeletCommandLine cl = {};
+        _cleanup_(unit_exec_done) UnitExec cmd = {};
         _cleanup_strv_free_ char **evidence = NULL;
         _cleanup_free_ char *error = NULL, *binary = NULL, *words = NULL, *line = NULL, *name = NULL, *summary = NULL,
                             *advice = NULL, *journal_line = NULL;
@@ -170,17 +170,17 @@ int diagnose_exec(Context *c, const char *unit, const char *short_name, const Un
         int r;
 
         /* The unit as systemd loads it; one it would not load is reported elsewhere. */
-        r = kubelet_cmdline_resolve(&fs, unit, NULL, &cl, &error);
+        r = unit_exec_resolve(&fs, unit, &cmd, &error);
         if (r < 0)
                 return r == -ENOMEM ? r : 0;
-        if ((r = find_executable(c, cl.executable, &binary)) < 0)
+        if ((r = find_executable(c, cmd.executable, &binary)) < 0)
                 return r;
         if (binary) {
                 if ((r = judge_binary(c, binary, c->offline, &problem, &words)) < 0)
                         return r;
         } else if (!c->offline) {
                 problem = EXEC_MISSING;
-                if (asprintf(&words, "%s is in none of systemd's binary directories (%s, ...)", cl.executable,
+                if (asprintf(&words, "%s is in none of systemd's binary directories (%s, ...)", cmd.executable,
                              exec_search_path[0]) < 0)
                         return -ENOMEM;
         }
@@ -188,7 +188,7 @@ int diagnose_exec(Context *c, const char *unit, const char *short_name, const Un
         if (problem == EXEC_OK && !exited_203)
                 return 0;
 
-        if (evidence_printf(&line, "ExecStart= at %s runs %s", cl.exec_source, cl.executable) < 0 ||
+        if (evidence_printf(&line, "ExecStart= at %s runs %s", cmd.exec_source, cmd.executable) < 0 ||
             strv_consume(&evidence, TAKE_PTR(line)) < 0)
                 return -ENOMEM;
         if (words && strv_extend(&evidence, words) < 0)
@@ -210,7 +210,7 @@ int diagnose_exec(Context *c, const char *unit, const char *short_name, const Un
                         return -ENOMEM;
         }
 
-        const char *what, *shown = binary ? binary : cl.executable;
+        const char *what, *shown = binary ? binary : cmd.executable;
         _cleanup_free_ char *todo = NULL;
         switch (problem) {
         case EXEC_NOT_EXECUTABLE:
@@ -243,7 +243,7 @@ int diagnose_exec(Context *c, const char *unit, const char *short_name, const Un
         if (r < 0 || asprintf(&name, "%s-exec-failed", short_name) < 0 ||
             asprintf(&summary, "%s cannot start: %s (203/EXEC); no shipped playbook fixes this", unit, what) < 0 ||
             asprintf(&advice, "%s; the line that sets it is %s; then systemctl daemon-reload && systemctl restart %s. "
-                     "remedy changes nothing here by itself", todo, cl.exec_source, unit) < 0)
+                     "remedy changes nothing here by itself", todo, cmd.exec_source, unit) < 0)
                 return -ENOMEM;
         if ((r = diagnosis_add_own_finding(d, &name, &summary, &evidence, &advice)) < 0)
                 return r;

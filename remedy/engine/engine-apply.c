@@ -66,12 +66,13 @@ int file_op_apply(Root *root, const FileOp *op) {
 /* Every path the plan touches; txn_create() sorts them and drops the repeats. */
 static int collect_paths(const Run *r, char ***ret) {
         _cleanup_strv_free_ char **paths = NULL;
+        size_t n = 0;
         int k;
         for (size_t j = 0; j < r->n_jobs; j++)
                 for (size_t i = 0; i < r->jobs[j].playbook->n_steps; i++) {
                         const Change *c = &r->jobs[j].steps[i].change;
                         for (size_t o = 0; o < c->n_ops; o++)
-                                if ((k = strv_extend(&paths, c->ops[o].after->path)) < 0)
+                                if ((k = strv_extend_with_size(&paths, &n, c->ops[o].after->path)) < 0)
                                         return k;
                 }
         *ret = TAKE_PTR(paths);

@@ -137,7 +137,7 @@ int kubelet_feature_gates_collect(Context *c, KubeletGateUses **ret) {
                 _cleanup_free_ char *file = kubelet_source_file(a->source);
                 if (!file || kubelet_feature_gates_split(a->value, &gates) < 0)
                         return -ENOMEM;
-                bool literal = !a->variable || strv_contains(cl.unit_files, file);
+                bool literal = !a->variable || strv_contains(cl.unit.unit_files, file);
                 STRV_FOREACH(g, gates)
                         if ((r = add_use(u, *g, file, a->variable, a->source, literal)) < 0)
                                 return r;

@@ -16,7 +16,7 @@
 #include "remedy/context.h"
 #include "remedy/exec-util.h"
 #include "remedy/go-binary-version.h"
-#include "remedy/kubelet-cmdline.h"
+#include "remedy/unit-exec.h"
 #include "remedy/package-version.h"
 #include "remedy/strv.h"
 
@@ -61,18 +61,18 @@ static int flag_set_from_binary(Context *c, const char *binary_arg, KubeletFlagS
  * effective ExecStart=, else KUBELET_BINARY. 0 with *ret_version NULL when it cannot be told.
  */
 static int version_from_binary(Context *c, const char *binary_arg, char **ret_version, char **ret_source) {
-        _cleanup_(kubelet_cmdline_done) KubeletCommandLine cl = {};
+        _cleanup_(unit_exec_done) UnitExec e = {};
         _cleanup_free_ char *error = NULL, *version = NULL;
         const NodeFS fs = ctx_node_fs(c);
         const char *path = binary_arg, *how;
         int r;
 
         if (!path) {
-                /* Which flags are boolean does not matter for finding the executable. */
-                r = kubelet_cmdline_resolve(&fs, "kubelet.service", NULL, &cl, &error);
+                /* The executable is systemd's to say; the kubelet's flags do not matter here. */
+                r = unit_exec_resolve(&fs, "kubelet.service", &e, &error);
                 if (r == -ENOMEM)
                         return r;
-                path = r >= 0 && cl.executable ? cl.executable : KUBELET_BINARY;
+                path = r >= 0 && e.executable ? e.executable : KUBELET_BINARY;
         }
         _cleanup_close_ int fd = root_open_file(c->root, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0);
         if (fd < 0)

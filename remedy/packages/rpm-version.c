@@ -29,6 +29,8 @@
 #include "remedy/macro.h"
 
 #define RPM_BINARY "/usr/bin/rpm"
+/* `rpm -qa`'s list, a line a package: a few hundred KiB on the largest nodes. */
+#define RPM_LIST_MAX (8U * 1024U * 1024U)
 /* Where the database is: RHEL 8/9, Rocky, Amazon Linux; Fedora 36+ and RHEL 10 moved it. */
 static const char *const rpmdb_dirs[] = { "/var/lib/rpm", "/usr/lib/sysimage/rpm", NULL };
 
@@ -148,60 +150,144 @@ static int copy_database(Root *root, PrivateDir *d, RpmBackend *ret_backend, cha
         return *ret_source ? 0 : -ENOMEM;
 }
 
-int rpm_package_version(Root *root, const char * const *names, char **ret_version, char **ret_source) {
+/* The packages of one database, as `rpm -qa` lists them: what a run asks of it is answered from
+ * here (Root.rpm_packages), so the database is copied and rpm run once per run, not once per
+ * package or per part of remedy that wants a version. */
+typedef struct RpmPackage {
+        unsigned long instance;   /* the header's number in the database: higher, installed later */
+        char *name;
+        char *version;
+} RpmPackage;
+
+typedef struct RpmPackages {
+        int state;                /* 0: read; -ENOENT: no database on the node; -ENOPKG: no rpm here */
+        char *source;             /* the database's path on the node */
+        RpmPackage *packages;
+        size_t n_packages;
+} RpmPackages;
+
+static void rpm_packages_free(void *p) {
+        RpmPackages *packages = p;
+        if (!packages)
+                return;
+        for (size_t i = 0; i < packages->n_packages; i++) {
+                free(packages->packages[i].name);
+                free(packages->packages[i].version);
+        }
+        free(packages->packages);
+        free(packages->source);
+        free(packages);
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(RpmPackages *, rpm_packages_free);
+
+/* "DBINSTANCE\tNAME\tVERSION" lines; a line that is not one (a warning) is skipped. */
+static int rpm_packages_parse(char *out, RpmPackages *p) {
+        for (char *line = out, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                char *name = strchr(line, '\t'), *version = name ? strchr(name + 1, '\t') : NULL, *end;
+                if (!version)
+                        continue;
+                *name++ = 0;
+                *version++ = 0;
+                errno = 0;
+                unsigned long instance = strtoul(line, &end, 10);
+                if (errno != 0 || end == line || *end || !*name || !*version)
+                        continue;
+                RpmPackage *packages = realloc(p->packages, (p->n_packages + 1) * sizeof(RpmPackage));
+                if (!packages)
+                        return -ENOMEM;
+                p->packages = packages;
+                RpmPackage *n = &packages[p->n_packages];
+                *n = (RpmPackage) { .instance = instance, .name = strdup(name), .version = strdup(version) };
+                p->n_packages++;
+                if (!n->name || !n->version)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int rpm_packages_read(Root *root, RpmPackages **ret) {
         _cleanup_(private_dir_remove) PrivateDir d = {};
-        _cleanup_free_ char *source = NULL;
+        _cleanup_(rpm_packages_freep) RpmPackages *p = calloc(1, sizeof(RpmPackages));
+        _cleanup_free_ char *out = NULL;
         RpmBackend backend = RPM_BACKEND_SQLITE;
+        size_t size;
+        int status, r;
+
+        if (!p)
+                return -ENOMEM;
+        r = copy_database(root, &d, &backend, &p->source);
+        if (r == -ENOENT) {
+                p->state = -ENOENT;
+                *ret = TAKE_PTR(p);
+                return 0;
+        }
+        if (r < 0)
+                return r;
+
+        char *argv[10];
+        size_t k = 0;
+        argv[k++] = (char *) RPM_BINARY;
+        if (backend == RPM_BACKEND_BDB_RO) {
+                argv[k++] = (char *) "--define";
+                argv[k++] = (char *) "_db_backend bdb_ro";
+        }
+        argv[k++] = (char *) "--dbpath";
+        argv[k++] = d.path;
+        argv[k++] = (char *) "-qa";
+        argv[k++] = (char *) "--qf";
+        argv[k++] = (char *) "%{DBINSTANCE}\\t%{NAME}\\t%{VERSION}\\n";
+        argv[k] = NULL;
+        /* The node's database is input from a disk that may be hostile: rpm parses it without
+         * root's rights. */
+        r = exec_capture_unprivileged(argv, 20000, RPM_LIST_MAX, &out, &size, &status);
+        if (r == -ENOENT)
+                p->state = -ENOPKG;   /* a database, but no rpm here to read it */
+        else if (r < 0)
+                return r;
+        else if (status == 0 && (r = rpm_packages_parse(out, p)) < 0)
+                return r;
+        /* rpm failing on the database finds no package in it, as a query by name would. */
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+int rpm_package_version(Root *root, const char * const *names, char **ret_version, char **ret_source) {
         int r;
 
         *ret_version = NULL;
         if (ret_source)
                 *ret_source = NULL;
-        r = copy_database(root, &d, &backend, &source);
-        if (r == -ENOENT)
+        if (!root->rpm_packages) {
+                RpmPackages *p = NULL;
+                if ((r = rpm_packages_read(root, &p)) < 0)
+                        return r;
+                root->rpm_packages = p;
+                root->rpm_packages_free = rpm_packages_free;
+        }
+        const RpmPackages *p = root->rpm_packages;
+        if (p->state == -ENOENT)
                 return 0;
-        if (r < 0)
-                return r;
+        if (p->state < 0)
+                return p->state;
 
         for (const char * const *n = names; *n; n++) {
-                _cleanup_free_ char *out = NULL;
-                size_t size;
-                int status;
-                char *argv[10];
-                size_t k = 0;
-                argv[k++] = (char *) RPM_BINARY;
-                if (backend == RPM_BACKEND_BDB_RO) {
-                        argv[k++] = (char *) "--define";
-                        argv[k++] = (char *) "_db_backend bdb_ro";
-                }
-                argv[k++] = (char *) "--dbpath";
-                argv[k++] = d.path;
-                argv[k++] = (char *) "-q";
-                argv[k++] = (char *) "--qf";
-                argv[k++] = (char *) "%{VERSION}\\n";
-                argv[k++] = (char *) *n;
-                argv[k] = NULL;
-                /* The node's database is input from a disk that may be hostile: rpm parses it
-                 * without root's rights. */
-                r = exec_capture_unprivileged(argv, 20000, 64 * 1024, &out, &size, &status);
-                if (r == -ENOENT)
-                        return -ENOPKG;   /* a database, but no rpm here to read it */
-                if (r < 0)
-                        return r;
-                if (status != 0)   /* "package kubelet is not installed": exit 1 */
+                /* Several installed versions (kernel-style): the newest installed, the one
+                 * `rpm -q NAME` prints last. */
+                const RpmPackage *found = NULL;
+                for (size_t i = 0; i < p->n_packages; i++)
+                        if (streq(p->packages[i].name, *n) && (!found || p->packages[i].instance > found->instance))
+                                found = &p->packages[i];
+                if (!found)
                         continue;
-                /* Several installed versions (kernel-style) print one a line: the last is the newest
-                 * installed, as rpm lists them in installation order. */
-                while (size > 0 && out[size - 1] == '\n')
-                        out[--size] = 0;
-                const char *last = strrchr(out, '\n');
-                last = last ? last + 1 : out;
-                if (!*last)
-                        continue;
-                if (!(*ret_version = strdup(last)))
+                if (!(*ret_version = strdup(found->version)))
                         return -ENOMEM;
-                if (ret_source)
-                        *ret_source = TAKE_PTR(source);
+                if (ret_source && !(*ret_source = strdup(p->source))) {
+                        *ret_version = mfree(*ret_version);
+                        return -ENOMEM;
+                }
                 return 1;
         }
         return 0;

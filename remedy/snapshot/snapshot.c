@@ -124,9 +124,9 @@ static int kubelet_command_line_json(const KubeletCommandLine *cl, json_object *
 
         if (!flags || !env)
                 return -ENOMEM;
-        if ((r = add(kubelet, "unit_files", strv_json(cl->unit_files))) < 0 ||
-            (r = add_string(kubelet, "exec_start", cl->exec_source)) < 0 ||
-            (r = add(kubelet, "command_line", strv_json(cl->argv))) < 0)
+        if ((r = add(kubelet, "unit_files", strv_json(cl->unit.unit_files))) < 0 ||
+            (r = add_string(kubelet, "exec_start", cl->unit.exec_source)) < 0 ||
+            (r = add(kubelet, "command_line", strv_json(cl->unit.argv))) < 0)
                 return r;
         for (size_t i = 0; i < cl->n_args; i++) {
                 const KubeletArg *a = &cl->args[i];
@@ -139,11 +139,11 @@ static int kubelet_command_line_json(const KubeletCommandLine *cl, json_object *
                 if (a->accepted == 0 && (r = add(f, "accepted", json_object_new_boolean(false))) < 0)
                         return r;
         }
-        for (size_t i = 0; i < cl->n_env; i++) {
+        for (size_t i = 0; i < cl->unit.n_env; i++) {
                 json_object *e = json_object_new_object();
-                if ((r = push(env, e)) < 0 || (r = add_string(e, "name", cl->env[i].name)) < 0 ||
-                    (r = add_string(e, "value", cl->env[i].value)) < 0 ||
-                    (r = add_string(e, "source", cl->env[i].source)) < 0)
+                if ((r = push(env, e)) < 0 || (r = add_string(e, "name", cl->unit.env[i].name)) < 0 ||
+                    (r = add_string(e, "value", cl->unit.env[i].value)) < 0 ||
+                    (r = add_string(e, "source", cl->unit.env[i].source)) < 0)
                         return r;
         }
         if ((r = add(kubelet, "flags", TAKE_PTR(flags))) < 0)

@@ -94,16 +94,16 @@ static void print_kubelet(const Diagnosis *d) {
         if (!k)
                 return;
         fputs("Kubelet command line (ExecStart= at ", stdout);
-        put(k->exec_source);
+        put(k->unit.exec_source);
         fputs("):\n  ", stdout);
-        put(k->executable);
+        put(k->unit.executable);
         fputc('\n', stdout);
         for (size_t i = 0; i < k->n_args; i++) {
                 const KubeletArg *a = &k->args[i];
                 _cleanup_free_ char *words = NULL;
                 /* The flag and its value together, so that "--token VALUE" is masked as a flag. */
-                if (asprintf(&words, "%s%s%s", a->word, a->n_words > 1 && k->argv[a->index + 1] ? " " : "",
-                             a->n_words > 1 ? strempty(k->argv[a->index + 1]) : "") < 0)
+                if (asprintf(&words, "%s%s%s", a->word, a->n_words > 1 && k->unit.argv[a->index + 1] ? " " : "",
+                             a->n_words > 1 ? strempty(k->unit.argv[a->index + 1]) : "") < 0)
                         words = NULL;
                 printf("  %s", a->accepted == 0 ? ansi_red() : "");
                 print_masked(words);
@@ -115,12 +115,12 @@ static void print_kubelet(const Diagnosis *d) {
                 }
                 printf(", %s%s\n", accepted_word(a->accepted), ansi_reset());
         }
-        STRV_FOREACH(v, k->unset_variables) {
+        STRV_FOREACH(v, k->unit.unset_variables) {
                 printf("  %s$", ansi_grey());
                 put(*v);
                 printf(" is not set: it expands to nothing%s\n", ansi_reset());
         }
-        STRV_FOREACH(f, k->env_files_missing) {
+        STRV_FOREACH(f, k->unit.env_files_missing) {
                 printf("  %sEnvironmentFile=-", ansi_grey());
                 put(*f);
                 printf(" is missing (optional)%s\n", ansi_reset());
@@ -316,10 +316,10 @@ static json_object *diagnosis_json(const Diagnosis *d, const Root *root) {
         if (d->kubelet) {
                 const KubeletCommandLine *k = d->kubelet;
                 json_object *kl = json_object_new_object(), *args = json_object_new_array();
-                json_object_object_add(kl, "exec_start", json_object_new_string(k->exec_source));
-                json_object_object_add(kl, "executable", json_object_new_string(k->executable));
+                json_object_object_add(kl, "exec_start", json_object_new_string(k->unit.exec_source));
+                json_object_object_add(kl, "executable", json_object_new_string(k->unit.executable));
                 json_object *argv = json_object_new_array();
-                STRV_FOREACH(w, k->argv)
+                STRV_FOREACH(w, k->unit.argv)
                         json_object_array_add(argv, json_object_new_string(*w));
                 json_object_object_add(kl, "argv", argv);
                 for (size_t i = 0; i < k->n_args; i++) {
@@ -335,7 +335,7 @@ static json_object *diagnosis_json(const Diagnosis *d, const Root *root) {
                 }
                 json_object_object_add(kl, "args", args);
                 json_object *unset = json_object_new_array();
-                STRV_FOREACH(v, k->unset_variables)
+                STRV_FOREACH(v, k->unit.unset_variables)
                         json_object_array_add(unset, json_object_new_string(*v));
                 json_object_object_add(kl, "unset_variables", unset);
                 json_object_object_add(o, "kubelet_command_line", kl);

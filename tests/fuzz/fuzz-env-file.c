@@ -25,7 +25,7 @@ static void check_words(size_t size, const EnvAssignment *a) {
         env_words_free(w, n);
 }
 
-/* Every flag combination over the whole text: what the kubelet-cmdline code does with ExecStart. */
+/* Every flag combination over the whole text: what unit-exec.c does with ExecStart=. */
 static void check_extract(const char *s) {
         for (unsigned flags = 0; flags < 8; flags++) {
                 size_t pos = 0;

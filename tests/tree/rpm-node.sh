@@ -51,6 +51,15 @@ OUT=$(LD_PRELOAD="$CRASH_SHIM" REMEDY_SHIM_EXEC_LOG="$WORK/exec.log" "$REMEDY" -
 # unable to regain privileges (the shim logs the credentials each program is executed with).
 is "$(grep ' /usr/bin/rpm$' "$WORK/exec.log" | sort -u)" "uid=65534 gid=65534 groups=0 nnp=1 /usr/bin/rpm" \
    "rpm is run as nobody:nogroup, no supplementary groups, no_new_privs"
+# Several parts of a diagnose want a package's version (the kubelet's flag set, its minor for
+# the cgroup v1 check): the database is copied and read once for the run, not once per question.
+is "$(grep -c ' /usr/bin/rpm$' "$WORK/exec.log")" 1 "diagnose runs rpm once for the whole run"
+rm -f "$WORK/exec.log"
+LD_PRELOAD="$CRASH_SHIM" REMEDY_SHIM_EXEC_LOG="$WORK/exec.log" "$REMEDY" --root="$node" --json snapshot >"$WORK/snapshot.json" 2>"$WORK/stderr"
+is "$(grep -c ' /usr/bin/rpm$' "$WORK/exec.log")" 1 "snapshot too, for its seven packages and the kubelet's flags"
+is "$(jq -r '.packages.kubelet.version + " " + .packages.kubelet.source' "$WORK/snapshot.json")" \
+   "1.29.3 /var/lib/rpm/rpmdb.sqlite" "snapshot: the kubelet's version from the RPM database"
+is "$(jq -r '.packages | keys | join(" ")' "$WORK/snapshot.json")" "kubelet" "and no package the database does not hold"
 is "$(jq -r '[.kubelet_command_line.args[] | select(.accepted == false) | .word] | join(" ")' <<<"$OUT")" \
    "--network-plugin=cni --container-runtime=remote --improve-speed --network-plugin=cni" \
    "diagnose: kubelet 1.29.3 from the RPM database rejects the three flags (and the sample's own in /etc/default/kubelet)"
