@@ -68,13 +68,16 @@ static size_t interval_copies(const char **s) {
         return MAX(high, saturating_add(low, 1));
 }
 
-/* The expansion of the alternation starting at *s, up to the ')' closing it or the end. */
+/* The expansion of the alternation starting at *s, up to the ')' closing it or the end. At the
+ * top (depth 0) a ')' closes nothing, and glibc's regcomp() takes it as an ordinary character
+ * (POSIX leaves it undefined; "a)b" compiles and matches "a)b"): an atom that a following
+ * repetition copies like any other. */
 static size_t expansion_of(const char **s, unsigned depth) {
         size_t total = 0, branch = 0, last = 0;
 
         if (depth > 64)
                 return SIZE_MAX;
-        while (**s && **s != ')') {
+        while (**s && !(**s == ')' && depth > 0)) {
                 const char *c = *s;
                 size_t copies;
 
@@ -129,13 +132,8 @@ static size_t expansion_of(const char **s, unsigned depth) {
 }
 
 static size_t pattern_expansion(const char *source) {
-        size_t total = 0;
-        for (const char *s = source;;) {
-                total = saturating_add(total, expansion_of(&s, 0));
-                if (!*s)
-                        return total;
-                s++;    /* an unbalanced ')': regcomp() refuses it anyway */
-        }
+        const char *s = source;
+        return expansion_of(&s, 0);
 }
 
 int pattern_parse(ParseContext *pc, const YamlNode *args, const char *key, Pattern *p) {
