@@ -67,6 +67,9 @@ int unit_name_from_path(const char *path, const char *suffix, char **ret);
  */
 typedef int (*UnitLineFn)(void *userdata, unsigned line, char *text, char **ret_error);
 int unit_file_parse_lines(const char *data, UnitLineFn fn, void *userdata, char **ret_error);
+/* A line or a key or value of one without systemd's leading and trailing whitespace (" \t\n\r"),
+ * in place: for the UnitLineFn callbacks. */
+char *unit_file_strip(char *s);
 
 /*
  * Which drop-ins systemd 252 reads: the manager and systemctl's install logic use different

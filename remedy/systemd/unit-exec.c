@@ -232,18 +232,10 @@ static int parse_env_file_setting(Service *s, const char *source, const char *va
         return 0;
 }
 
-static char *strip(char *s) {
-        s += strspn(s, WHITESPACE);
-        size_t n = strlen(s);
-        while (n > 0 && strchr(WHITESPACE, s[n - 1]))
-                s[--n] = 0;
-        return s;
-}
-
 static int service_line(Service *s, const char *file, unsigned line, char *l, bool *in_service, char **ret_error) {
         _cleanup_free_ char *source = NULL;
 
-        l = strip(l);
+        l = unit_file_strip(l);
         if (!*l)
                 return 0;
         if (*l == '[') {
@@ -256,7 +248,7 @@ static int service_line(Service *s, const char *file, unsigned line, char *l, bo
         if (!*in_service || !eq)
                 return 0;
         *eq = 0;
-        const char *key = strip(l), *value = strip(eq + 1);
+        const char *key = unit_file_strip(l), *value = unit_file_strip(eq + 1);
         if (asprintf(&source, "%s:%u", file, line) < 0)
                 return -ENOMEM;
         if (streq(key, "ExecStart"))

@@ -137,7 +137,7 @@ static int extract_word(const char **p, bool unquote, char **ret) {
 }
 
 /* systemd ignores lines that are not UTF-8. */
-static char *strstrip(char *s) {
+char *unit_file_strip(char *s) {
         s += strspn(s, WHITESPACE);
         size_t n = strlen(s);
         while (n > 0 && strchr(WHITESPACE, s[n - 1]))
@@ -214,7 +214,7 @@ static int install_assign(UnitInstall *i, const char *unit_name, const char *fil
 /* One logical line (continuations joined). */
 static int install_parse_line(UnitInstall *i, const char *unit_name, const char *file, unsigned line, char *l,
                               bool *in_install, char **ret_error) {
-        l = strstrip(l);
+        l = unit_file_strip(l);
         if (!*l || !utf8_is_valid_n(l, strlen(l)))
                 return 0;
         if (*l == '[') {
@@ -228,7 +228,7 @@ static int install_parse_line(UnitInstall *i, const char *unit_name, const char 
         if (!*in_install || !eq || eq == l)
                 return 0;
         *eq = 0;
-        return install_assign(i, unit_name, file, line, strstrip(l), strstrip(eq + 1), ret_error);
+        return install_assign(i, unit_name, file, line, unit_file_strip(l), unit_file_strip(eq + 1), ret_error);
 }
 
 int unit_file_parse_lines(const char *data, UnitLineFn fn, void *userdata, char **ret_error) {
