@@ -51,6 +51,7 @@ typedef struct FstabMount {
         unsigned line;       /* 1-based: the fstab line, or the unit's Options= line (0: none) */
         char *target;        /* the mount point, as libmount reads it */
         bool noexec;
+        bool options_set;    /* a unit's Options= was assigned (an empty one too) */
 } FstabMount;
 
 void fstab_mount_done(FstabMount *m);
@@ -59,6 +60,8 @@ void fstab_mount_done(FstabMount *m);
  * them to MS_ flags: the last of exec and noexec wins, and "defaults" means exec. */
 bool mount_options_noexec(const char *options);
 
+/* A mount point's length without trailing slashes ("/" is 0: it holds every path). */
+size_t mount_point_len(const char *target);
 /* Whether mount point target holds path: path is target or below it ("/" holds every path). */
 bool mount_point_holds(const char *target, const char *path);
 
@@ -76,6 +79,10 @@ int fstab_mount_for(const char *data, size_t size, const char *path, FstabMount 
  * -ENOMEM.
  */
 int mount_unit_parse(const char *data, FstabMount *ret);
+/* The same over a unit's fragment (data[0]) and its drop-ins in the order systemd reads them: 0
+ * with *ret filled, its target NULL without Where= (systemd takes it from the unit's name), or
+ * -ENOMEM. *ret_options_file: the index of the file whose Options= won. */
+int mount_unit_parse_files(const char * const *data, size_t n, FstabMount *ret, size_t *ret_options_file);
 
 /*
  * The swap areas the kernel has on, from the text of /proc/swaps: the first column of each line

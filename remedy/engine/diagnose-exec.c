@@ -29,6 +29,7 @@
 #include "remedy/journal.h"
 #include "remedy/kubeconfig.h"
 #include "remedy/unit-exec.h"
+#include "remedy/unit-file.h"
 #include "remedy/pattern.h"
 #include "remedy/strv.h"
 
@@ -99,56 +100,133 @@ static int judge_binary(Context *c, const char *path, bool offline, ExecProblem 
         return asprintf(ret_words, "%s does not exist", path) < 0 ? -ENOMEM : 0;
 }
 
-/* The mount the node sets up at boot that holds path: its fstab entry, or an operator's .mount unit
- * in /etc/systemd/system (which overrides the unit systemd-fstab-generator makes of the same
- * mount point), the longest mount point winning. 1 with *ret and *ret_file, 0 none, -ENOMEM. */
-static int boot_mount_for(Context *c, const char *path, FstabMount *ret, char **ret_file) {
-        _cleanup_strv_free_ char **units = NULL;
-        _cleanup_free_ char *file = NULL;
-        const NodeFS fs = ctx_node_fs(c);
-        FstabMount best = {};
+static bool same_mount_point(const char *a, const char *b) {
+        size_t n = mount_point_len(a);
+        return n == mount_point_len(b) && strncmp(a, b, n) == 0;
+}
+
+/* The files' contents, those that are regular files (the manager skips a masked or dangling
+ * drop-in), with their paths. */
+static int read_units(Context *c, char * const *paths, const char ***ret_data, const char ***ret_paths, size_t *ret_n) {
+        size_t total = strv_length(paths), n = 0;
+        _cleanup_free_ const char **data = calloc(total + 1, sizeof(char *)), **read = calloc(total + 1, sizeof(char *));
         const NodeFile *f;
         int r;
 
+        if (!data || !read)
+                return -ENOMEM;
+        STRV_FOREACH(p, paths) {
+                if ((r = ctx_read(c, *p, true, &f)) == -ENOMEM)
+                        return r;
+                if (r < 0 || f->kind != FILE_REGULAR)
+                        continue;
+                read[n] = *p;
+                data[n++] = f->data;
+        }
+        *ret_data = TAKE_PTR(data);
+        *ret_paths = TAKE_PTR(read);
+        *ret_n = n;
+        return 0;
+}
+
+/*
+ * The mount systemd sets up at mount point where at boot, as the manager loads its .mount unit:
+ * the fragment is the unit file found in the search path, or the unit systemd-fstab-generator
+ * makes of fstab_line (the fstab entry for where, or NULL). The generator's directory is searched
+ * after /etc and /run/systemd/system and before /usr/lib and /lib, so a unit file in the former
+ * wins over the fstab line and the fstab line over one in the latter. A masked unit mounts
+ * nothing; a unit whose Where= disagrees with its name is refused. The unit's drop-ins apply on
+ * top of either fragment, the last Options= winning. 1 with *ret and *ret_file (the file of the
+ * options that count), 0 for no mount there, -ENOMEM.
+ */
+static int mount_unit_at(Context *c, const char *where, const FstabMount *fstab_line, FstabMount *ret, char **ret_file) {
+        _cleanup_(unit_file_freep) UnitFile *u = NULL;
+        _cleanup_strv_free_ char **dropins = NULL;
+        _cleanup_free_ char *name = NULL, *error = NULL;
+        _cleanup_free_ const char **data = NULL, **paths = NULL;
+        _cleanup_(fstab_mount_done) FstabMount m = {}, over = {};
+        const NodeFS fs = ctx_node_fs(c);
+        const char *file = NULL;
+        size_t n = 0, at = 0;
+        int r;
+
+        if ((r = unit_name_from_path(where, ".mount", &name)) < 0)
+                return r == -ENOMEM ? r : 0;
+        if ((r = unit_file_find_fragment(&fs, name, &u, &error)) == -ENOMEM)
+                return r;
+        if (r >= 0 && u->masked)
+                return 0;
+        bool unit_first = r >= 0 && (mount_point_holds(UNIT_CONFIG_DIR, u->path) || mount_point_holds(UNIT_RUNTIME_DIR, u->path));
+        if (r >= 0 && (unit_first || !fstab_line)) {
+                if ((r = read_units(c, (char *[]) { u->path, NULL }, &data, &paths, &n)) < 0)
+                        return r;
+                if (n == 0)
+                        return 0;
+                if ((r = mount_unit_parse_files(data, 1, &m, NULL)) < 0)
+                        return r;
+                if (m.target && !same_mount_point(m.target, where))
+                        return 0;
+                file = paths[0];
+        } else if (fstab_line) {
+                m = (FstabMount) { .line = fstab_line->line, .noexec = fstab_line->noexec };
+                file = FSTAB_PATH;
+        } else
+                return 0;
+        free(m.target);
+        if (!(m.target = strdup(where)))
+                return -ENOMEM;
+
+        if ((r = unit_dropin_files(&fs, (char *[]) { name, NULL }, UNIT_DROPINS_MANAGER, &dropins)) == -ENOMEM)
+                return r;
+        if (r >= 0 && dropins) {
+                free(data);
+                free(paths);
+                data = paths = NULL;
+                if ((r = read_units(c, dropins, &data, &paths, &n)) < 0 ||
+                    (n > 0 && (r = mount_unit_parse_files(data, n, &over, &at)) < 0))
+                        return r;
+                if (n > 0 && over.target && !same_mount_point(over.target, where))
+                        return 0;
+                if (n > 0 && over.options_set) {
+                        m.noexec = over.noexec;
+                        m.line = over.line;
+                        file = paths[at];
+                }
+        }
+        if (!(*ret_file = strdup(file)))
+                return -ENOMEM;
+        *ret = m;
+        m = (FstabMount) {};
+        return 1;
+}
+
+/* The mount the node sets up at boot that holds path: the longest mount point of path's
+ * directories that has an fstab entry or a .mount unit (mount_unit_at()). 1 with *ret and
+ * *ret_file, 0 none, -ENOMEM. */
+static int boot_mount_for(Context *c, const char *path, FstabMount *ret, char **ret_file) {
+        _cleanup_free_ char *where = strdup(path);
+        _cleanup_(fstab_mount_done) FstabMount fstab_best = {};
+        const NodeFile *f;
+        int r;
+
+        if (!where)
+                return -ENOMEM;
         if ((r = ctx_read(c, FSTAB_PATH, true, &f)) == -ENOMEM)
                 return r;
-        if (r >= 0 && f->kind == FILE_REGULAR) {
-                if ((r = fstab_mount_for(f->data, f->size, path, &best)) < 0)
-                        return r;
-                if (r > 0 && !(file = strdup(FSTAB_PATH))) {
-                        fstab_mount_done(&best);
-                        return -ENOMEM;
-                }
-        }
-        if ((r = fs.glob(fs.userdata, "/etc/systemd/system/*.mount", &units)) == -ENOMEM) {
-                fstab_mount_done(&best);
+        if (r >= 0 && f->kind == FILE_REGULAR && (r = fstab_mount_for(f->data, f->size, path, &fstab_best)) < 0)
                 return r;
+        /* path and each directory above it, longest first: the first mount found is on top */
+        for (;;) {
+                bool fstab_here = fstab_best.target && same_mount_point(fstab_best.target, where);
+                if ((r = mount_unit_at(c, where, fstab_here ? &fstab_best : NULL, ret, ret_file)) != 0)
+                        return r;
+                if (streq(where, "/"))
+                        return 0;
+                char *slash = strrchr(where, '/');
+                if (!slash)
+                        return 0;
+                slash[slash == where ? 1 : 0] = 0;   /* "/a" -> "/" */
         }
-        STRV_FOREACH(u, units) {
-                FstabMount m = {};
-                if ((r = ctx_read(c, *u, true, &f)) == -ENOMEM || (r >= 0 && f->kind == FILE_REGULAR &&
-                                                                    (r = mount_unit_parse(f->data, &m)) < 0)) {
-                        fstab_mount_done(&best);
-                        return -ENOMEM;
-                }
-                if (r <= 0 || f->kind != FILE_REGULAR || !m.target || !mount_point_holds(m.target, path) ||
-                    (best.target && strlen(m.target) < strlen(best.target))) {
-                        fstab_mount_done(&m);
-                        continue;
-                }
-                fstab_mount_done(&best);
-                best = m;
-                free(file);
-                if (!(file = strdup(*u))) {
-                        fstab_mount_done(&best);
-                        return -ENOMEM;
-                }
-        }
-        if (!best.target)
-                return 0;
-        *ret = best;
-        *ret_file = TAKE_PTR(file);
-        return 1;
 }
 
 /*

@@ -274,8 +274,7 @@ bool mount_options_noexec(const char *options) {
         return flags & MS_NOEXEC;
 }
 
-/* The mount point's length without trailing slashes ("/" is 0: it holds every path). */
-static size_t mount_point_len(const char *target) {
+size_t mount_point_len(const char *target) {
         size_t n = strlen(target);
         while (n > 0 && target[n - 1] == '/')
                 n--;
@@ -324,6 +323,7 @@ int fstab_mount_for(const char *data, size_t size, const char *path, FstabMount 
 typedef struct MountUnitParse {
         FstabMount *mount;
         char *options;
+        size_t file, options_file;
         bool in_mount;
 } MountUnitParse;
 
@@ -347,23 +347,45 @@ static int mount_unit_line(void *userdata, unsigned line, char *text, char **ret
         *slot = NULL;
         if (*value && !(*slot = strdup(value)))
                 return -ENOMEM;
-        if (slot == &p->options)
+        if (slot == &p->options) {
+                p->mount->options_set = true;
                 p->mount->line = *value ? line : 0;
+                p->options_file = p->file;
+        }
+        return 0;
+}
+
+int mount_unit_parse_files(const char * const *data, size_t n, FstabMount *ret, size_t *ret_options_file) {
+        FstabMount m = {};
+        MountUnitParse p = { .mount = &m };
+        int r = 0;
+
+        /* each file starts outside any section, as systemd reads a drop-in */
+        for (p.file = 0; p.file < n && r >= 0; p.file++, p.in_mount = false) {
+                _cleanup_free_ char *error = NULL;
+                r = unit_file_parse_lines(data[p.file], mount_unit_line, &p, &error);
+        }
+        if (r >= 0)
+                m.noexec = mount_options_noexec(p.options);
+        free(p.options);
+        if (r < 0) {
+                fstab_mount_done(&m);
+                return r;
+        }
+        *ret = m;
+        if (ret_options_file)
+                *ret_options_file = p.options_file;
         return 0;
 }
 
 int mount_unit_parse(const char *data, FstabMount *ret) {
         FstabMount m = {};
-        MountUnitParse p = { .mount = &m };
-        _cleanup_free_ char *error = NULL;
-
-        int r = unit_file_parse_lines(data, mount_unit_line, &p, &error);
-        if (r >= 0)
-                m.noexec = mount_options_noexec(p.options);
-        free(p.options);
-        if (r < 0 || !m.target) {
+        int r = mount_unit_parse_files(&data, 1, &m, NULL);
+        if (r < 0)
+                return r;
+        if (!m.target) {
                 fstab_mount_done(&m);
-                return r < 0 ? r : 0;
+                return 0;
         }
         *ret = m;
         return 1;

@@ -90,6 +90,38 @@ is "$FOUND" kubelet-exec-failed "/etc/systemd/system/opt-kubernetes.mount with O
 contains "$OUT" "/opt/kubernetes/bin/kubelet is on /opt/kubernetes, mounted noexec by /etc/systemd/system/opt-kubernetes.mount:7" \
         "naming the unit's Options= line"
 rm "$node/etc/systemd/system/opt-kubernetes.mount"
+# The same unit in /lib/systemd/system: systemd-fstab-generator's unit of the fstab line (its
+# directory is searched before /lib) wins, and that line has no noexec.
+mkdir -p "$node/lib/systemd/system"
+printf '[Mount]\nWhat=/dev/vdc1\nWhere=/opt/kubernetes\nOptions=noexec\n' >"$node/lib/systemd/system/opt-kubernetes.mount"
+found "$node"
+is "$FOUND" "" "a unit in /lib/systemd/system loses to the fstab line of the same mount point"
+# A drop-in of the operator's applies to whichever unit systemd loads, the generator's included.
+mkdir -p "$node/etc/systemd/system/opt-kubernetes.mount.d"
+printf '# hardening\n[Mount]\nOptions=nodev,noexec\n' >"$node/etc/systemd/system/opt-kubernetes.mount.d/50-harden.conf"
+found "$node"
+is "$FOUND" kubelet-exec-failed "a drop-in with Options=noexec over the fstab line's unit: kubelet-exec-failed"
+contains "$OUT" "mounted noexec by /etc/systemd/system/opt-kubernetes.mount.d/50-harden.conf:3" "naming the drop-in's line"
+rm -r "$node/etc/systemd/system/opt-kubernetes.mount.d"
+# Without the fstab line, the unit in /lib is the one systemd loads.
+sed -i '/^\/dev\/vdc1 /d' "$node/etc/fstab"
+found "$node"
+is "$FOUND" kubelet-exec-failed "with no fstab line, /lib/systemd/system/opt-kubernetes.mount mounts it noexec"
+contains "$OUT" "mounted noexec by /lib/systemd/system/opt-kubernetes.mount:4" "naming the vendor unit's line"
+# A unit whose Where= is not its name's path is refused by systemd: it mounts nothing.
+printf '[Mount]\nWhat=/dev/vdc1\nWhere=/srv\nOptions=noexec\n' >"$node/lib/systemd/system/opt-kubernetes.mount"
+sed -i 's|^/dev/vdb1 /opt ext4 noexec|/dev/vdb1 /opt ext4 exec|' "$node/etc/fstab"
+found "$node"
+is "$FOUND" "" "a unit whose Where= disagrees with its name mounts nothing"
+sed -i 's|^/dev/vdb1 /opt ext4 exec|/dev/vdb1 /opt ext4 noexec|' "$node/etc/fstab"
+# Masked, it mounts nothing either: /opt's fstab line (noexec) is the mount below it.
+printf '[Mount]\nWhat=/dev/vdc1\nWhere=/opt/kubernetes\nOptions=exec\n' >"$node/lib/systemd/system/opt-kubernetes.mount"
+found "$node"
+is "$FOUND" "" "an exec unit for /opt/kubernetes over a noexec /opt: no finding"
+ln -s /dev/null "$node/etc/systemd/system/opt-kubernetes.mount"
+found "$node"
+contains "$OUT" "mounted noexec by /etc/fstab:4" "the unit masked: /opt's noexec fstab line decides"
+rm "$node/etc/systemd/system/opt-kubernetes.mount" "$node/lib/systemd/system/opt-kubernetes.mount"
 sed -i '/^\/dev\/vd[bc]1 /d' "$node/etc/fstab"
 found "$node"
 is "$FOUND" "" "the fstab lines gone: quiet again"
