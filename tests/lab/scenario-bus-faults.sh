@@ -32,20 +32,19 @@ files=(/etc/containerd/config.toml /var/lib/kubelet/config.yaml /var/lib/kubelet
         /etc/systemd/system/kubelet.service /etc/systemd/system/multi-user.target.wants/kubelet.service
         /etc/systemd/system/multi-user.target.wants/containerd.service
         /etc/systemd/system/network-online.target.wants/$wait_online
-        /etc/systemd/system/kubelet.service.d/20-remedy-network-online.conf)
-units=(containerd.service kubelet.service $wait_online)
+        /etc/systemd/system/kubelet.service.d/20-remedy-network-online.conf /etc/fstab
+        /etc/systemd/system/swap.img.swap)
+units=(containerd.service kubelet.service $wait_online swap.img.swap)
 
 MATRIX=(cgroup-driver-systemd kubelet-enable containerd-enable-cri kubelet-strip-flags kubelet-feature-gates
-        kubelet-allow-swap kubelet-resolv-conf cni-placeholder prejoin-cgroup-driver sandbox-image cri-endpoint
-        kubelet-wait-online)
+        kubelet-rotate-kubeconfig swap-off kubelet-allow-swap kubelet-resolv-conf cni-placeholder
+        prejoin-cgroup-driver sandbox-image cri-endpoint kubelet-wait-online)
 # playbook: why its failure is proven elsewhere (its unit calls are the same unit step and
 # rollback code as the ones above: restart, start, enable, mask).
 declare -A ELSEWHERE=(
         [clock-sync]="a container shares the host's clock: lab-scenario-clock-sync-vm"
         [kernel-netfilter]="a container cannot load modules or set these sysctls: the VM node"
         [inotify-limits]="a container cannot set these sysctls: the VM node"
-        [swap-off]="the swap unit it masks exists only where the host has no swap: lab-scenario-swap, lab-scenario-swap-vm"
-        [kubelet-rotate-kubeconfig]="needs a control plane's CA and an expired certificate: lab-scenario-rotate-kubeconfig"
 )
 
 # Which playbooks have a unit step, from the playbooks themselves.
@@ -69,6 +68,12 @@ if [ ! -x "$resolved/lib/systemd/systemd-resolved" ]; then
         MATRIX=("${MATRIX[@]/kubelet-resolv-conf/}")
         resolved=
 fi
+# A container node sees the host's /proc/swaps: where the host has swap on, swap-off refuses (it
+# cannot turn off what systemd does not manage there), and only the VM node can hold its failure.
+if [ -n "$(tail -n +2 /proc/swaps)" ]; then
+        echo "ok - swap-off # SKIP this machine has swap on, which the node sees: lab-scenario-swap-vm proves it"
+        MATRIX=("${MATRIX[@]/swap-off/}")
+fi
 
 # What rollback must give back: file hashes, each unit's enablement, and the active state of
 # the units in STABLE (a crash-looping kubelet is "active" or "activating" from one moment to the
@@ -77,7 +82,7 @@ STABLE=()
 LOOPS=
 node_state() {
         local u
-        node_sha256 "${files[@]}"
+        node_sha256 "${files[@]}" $(cd "$LAB_ROOT/var/lib/kubelet/pki" && ls -A | sed 's|^|/var/lib/kubelet/pki/|')
         for u in "${units[@]}"; do
                 echo "$u $(lab_unit_prop "$u" UnitFileState)"
         done
@@ -175,6 +180,24 @@ break_kubelet_feature_gates() {   # a gate removed in 1.28 left by an upgrade (F
         restart kubelet.service
         sees kubelet.service "unrecognized feature gate: KubeletCredentialProviders" "the kubelet refuses the removed gate"
         STABLE=(containerd.service) LOOPS=kubelet.service
+}
+
+# Seed 001: the kubelet's client certificate expired while the node was off; the operator made a
+# new kubeconfig with the cluster's CA and copied it to the node.
+break_kubelet_rotate_kubeconfig() {
+        lab_kubelet_cert "$(date -u -d '-400 days' +%Y%m%d%H%M%SZ)" "$(date -u -d '-35 days' +%Y%m%d%H%M%SZ)" &&
+                lab_node_kubeconfig "$LAB_ROOT/root/$LAB_NODE_NAME.conf" "$(date -u -d '-1 hour' +%Y%m%d%H%M%SZ)" \
+                        "$(date -u -d '+365 days' +%Y%m%d%H%M%SZ)"
+        restart kubelet.service
+        sees kubelet.service "in /etc/kubernetes/kubelet.conf is expired" "the kubelet says its client certificate is expired"
+        STABLE=(containerd.service) LOOPS=kubelet.service ARGS=(--set "kubeconfig=/root/$LAB_NODE_NAME.conf")
+}
+
+# Seed 001: swap in the fstab, turned off by hand (`swapoff -a`): the next boot turns it on again.
+break_swap_off() {
+        printf '/swap.img\tnone\tswap\tsw\t0\t0\n' >>"$LAB_ROOT/etc/fstab"
+        node_findings
+        contains " $FOUND " " swap-off " "the broken node: diagnose names swap-off (swap on at boot)"
 }
 
 break_kubelet_allow_swap() {   # swap on (the stand-in's /proc/swaps, see lab_swap_on); it stays on
