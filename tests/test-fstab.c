@@ -551,80 +551,6 @@ static void test_swap_state_zram(void) {
                "the fstab's entry and zram0 are on at boot; zram1's unit is masked");
 }
 
-/*
- * A filesystem mounted noexec (diagnose's 203/EXEC): mount_options_noexec() against the real
- * consumer, util-linux's mount(8) mounting a tmpfs with those options in a private mount
- * namespace, the kernel's flags read back by findmnt.
- */
-static void test_noexec_options(void) {
-        static const char * const options[] = {
-                "noexec", "noexec,exec", "exec,noexec", "defaults", "defaults,nosuid,noexec",
-                "ro,noexec,nofail,x-systemd.automount", "nodev,exec", "mode=0755,noexec,size=1m",
-        };
-        _cleanup_free_ char *dir = xasprintf("%s/noexec", tmp);
-        mkdir(dir, 0755);
-        for (size_t i = 0; i < ELEMENTSOF(options); i++) {
-                _cleanup_free_ char *out = NULL, *err = NULL;
-                char *argv[] = { (char *) "unshare", (char *) "--mount", (char *) "--propagation", (char *) "private",
-                                 (char *) "sh", (char *) "-c",
-                                 (char *) "mount -t tmpfs -o \"$1\" tmpfs \"$2\" && findmnt -n -o VFS-OPTIONS --mountpoint \"$2\"",
-                                 (char *) "sh", (char *) options[i], dir, NULL };
-                int r = run_capture(argv, &out, &err);
-                ok(r == 0, "mount -o %s: a tmpfs mounts (%s)", options[i], err ? err : "");
-                bool kernel = false;
-                for (char *w = out ? strtok(out, ",\n") : NULL; w; w = strtok(NULL, ",\n"))
-                        kernel |= streq(w, "noexec");
-                ok(mount_options_noexec(options[i]) == kernel, "%s: %s, as the kernel has it", options[i],
-                   kernel ? "noexec" : "exec");
-        }
-        rmdir(dir);
-}
-
-/* The fstab entry that holds a path: the longest mount point, as systemd-fstab-generator mounts
- * them at boot (hand-written cases). */
-static void test_mount_for(void) {
-        const char *fstab = "UUID=0a34 / ext4 errors=remount-ro 0 1\n"
-                            "/dev/vdb1 /opt ext4 defaults,noexec 0 2\n"
-                            "# /dev/vdx1 /opt/kubernetes ext4 defaults 0 2\n"
-                            "/dev/vdc1 /opt/kube/ ext4 exec 0 2\n"
-                            "/dev/vdd1 /optx ext4 noexec 0 2\n"
-                            "/dev/vde1 /srv ext4 noauto,noexec 0 2\n"
-                            "/dev/vdf1 /usr/local ext4 noexec 0 2\n"
-                            "/dev/vdg1 /usr/local ext4 exec 0 2\n"
-                            "/swap.img none swap sw 0 0\n";
-        static const struct {
-                const char *path, *target;
-                unsigned line;
-                bool noexec;
-        } cases[] = {
-                { "/opt/bin/kubelet", "/opt", 2, true },
-                { "/opt/kube/bin/kubelet", "/opt/kube/", 4, false },
-                { "/opt/kubernetes/bin/kubelet", "/opt", 2, true },       /* a comment mounts nothing */
-                { "/optx", "/optx", 5, true },
-                { "/srv/kubelet", "/", 1, false },                         /* noauto: not mounted at boot */
-                { "/usr/local/bin/kubelet", "/usr/local", 7, true },       /* the first of two: the generator's */
-                { "/usr/bin/kubelet", "/", 1, false },
-        };
-        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-                _cleanup_(fstab_mount_done) FstabMount m = {};
-                int r = fstab_mount_for(fstab, strlen(fstab), cases[i].path, &m);
-                ok(r == 1 && streq_ptr(m.target, cases[i].target) && m.line == cases[i].line && m.noexec == cases[i].noexec,
-                   "%s: on %s (line %u), %s; got %s line %u", cases[i].path, cases[i].target, cases[i].line,
-                   cases[i].noexec ? "noexec" : "exec", strempty(m.target), m.line);
-        }
-        FstabMount none = {};
-        is_int(fstab_mount_for("/swap.img none swap sw 0 0\n", 26, "/usr/bin/kubelet", &none), 0, "no entry holds it: 0");
-
-        _cleanup_(fstab_mount_done) FstabMount u = {};
-        const char *unit = "[Unit]\nDescription=kube\n[Mount]\nWhat=/dev/vdc1\nWhere=/opt/kubernetes\n"
-                           "Options=exec\nOptions=nodev,noexec\n";
-        ok(mount_unit_parse(unit, &u) == 1 && streq_ptr(u.target, "/opt/kubernetes") && u.noexec && u.line == 7,
-           "a .mount unit: Where=, and the last Options= with its line");
-        fstab_mount_done(&u);
-        ok(mount_unit_parse("[Mount]\nWhere=/opt\nOptions=noexec\nOptions=\n", &u) == 1 && !u.noexec && u.line == 0,
-           "an empty Options= resets it");
-}
-
 int main(void) {
         test_proc_swaps();
         if (access(FSTAB_GENERATOR, X_OK) != 0 || !program_exists("findmnt") || !program_exists("unshare") || geteuid() != 0) {
@@ -632,8 +558,6 @@ int main(void) {
                 return tap_done();
         }
         tmp = make_temp_dir("fstab");
-        test_mount_for();
-        test_noexec_options();
         const char *zram_judge = zram_generator();
         ok(zram_judge != NULL, "zram-generator (Debian 12's systemd-zram-generator) is the judge of the zram tests");
         if (zram_judge)

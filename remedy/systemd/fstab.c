@@ -114,6 +114,49 @@ static int parse_line(const char *line, size_t n, struct libmnt_table **ret) {
         return 0;
 }
 
+/* One line of an fstab at a time, as fstab_swaps() and fstab_mount_for() both read it. */
+typedef struct FstabCursor {
+        const char *data;
+        size_t size, pos;
+        unsigned line;
+} FstabCursor;
+
+typedef struct FstabLine {
+        unsigned line;                  /* 1-based */
+        size_t start, end;              /* the line's bytes, without its newline */
+        struct libmnt_table *table;     /* owned; NULL when the line holds no entry */
+        struct libmnt_fs *fs;           /* the entry, in table */
+        const char *skipped;            /* why libmount and systemd skip the line, or NULL */
+} FstabLine;
+
+static void fstab_line_done(FstabLine *l) {
+        mnt_unref_table(l->table);
+        *l = (FstabLine) {};
+}
+
+/* 1 with the next line in *ret, 0 at the end, <0 on errors. */
+static int fstab_next_line(FstabCursor *c, FstabLine *ret) {
+        if (c->pos >= c->size)
+                return 0;
+        const char *nl = memchr(c->data + c->pos, '\n', c->size - c->pos);
+        FstabLine l = { .line = ++c->line, .start = c->pos, .end = nl ? (size_t) (nl - c->data) : c->size };
+
+        c->pos = nl ? l.end + 1 : c->size;
+        if (memchr(c->data + l.start, 0, l.end - l.start))
+                l.skipped = "a NUL byte; libmount reads the line only up to it";
+        else {
+                int r = parse_line(c->data + l.start, l.end - l.start, &l.table);
+                if (r == -EINVAL)
+                        l.skipped = "libmount cannot parse this line; it and systemd skip it";
+                else if (r < 0)
+                        return r;
+                else if (l.table && mnt_table_first_fs(l.table, &l.fs) != 0)
+                        l.fs = NULL;
+        }
+        *ret = l;
+        return 1;
+}
+
 /* 1 with s filled, 0 with *ret_note for an entry systemd skips, <0 on errors. */
 static int swap_entry(struct libmnt_fs *fs, FstabSwap *s, char **ret_note) {
         const char *tag = NULL, *value = NULL;
@@ -152,32 +195,21 @@ static int add_note(char ***notes, unsigned line, const char *reason) {
 
 int fstab_swaps(const char *data, size_t size, FstabSwap **ret, size_t *ret_n, char ***ret_notes) {
         _cleanup_strv_free_ char **notes = NULL;
+        FstabCursor c = { .data = data, .size = size };
         FstabSwap *swaps = NULL;
         size_t n = 0;
-        unsigned line = 0;
-        int r = 0;
+        int r;
 
-        for (size_t pos = 0; pos < size; line++) {
-                const char *nl = memchr(data + pos, '\n', size - pos);
-                size_t start = pos, end = nl ? (size_t) (nl - data) : size;
-                _cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
-                struct libmnt_fs *fs = NULL;
-
-                pos = nl ? end + 1 : size;
-                if (memchr(data + start, 0, end - start)) {
-                        if ((r = add_note(&notes, line + 1, "a NUL byte; libmount reads the line only up to it")) < 0)
+        for (;;) {
+                _cleanup_(fstab_line_done) FstabLine l = {};
+                if ((r = fstab_next_line(&c, &l)) <= 0)
+                        break;
+                if (l.skipped) {
+                        if ((r = add_note(&notes, l.line, l.skipped)) < 0)
                                 goto fail;
                         continue;
                 }
-                r = parse_line(data + start, end - start, &tb);
-                if (r == -EINVAL) {
-                        if ((r = add_note(&notes, line + 1, "libmount cannot parse this line; it and systemd skip it")) < 0)
-                                goto fail;
-                        continue;
-                }
-                if (r < 0)
-                        goto fail;
-                if (!tb || mnt_table_first_fs(tb, &fs) != 0 || !streq(mnt_fs_get_fstype(fs), "swap"))
+                if (!l.fs || !streq(mnt_fs_get_fstype(l.fs), "swap"))
                         continue;
 
                 FstabSwap *grown = reallocarray(swaps, n + 1, sizeof(FstabSwap));
@@ -186,9 +218,9 @@ int fstab_swaps(const char *data, size_t size, FstabSwap **ret, size_t *ret_n, c
                         goto fail;
                 }
                 swaps = grown;
-                swaps[n] = (FstabSwap) { .line = line + 1, .start = start, .end = end };
+                swaps[n] = (FstabSwap) { .line = l.line, .start = l.start, .end = l.end };
                 _cleanup_free_ char *note = NULL;
-                if ((r = swap_entry(fs, &swaps[n], &note)) < 0) {
+                if ((r = swap_entry(l.fs, &swaps[n], &note)) < 0) {
                         n++;
                         goto fail;
                 }
@@ -200,6 +232,8 @@ int fstab_swaps(const char *data, size_t size, FstabSwap **ret, size_t *ret_n, c
                                 goto fail;
                 }
         }
+        if (r < 0)
+                goto fail;
         *ret = swaps;
         *ret_n = n;
         *ret_notes = TAKE_PTR(notes);
@@ -254,29 +288,18 @@ bool mount_point_holds(const char *target, const char *path) {
 }
 
 int fstab_mount_for(const char *data, size_t size, const char *path, FstabMount *ret) {
+        FstabCursor c = { .data = data, .size = size };
         FstabMount best = {};
-        unsigned line = 0;
         int r;
 
-        for (size_t pos = 0; pos < size; line++) {
-                const char *nl = memchr(data + pos, '\n', size - pos);
-                size_t start = pos, end = nl ? (size_t) (nl - data) : size;
-                _cleanup_(mnt_unref_tablep) struct libmnt_table *tb = NULL;
-                struct libmnt_fs *fs = NULL;
-
-                pos = nl ? end + 1 : size;
-                if (memchr(data + start, 0, end - start))
+        for (;;) {
+                _cleanup_(fstab_line_done) FstabLine l = {};
+                if ((r = fstab_next_line(&c, &l)) <= 0)
+                        break;
+                /* a skipped line is fstab_swaps()' to note */
+                if (!l.fs || mnt_fs_is_swaparea(l.fs))
                         continue;
-                r = parse_line(data + start, end - start, &tb);
-                if (r == -EINVAL)
-                        continue;   /* libmount and systemd skip it; fstab_swaps() notes it */
-                if (r < 0) {
-                        fstab_mount_done(&best);
-                        return r;
-                }
-                if (!tb || mnt_table_first_fs(tb, &fs) != 0 || mnt_fs_is_swaparea(fs))
-                        continue;
-                const char *target = mnt_fs_get_target(fs), *opts = mnt_fs_get_options(fs);
+                const char *target = mnt_fs_get_target(l.fs), *opts = mnt_fs_get_options(l.fs);
                 if (!target || !mount_point_holds(target, path) ||
                     (opts && mnt_optstr_get_option(opts, "noauto", NULL, NULL) == 0))
                         continue;
@@ -287,19 +310,15 @@ int fstab_mount_for(const char *data, size_t size, const char *path, FstabMount 
                 fstab_mount_done(&best);
                 if (!(best.target = strdup(target)))
                         return -ENOMEM;
-                best.line = line + 1;
+                best.line = l.line;
                 best.noexec = mount_options_noexec(opts);
+        }
+        if (r < 0) {
+                fstab_mount_done(&best);
+                return r;
         }
         *ret = best;
         return !!best.target;
-}
-
-static char *strip(char *s) {
-        s += strspn(s, " \t\n\r\f\v");
-        size_t n = strlen(s);
-        while (n > 0 && strchr(" \t\n\r\f\v", s[n - 1]))
-                s[--n] = 0;
-        return s;
 }
 
 typedef struct MountUnitParse {
@@ -310,7 +329,8 @@ typedef struct MountUnitParse {
 
 static int mount_unit_line(void *userdata, unsigned line, char *text, char **ret_error) {
         MountUnitParse *p = userdata;
-        char *l = strip(text), *eq;
+        /* systemd's WHITESPACE, as its unit file parser strips it */
+        char *l = unit_file_strip(text), *eq;
 
         if (*l == '[') {
                 p->in_mount = streq(l, "[Mount]");
@@ -319,7 +339,7 @@ static int mount_unit_line(void *userdata, unsigned line, char *text, char **ret
         if (!p->in_mount || !(eq = strchr(l, '=')))
                 return 0;
         *eq = 0;
-        const char *key = strip(l), *value = strip(eq + 1);
+        const char *key = unit_file_strip(l), *value = unit_file_strip(eq + 1);
         char **slot = streq(key, "Where") ? &p->mount->target : streq(key, "Options") ? &p->options : NULL;
         if (!slot)
                 return 0;

@@ -30,7 +30,8 @@
 #
 # Variables: LAB_VM_QEMU (host PID of qemu), LAB_VM_SOCK (the agent's socket), LAB_VM_DISKS
 # (qemu -drive arguments so far), LAB_VM_DISK_UUID (of the last lab_vm_disk), LAB_VM_NIC (set
-# before sourcing or before lab_vm_boot: qemu's -nic, "none" for no network at all).
+# before sourcing or before lab_vm_boot: qemu's -nic, "none" for no network at all), LAB_VM_APPEND
+# (set before lab_vm_boot: more of the kernel's command line, as a boot loader's entry adds it).
 
 LAB_VM_QEMU=
 LAB_VM_SOCK=
@@ -41,6 +42,8 @@ LAB_VM_MEMORY=${LAB_VM_MEMORY:-1024}
 # qemu's -nic: user-mode networking by default; "none" for a node that must reach nothing (a
 # time service that would otherwise ask the Internet's NTP servers through it).
 LAB_VM_NIC=${LAB_VM_NIC:-user,model=virtio-net-pci}
+# More of the kernel's command line: systemd.unified_cgroup_hierarchy=0 boots the node on cgroup v1.
+LAB_VM_APPEND=${LAB_VM_APPEND:-}
 
 # The unpacked kernel's directory, newest version first.
 lab_vm_kernel_dir() {
@@ -260,7 +263,7 @@ lab_vm_boot() {
         qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -cpu max -smp 2 -m "$LAB_VM_MEMORY" \
                 -nodefaults -display none -no-reboot \
                 -kernel "$kdir/vmlinuz" -initrd "$LAB_DIR/initrd" \
-                -append "console=ttyS0 panic=-1 systemd.hostname=$LAB_NODE_NAME" \
+                -append "console=ttyS0 panic=-1 systemd.hostname=$LAB_NODE_NAME${LAB_VM_APPEND:+ $LAB_VM_APPEND}" \
                 -serial "file:$LAB_CONSOLE" \
                 -virtfs "local,path=$LAB_ROOT,mount_tag=labroot,security_model=passthrough,multidevs=remap" \
                 -device virtio-serial-pci \
