@@ -31,10 +31,10 @@ files=(/etc/containerd/config.toml /var/lib/kubelet/config.yaml /var/lib/kubelet
         /etc/kubernetes/kubelet.conf "$cni" /etc/cni/net.d/zz-remedy-placeholder.conflist
         /etc/systemd/system/kubelet.service /etc/systemd/system/multi-user.target.wants/kubelet.service
         /etc/systemd/system/multi-user.target.wants/containerd.service
-        /etc/systemd/system/network-online.target.wants/$wait_online
+        "/etc/systemd/system/network-online.target.wants/$wait_online"
         /etc/systemd/system/kubelet.service.d/20-remedy-network-online.conf /etc/fstab
         /etc/systemd/system/swap.img.swap)
-units=(containerd.service kubelet.service $wait_online swap.img.swap)
+units=(containerd.service kubelet.service "$wait_online" swap.img.swap)
 
 MATRIX=(cgroup-driver-systemd kubelet-enable containerd-enable-cri kubelet-strip-flags kubelet-feature-gates
         kubelet-rotate-kubeconfig swap-off kubelet-allow-swap kubelet-resolv-conf cni-placeholder
@@ -81,8 +81,8 @@ fi
 STABLE=()
 LOOPS=
 node_state() {
-        local u
-        node_sha256 "${files[@]}" $(cd "$LAB_ROOT/var/lib/kubelet/pki" && ls -A | sed 's|^|/var/lib/kubelet/pki/|')
+        local u pki=("$LAB_ROOT"/var/lib/kubelet/pki/*)
+        node_sha256 "${files[@]}" "${pki[@]#"$LAB_ROOT"}"
         for u in "${units[@]}"; do
                 echo "$u $(lab_unit_prop "$u" UnitFileState)"
         done
@@ -292,7 +292,7 @@ ok $? "the healthy node: the kubelet runs"
 
 for name in "${MATRIX[@]}"; do
         [ -n "$name" ] || continue
-        STABLE=(containerd.service kubelet.service) LOOPS= ARGS=()
+        STABLE=(containerd.service kubelet.service) LOOPS='' ARGS=()
         CURSOR=$(journal_cursor)
         "break_${name//-/_}"
         matrix "$name" "${ARGS[@]}"
