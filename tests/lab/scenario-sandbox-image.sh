@@ -16,44 +16,6 @@ export LAB_PRIVATE_NETWORK=1
 config=/etc/containerd/config.toml
 unreachable=registry.invalid/pause:3.9
 
-# oci_archive DIR: an OCI image layout tar with one image (an empty layer) under two names.
-oci_archive() {
-        python3 - "$1" <<'EOF'
-import gzip, hashlib, io, json, os, sys, tarfile
-out = sys.argv[1]
-blobs = {}
-def blob(data):
-    d = hashlib.sha256(data).hexdigest()
-    blobs[d] = data
-    return "sha256:" + d
-raw = io.BytesIO()
-with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT):
-    pass
-layer = gzip.compress(raw.getvalue(), mtime=0)
-config = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Entrypoint": ["/pause"]},
-                     "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(raw.getvalue()).hexdigest()]}}).encode()
-manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                       "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": blob(config), "size": len(config)},
-                       "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": blob(layer), "size": len(layer)}]}).encode()
-mdigest = blob(manifest)
-def ref(name, tag):
-    return {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": mdigest, "size": len(manifest),
-            "platform": {"architecture": "amd64", "os": "linux"},
-            "annotations": {"io.containerd.image.name": name, "org.opencontainers.image.ref.name": tag}}
-index = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
-                    "manifests": [ref("registry.k8s.io/pause:3.9", "3.9"), ref("registry.local:5000/pause:3.10", "3.10")]}).encode()
-with tarfile.open(out, "w") as t:
-    def add(name, data):
-        info = tarfile.TarInfo(name)
-        info.size = len(data)
-        t.addfile(info, io.BytesIO(data))
-    add("oci-layout", b'{"imageLayoutVersion": "1.0.0"}')
-    add("index.json", index)
-    for d, data in blobs.items():
-        add("blobs/sha256/" + d, data)
-EOF
-}
-
 # the names, without the image IDs (sha256:...) containerd's CRI plugin adds as references
 store() { lab_run ctr --namespace k8s.io images ls --quiet 2>/dev/null | grep -v '^sha256:' | sort | tr '\n' ' '; }
 dump_sandbox() { lab_run containerd config dump 2>/dev/null | sed -n 's/^ *sandbox_image = //p'; }
@@ -67,7 +29,7 @@ printf 'KUBELET_EXTRA_ARGS=--node-ip=127.0.0.1\n' >"$LAB_ROOT/etc/default/kubele
 mkdir -p "$LAB_ROOT/etc/kubernetes/manifests"
 printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: lab-static\n  namespace: kube-system\nspec:\n  containers:\n  - name: c\n    image: registry.k8s.io/pause:3.9\n' \
         >"$LAB_ROOT/etc/kubernetes/manifests/lab-static.yaml"
-oci_archive "$LAB_ROOT/root/pause.tar" || exit 1
+python3 "$SOURCE_ROOT/tests/lab/pause-archive.py" "$LAB_ROOT/root/pause.tar" || exit 1
 lab_boot || exit 1
 lab_wait_unit containerd.service active 20
 lab_run ctr --namespace k8s.io images import /root/pause.tar >/dev/null 2>&1

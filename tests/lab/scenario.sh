@@ -54,12 +54,18 @@ unit_states() {
         done
 }
 
-# node_sha256 PATH...: the content hashes of node files ("absent" for a missing one).
+# node_sha256 PATH...: the content hashes of node files ("absent" for a missing one); for a
+# symlink its target too, and the hash only when the link resolves (an absolute target is
+# resolved from the host, which cannot see the node's upper layer).
 node_sha256() {
-        local p
+        local p link
         for p in "$@"; do
-                if [ -e "$LAB_ROOT$p" ] || [ -L "$LAB_ROOT$p" ]; then
-                        echo "$p $(sha256sum <"$LAB_ROOT$p" | cut -d' ' -f1) $(stat -c '%a %u %g' "$LAB_ROOT$p")"
+                link=
+                [ -L "$LAB_ROOT$p" ] && link=" -> $(readlink "$LAB_ROOT$p")"
+                if [ -e "$LAB_ROOT$p" ]; then
+                        echo "$p$link $(sha256sum <"$LAB_ROOT$p" | cut -d' ' -f1) $(stat -c '%a %u %g' "$LAB_ROOT$p")"
+                elif [ -n "$link" ]; then
+                        echo "$p$link"
                 else
                         echo "$p absent"
                 fi
