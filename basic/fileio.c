@@ -377,12 +377,8 @@ int read_full_fd(int fd, size_t max, char **ret_data, size_t *ret_size) {
         return 0;
 }
 
-int root_read_file(Root *r, const char *path, size_t max, char **ret_data, size_t *ret_size) {
-        /* O_NONBLOCK: a FIFO planted where a config file should be must not hang us. */
-        _cleanup_close_ int fd = root_open_file(r, path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
-        if (fd < 0)
-                return fd;
-
+/* What root_read_file() and read_file_at() take: a regular file of at most max bytes. */
+static int read_regular_fd(int fd, size_t max, char **ret_data, size_t *ret_size) {
         struct stat st;
         if (fstat(fd, &st) < 0)
                 return negative_errno();
@@ -393,6 +389,21 @@ int root_read_file(Root *r, const char *path, size_t max, char **ret_data, size_
         if ((uint64_t) st.st_size > max)
                 return -EFBIG;
         return read_full_fd(fd, max, ret_data, ret_size);
+}
+
+int root_read_file(Root *r, const char *path, size_t max, char **ret_data, size_t *ret_size) {
+        /* O_NONBLOCK: a FIFO planted where a config file should be must not hang us. */
+        _cleanup_close_ int fd = root_open_file(r, path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
+        if (fd < 0)
+                return fd;
+        return read_regular_fd(fd, max, ret_data, ret_size);
+}
+
+int read_file_at(int dir_fd, const char *name, size_t max, char **ret_data, size_t *ret_size) {
+        _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        return read_regular_fd(fd, max, ret_data, ret_size);
 }
 
 static int cmp_str(const void *a, const void *b) {

@@ -87,6 +87,8 @@ int readlinkat_malloc(int dir_fd, const char *name, char **ret);
 /* Reads a regular file (following symlinks inside the root) of at most max bytes. The buffer is
  * NUL-terminated (not counted in *ret_size). -EFBIG when larger, -EISDIR etc. for non-files. */
 int root_read_file(Root *r, const char *path, size_t max, char **ret_data, size_t *ret_size);
+/* The same for name in dir_fd, a symlink not followed (-ELOOP). */
+int read_file_at(int dir_fd, const char *name, size_t max, char **ret_data, size_t *ret_size);
 
 /* Lists the names in a directory, sorted, without "." and "..". -ENOENT when missing. */
 int root_list_dir(Root *r, const char *path, char ***ret_names);
