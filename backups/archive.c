@@ -3,10 +3,12 @@
  * txn_create(): archives every path a transaction will touch and writes its manifest.
  *
  * Each file is read through the Root: its parent directory is opened refusing symlinks
- * (root_open_parent), the file itself with O_NOFOLLOW relative to that directory, and libarchive's
- * archive_read_disk_entry_from_file() takes owner, mode, times, xattrs and ACLs from that fd. For
- * a symlink there is no fd to read xattrs from, so libarchive gets its name relative to the
- * parent directory, which is made the working directory for that call.
+ * (root_parent_get(), once for the paths of one directory: they come sorted), the file itself with
+ * O_NOFOLLOW relative to that directory, and libarchive's archive_read_disk_entry_from_file() takes
+ * owner, mode, times, xattrs and ACLs from that fd (libarchive 3.6's Linux code reads them all by
+ * fd when it has one: acl_get_fd(), fgetxattr(), flistxattr()). For a symlink there is no fd to
+ * read xattrs from, so libarchive gets its name relative to the parent directory, which is made
+ * the working directory for that call.
  */
 #include "remedy/backup.h"
 
@@ -40,8 +42,6 @@ static int write_file_data(struct archive *a, int fd, int64_t size, char ret_sha
                 ssize_t k = loop_read(fd, buf, sizeof buf);
                 if (k < 0)
                         return (int) k;
-                if (k == 0)
-                        break;
                 total += k;
                 if (total > size)
                         return -EAGAIN;
@@ -49,6 +49,8 @@ static int write_file_data(struct archive *a, int fd, int64_t size, char ret_sha
                         return r;
                 if (archive_write_data(a, buf, (size_t) k) != k)
                         return -EIO;
+                if ((size_t) k < sizeof buf)   /* loop_read() stops short only at end of file */
+                        break;
         }
         if (total != size)
                 return -EAGAIN;
@@ -59,18 +61,23 @@ typedef struct ArchiveContext {
         Root *root;
         struct archive *writer;
         struct archive *disk;
+        RootParent parent;
 } ArchiveContext;
+
+static void archive_context_done(ArchiveContext *c) {
+        root_parent_done(&c->parent);
+}
 
 /* Archives one node path, filling in what it was before the transaction. */
 static int archive_path(ArchiveContext *c, const char *path, ManifestEntry *e) {
         _cleanup_(archive_entry_freep) struct archive_entry *entry = NULL;
-        _cleanup_close_ int parent_fd = -EBADF, fd = -EBADF;
+        _cleanup_close_ int fd = -EBADF;
         const char *base;
         struct stat st;
         int r;
 
         e->sha256[0] = 0;
-        parent_fd = root_open_parent(c->root, path, &base);
+        int parent_fd = root_parent_get(&c->parent, c->root, path, false, &base);
         if (parent_fd == -ENOENT)
                 goto absent;
         if (parent_fd < 0)
@@ -102,7 +109,7 @@ static int archive_path(ArchiveContext *c, const char *path, ManifestEntry *e) {
                 return -ENOMEM;
         archive_entry_copy_pathname(entry, path + 1);   /* archive names are relative */
         archive_entry_copy_sourcepath(entry, base);
-        if (fchdir(parent_fd) < 0)
+        if (fd < 0 && fchdir(parent_fd) < 0)
                 return -errno;
         r = archive_read_disk_entry_from_file(c->disk, entry, fd, &st);
         /* A warning means lost metadata (an xattr or ACL that could not be read): a backup that
@@ -330,7 +337,7 @@ static int write_archive(Root *root, int fd, Manifest *m, char * const *paths) {
         _cleanup_(archive_write_freep) struct archive *writer = archive_write_new();
         _cleanup_(archive_read_freep) struct archive *disk = archive_read_disk_new();
         _cleanup_(cwd_restorep) int cwd_fd = -EBADF;
-        ArchiveContext c;
+        _cleanup_(archive_context_done) ArchiveContext c = { .parent = ROOT_PARENT_INIT };
         int r;
 
         if (!writer || !disk)
@@ -345,14 +352,19 @@ static int write_archive(Root *root, int fd, Manifest *m, char * const *paths) {
             archive_write_set_filter_option(writer, "zstd", "compression-level", ZSTD_LEVEL) != ARCHIVE_OK ||
             archive_write_open_fd(writer, fd) != ARCHIVE_OK)
                 return -EIO;
-        if (archive_read_disk_set_symlink_physical(disk) != ARCHIVE_OK)
+        /* No sparse probe (six lseek() a file): the entry's sparse map is cleared anyway, a
+         * file is archived and restored whole. */
+        if (archive_read_disk_set_symlink_physical(disk) != ARCHIVE_OK ||
+            archive_read_disk_set_behavior(disk, ARCHIVE_READDISK_NO_SPARSE) != ARCHIVE_OK)
                 return -EIO;
 
         cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (cwd_fd < 0)
                 return -errno;
 
-        c = (ArchiveContext) { .root = root, .writer = writer, .disk = disk };
+        c.root = root;
+        c.writer = writer;
+        c.disk = disk;
         m->entries = calloc(strv_length(paths) + 1, sizeof(ManifestEntry));
         if (!m->entries)
                 return -ENOMEM;

@@ -75,7 +75,7 @@ static int get_field(json_object *o, const char *key, json_type type, bool nulla
 
 /* Strings must not hold NUL: they become paths and names. */
 static int get_string(json_object *o, const char *key, bool nullable, const char *where, char **ret, char **ret_error) {
-        json_object *v;
+        json_object *v = NULL;
         int r;
 
         r = get_field(o, key, json_type_string, nullable, where, &v, ret_error);
@@ -102,7 +102,7 @@ static int get_nonempty_string(json_object *o, const char *key, const char *wher
 
 static int get_int64(json_object *o, const char *key, const char *where, int64_t min, int64_t max, int64_t *ret,
                      char **ret_error) {
-        json_object *v;
+        json_object *v = NULL;
         int64_t i;
         int r;
 
@@ -118,7 +118,7 @@ static int get_int64(json_object *o, const char *key, const char *where, int64_t
 }
 
 static int get_bool(json_object *o, const char *key, const char *where, bool *ret, char **ret_error) {
-        json_object *v;
+        json_object *v = NULL;
         int r = get_field(o, key, json_type_boolean, false, where, &v, ret_error);
         if (r < 0)
                 return r;
@@ -150,7 +150,7 @@ static int get_canonical_path(json_object *o, const char *key, const char *where
 
 static int parse_playbook(json_object *o, const char *where, void *elem, char **ret_error) {
         ManifestPlaybook *p = elem;
-        json_object *params;
+        json_object *params = NULL;
         size_t n;
         int r;
 
@@ -191,7 +191,7 @@ static int parse_playbook(json_object *o, const char *where, void *elem, char **
 }
 
 static int parse_path_state(json_object *o, const char *key, const char *where, PathState *s, char **ret_error) {
-        json_object *v;
+        json_object *v = NULL;
         int64_t mode, uid, gid;
         char state_where[96];
         int r;
@@ -252,7 +252,7 @@ static int parse_entry_v2(json_object *o, const char *where, void *elem, char **
 
 static int parse_dir(json_object *o, const char *where, void *elem, char **ret_error) {
         ManifestDir *d = elem;
-        json_object *mtime;
+        json_object *mtime = NULL;
         int64_t sec, nsec;
         char mtime_where[96];
         int r;
@@ -320,7 +320,7 @@ typedef int (*ParseElement)(json_object *o, const char *where, void *elem, char 
  * half-parsed array (zeroed elements free cleanly) is released by manifest_free(). */
 static int parse_array(json_object *o, const char *key, size_t elem_size, ParseElement parse, void **ret, size_t *ret_n,
                        char **ret_error) {
-        json_object *array;
+        json_object *array = NULL;
         size_t n;
         int r;
 
@@ -350,7 +350,7 @@ static int parse_array(json_object *o, const char *key, size_t elem_size, ParseE
 
 static int parse_archive(json_object *o, Manifest *m, char **ret_error) {
         _cleanup_free_ char *expected = NULL;
-        json_object *archive;
+        json_object *archive = NULL;
         int64_t size;
         int r;
 

@@ -23,22 +23,19 @@ static int set_kind(PathState *s, const char *kind) {
         return s->kind ? 0 : -ENOMEM;
 }
 
-int path_state_read(Root *root, const char *path, PathState *ret) {
+static int path_state_read_at(int dir_fd, const char *base, PathState *ret) {
         PathState s = { .known = true };
         struct stat st;
-        int r;
+        int r = 0;
 
-        if (!root || !path || !ret)
-                return -EINVAL;
-        r = root_lstat(root, path, &st);
-        if (r == -ENOENT || r == -ENOTDIR)
+        if (fstatat(dir_fd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                if (errno != ENOENT && errno != ENOTDIR)
+                        return -errno;
                 r = set_kind(&s, "absent");
-        else if (r < 0)
-                return r;
-        else if (S_ISREG(st.st_mode)) {
-                _cleanup_close_ int fd = root_open_file(root, path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0);
+        } else if (S_ISREG(st.st_mode)) {
+                _cleanup_close_ int fd = openat(dir_fd, base, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
                 if (fd < 0)
-                        return fd;
+                        return -errno;
                 if ((r = sha256_fd_hex(fd, s.sha256)) < 0)
                         return r;
                 s.mode = st.st_mode & 07777;
@@ -47,7 +44,7 @@ int path_state_read(Root *root, const char *path, PathState *ret) {
                 r = set_kind(&s, "file");
         } else if (S_ISLNK(st.st_mode)) {
                 _cleanup_free_ char *target = NULL;
-                if ((r = root_readlink(root, path, &target)) < 0)
+                if ((r = readlinkat_malloc(dir_fd, base, &target)) < 0)
                         return r;
                 sha256_hex(target, strlen(target), s.sha256);
                 s.uid = st.st_uid;
@@ -59,6 +56,29 @@ int path_state_read(Root *root, const char *path, PathState *ret) {
                 return r;
         *ret = s;
         return 0;
+}
+
+int path_state_read_via(Root *root, RootParent *parent, const char *path, PathState *ret) {
+        const char *base;
+
+        if (!root || !parent || !path || !ret)
+                return -EINVAL;
+        int pfd = root_parent_get_in_root(parent, root, path, &base);
+        if (pfd == -ENOENT || pfd == -ENOTDIR) {
+                PathState s = { .known = true, .kind = strdup("absent") };
+                if (!s.kind)
+                        return -ENOMEM;
+                *ret = s;
+                return 0;
+        }
+        if (pfd < 0)
+                return pfd;
+        return path_state_read_at(pfd, base, ret);
+}
+
+int path_state_read(Root *root, const char *path, PathState *ret) {
+        _cleanup_(root_parent_done) RootParent parent = ROOT_PARENT_INIT;
+        return path_state_read_via(root, &parent, path, ret);
 }
 
 bool path_state_equal(const PathState *a, const PathState *b) {

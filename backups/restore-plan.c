@@ -37,13 +37,13 @@ size_t plan_count_changed_since(const Plan *p) {
 /* Whether restoring e loses a change made after the transaction: the node is neither as it was
  * before (then there is nothing to do) nor as the transaction left it. Unknown without a record
  * of what it left (a format 1 manifest, a run that stopped): restored as before. */
-static int changed_since(Root *root, const ManifestEntry *e, RestoreAction action) {
+static int changed_since(Root *root, RootParent *parent, const ManifestEntry *e, RestoreAction action) {
         _cleanup_(path_state_done) PathState now = {};
         int r;
 
         if (action == RESTORE_UNCHANGED || !e->after.known)
                 return false;
-        r = path_state_read(root, e->path, &now);
+        r = path_state_read_via(root, parent, e->path, &now);
         if (r < 0)
                 return r;
         return !path_state_equal(&now, &e->after);
@@ -176,8 +176,15 @@ static int node_matches(Root *root, const Archived *ar, const struct stat *st) {
         return streq(sha256, ar->entry->sha256);
 }
 
-static int lstat_optional(Root *root, const char *path, struct stat *st, char **ret_error) {
-        int r = root_lstat(root, path, st);
+/* lstat() of path, its directory kept open in parent for the next path in it. */
+static int lstat_optional(Root *root, RootParent *parent, const char *path, struct stat *st, char **ret_error) {
+        const char *base;
+        int r;
+        if (streq(path, "/"))   /* it has no parent: the root itself */
+                r = root_lstat(root, path, st);
+        else if ((r = root_parent_get_in_root(parent, root, path, &base)) >= 0 &&
+                 fstatat(r, base, st, AT_SYMLINK_NOFOLLOW) < 0)
+                r = -errno;
         if (r == -ENOENT)
                 return 0;
         if (r < 0)
@@ -269,6 +276,7 @@ static int plan_keep_ancestor_mtime(Plan *p, const Manifest *m, Root *root, cons
 
 int restore_make_plan(Restore *rs, Root *root, Plan *p) {
         _cleanup_(dir_cache_done) DirCache cache = {};
+        _cleanup_(root_parent_done) RootParent parent = ROOT_PARENT_INIT;
         const Manifest *m = rs->m;
         struct stat st;
         int r;
@@ -280,7 +288,7 @@ int restore_make_plan(Restore *rs, Root *root, Plan *p) {
                 r = check_parents(&cache, root, e->path, rs->ret_error);
                 if (r < 0)
                         return r;
-                r = lstat_optional(root, e->path, &st, rs->ret_error);
+                r = lstat_optional(root, &parent, e->path, &st, rs->ret_error);
                 if (r < 0)
                         return r;
                 if (r > 0 && S_ISDIR(st.st_mode))
@@ -297,7 +305,7 @@ int restore_make_plan(Restore *rs, Root *root, Plan *p) {
                 r = plan_add(p, ar->action, e->path, e->kind, ar, NULL);
                 if (r < 0)
                         return r;
-                r = changed_since(root, e, ar->action);
+                r = changed_since(root, &parent, e, ar->action);
                 if (r < 0)
                         return restore_fail(rs->ret_error, r, "%s: %s", e->path, strerror(-r));
                 p->items[p->n_items - 1].changed_since = r;
@@ -316,7 +324,7 @@ int restore_make_plan(Restore *rs, Root *root, Plan *p) {
                 r = check_parents(&cache, root, d->path, rs->ret_error);
                 if (r < 0)
                         return r;
-                r = lstat_optional(root, d->path, &st, rs->ret_error);
+                r = lstat_optional(root, &parent, d->path, &st, rs->ret_error);
                 if (r < 0)
                         return r;
                 if (r > 0 && S_ISDIR(st.st_mode)) {
@@ -337,7 +345,7 @@ int restore_make_plan(Restore *rs, Root *root, Plan *p) {
                         return restore_fail(rs->ret_error, r, "%s: %s", d->path, strerror(-r));
                 if (!streq(canonical, d->path))
                         return restore_fail(rs->ret_error, -ELOOP, "%s: is now a symlink (to %s)", d->path, canonical);
-                r = lstat_optional(root, d->path, &st, rs->ret_error);
+                r = lstat_optional(root, &parent, d->path, &st, rs->ret_error);
                 if (r < 0)
                         return r;
                 if (r == 0) {

@@ -47,47 +47,11 @@ static int copy_entry_data(struct archive *from, struct archive *to) {
         }
 }
 
-/* The parent directory of the entries being written or synced, reached by file descriptor once
- * for a run of entries in the same directory: ten thousand files restored into one directory walk
- * its path once, not ten thousand times. */
-typedef struct ParentDir {
-        char *path;
-        int fd;
-} ParentDir;
-
-static void parent_dir_done(ParentDir *d) {
-        free(d->path);
-        closep(&d->fd);
-        *d = (ParentDir) { .fd = -EBADF };
-}
-
-/* The open parent of path, made first when make_parents: *ret_base is path's last component. */
-static int parent_dir_get(ParentDir *d, Root *root, const char *path, bool make_parents, const char **ret_base) {
-        _cleanup_free_ char *dir = path_dirname(path);
-        int r;
-
-        if (!dir)
-                return -ENOMEM;
-        *ret_base = path_basename(path);
-        if (d->fd >= 0 && streq(d->path, dir))
-                return d->fd;
-
-        parent_dir_done(d);
-        if (make_parents && (r = root_mkdir_parents(root, path)) < 0)
-                return r;
-        const char *base;
-        d->fd = root_open_parent(root, path, &base);
-        if (d->fd < 0)
-                return d->fd;
-        d->path = TAKE_PTR(dir);
-        return d->fd;
-}
-
-static int fsync_restored(ParentDir *d, Root *root, const Archived *ar) {
+static int fsync_restored(RootParent *d, Root *root, const Archived *ar) {
         const char *base;
         if (ar->symlink)
                 return 0;
-        int pfd = parent_dir_get(d, root, ar->entry->path, false, &base);
+        int pfd = root_parent_get(d, root, ar->entry->path, false, &base);
         if (pfd < 0)
                 return pfd;
         _cleanup_close_ int fd = openat(pfd, base, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
@@ -123,7 +87,7 @@ static int add_parent(char ***dirs, const char *path) {
  * directory that was checked. Each entry has its own archive_write_disk so that its deferred
  * fix-ups run before the working directory moves on.
  */
-static int extract_entry(ParentDir *d, Root *root, struct archive *a, struct archive_entry *entry, const char *path,
+static int extract_entry(RootParent *d, Root *root, struct archive *a, struct archive_entry *entry, const char *path,
                          char **ret_detail) {
         _cleanup_(archive_write_freep) struct archive *disk = archive_write_disk_new();
         const char *base;
@@ -133,7 +97,7 @@ static int extract_entry(ParentDir *d, Root *root, struct archive *a, struct arc
         /* No name lookup: owners are restored by number, as they were archived. */
         if (archive_write_disk_set_options(disk, EXTRACT_FLAGS) != ARCHIVE_OK)
                 return -EIO;
-        int pfd = parent_dir_get(d, root, path, true, &base);
+        int pfd = root_parent_get(d, root, path, true, &base);
         if (pfd < 0)
                 return pfd;
         if (fchdir(pfd) < 0)
@@ -164,7 +128,7 @@ static int extract(Restore *rs, Root *root, int fd) {
                 /* libarchive writes relative to the working directory: extract_entry() moves it
                  * from one parent directory to the next; it is put back at the end. */
                 _cleanup_(cwd_restorep) int cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-                _cleanup_(parent_dir_done) ParentDir parent = { .fd = -EBADF };
+                _cleanup_(root_parent_done) RootParent parent = ROOT_PARENT_INIT;
                 if (cwd_fd < 0)
                         return -errno;
 
@@ -193,7 +157,7 @@ static int extract(Restore *rs, Root *root, int fd) {
         }
 
         _cleanup_strv_free_ char **dirs = NULL;
-        _cleanup_(parent_dir_done) ParentDir parent = { .fd = -EBADF };
+        _cleanup_(root_parent_done) RootParent parent = ROOT_PARENT_INIT;
         for (size_t i = 0; i < m->n_entries; i++)
                 if (rs->archived[i].action == RESTORE_FILE) {
                         r = fsync_restored(&parent, root, &rs->archived[i]);

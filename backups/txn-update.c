@@ -131,9 +131,10 @@ int txn_finish(BackupStore *s, Root *root, Manifest *m, TxnState state, const ch
         if (!s || !root || !m || (state != TXN_APPLIED && state != TXN_FAILED))
                 return -EINVAL;
         /* A path that cannot be read now stays unknown: rollback then restores it as before. */
+        _cleanup_(root_parent_done) RootParent parent = ROOT_PARENT_INIT;
         for (size_t i = 0; i < m->n_entries; i++) {
                 path_state_done(&m->entries[i].after);
-                r = path_state_read(root, m->entries[i].path, &m->entries[i].after);
+                r = path_state_read_via(root, &parent, m->entries[i].path, &m->entries[i].after);
                 if (r == -ENOMEM)
                         return r;
         }

@@ -208,3 +208,43 @@ int root_unlink_unsynced(Root *r, const char *path) {
 int root_rmdir(Root *r, const char *path) {
         return unlink_in_parent(r, path, AT_REMOVEDIR, true);
 }
+
+void root_parent_done(RootParent *p) {
+        free(p->path);
+        if (p->fd >= 0)
+                (void) close(p->fd);
+        *p = ROOT_PARENT_INIT;
+}
+
+static int parent_get(RootParent *p, Root *r, const char *path, bool make_parents, bool in_root,
+                      const char **ret_basename) {
+        if (streq(path, "/"))
+                return -EINVAL;
+        _cleanup_free_ char *dir = path_dirname(path);
+        int k;
+
+        if (!dir)
+                return -ENOMEM;
+        *ret_basename = path_basename(path);
+        if (p->fd >= 0 && p->in_root == in_root && streq(p->path, dir))
+                return p->fd;
+
+        root_parent_done(p);
+        if (make_parents && (k = root_mkdir_parents(r, path)) < 0)
+                return k;
+        int fd = in_root ? root_open_file(r, dir, O_PATH | O_DIRECTORY, 0) : open_canonical_dir(r, dir);
+        if (fd < 0)
+                return fd;
+        p->fd = fd;
+        p->in_root = in_root;
+        p->path = TAKE_PTR(dir);
+        return fd;
+}
+
+int root_parent_get(RootParent *p, Root *r, const char *path, bool make_parents, const char **ret_basename) {
+        return parent_get(p, r, path, make_parents, false, ret_basename);
+}
+
+int root_parent_get_in_root(RootParent *p, Root *r, const char *path, const char **ret_basename) {
+        return parent_get(p, r, path, false, true, ret_basename);
+}

@@ -124,19 +124,12 @@ int root_lstat(Root *r, const char *path, struct stat *ret) {
         return 0;
 }
 
-int root_readlink(Root *r, const char *path, char **ret) {
-        _cleanup_free_ char *dir = path_dirname(path);
-        if (!dir)
-                return -ENOMEM;
-        _cleanup_close_ int pfd = root_open_file(r, dir, O_PATH | O_DIRECTORY, 0);
-        if (pfd < 0)
-                return pfd;
-
+int readlinkat_malloc(int dir_fd, const char *name, char **ret) {
         for (size_t size = 256;; size *= 2) {
                 _cleanup_free_ char *buf = malloc(size);
                 if (!buf)
                         return -ENOMEM;
-                ssize_t n = readlinkat(pfd, path_basename(path), buf, size);
+                ssize_t n = readlinkat(dir_fd, name, buf, size);
                 if (n < 0)
                         return negative_errno();
                 if ((size_t) n < size) {
@@ -147,6 +140,16 @@ int root_readlink(Root *r, const char *path, char **ret) {
                 if (size > 65536)
                         return -ENAMETOOLONG;
         }
+}
+
+int root_readlink(Root *r, const char *path, char **ret) {
+        _cleanup_free_ char *dir = path_dirname(path);
+        if (!dir)
+                return -ENOMEM;
+        _cleanup_close_ int pfd = root_open_file(r, dir, O_PATH | O_DIRECTORY, 0);
+        if (pfd < 0)
+                return pfd;
+        return readlinkat_malloc(pfd, path_basename(path), ret);
 }
 
 /* Splits a path into its components (empty and "." dropped; ".." kept). */
@@ -355,14 +358,17 @@ int read_full_fd(int fd, size_t max, char **ret_data, size_t *ret_size) {
                         buf = b;
                         cap *= 2;
                 }
-                ssize_t k = loop_read(fd, buf + n, cap - n - 1);
+                size_t want = cap - n - 1;
+                ssize_t k = loop_read(fd, buf + n, want);
                 if (k < 0)
                         return (int) k;
-                if (k == 0)
-                        break;
                 n += (size_t) k;
                 if (n > max)
                         return -EFBIG;
+                /* loop_read() stops short only at end of file: no read() more to learn it again
+                 * (one system call a file, ten thousand for a glob's files). */
+                if ((size_t) k < want)
+                        break;
         }
         buf[n] = 0;
         *ret_data = TAKE_PTR(buf);
@@ -371,12 +377,8 @@ int read_full_fd(int fd, size_t max, char **ret_data, size_t *ret_size) {
         return 0;
 }
 
-int root_read_file(Root *r, const char *path, size_t max, char **ret_data, size_t *ret_size) {
-        /* O_NONBLOCK: a FIFO planted where a config file should be must not hang us. */
-        _cleanup_close_ int fd = root_open_file(r, path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
-        if (fd < 0)
-                return fd;
-
+/* What root_read_file() and read_file_at() take: a regular file of at most max bytes. */
+static int read_regular_fd(int fd, size_t max, char **ret_data, size_t *ret_size) {
         struct stat st;
         if (fstat(fd, &st) < 0)
                 return negative_errno();
@@ -387,6 +389,21 @@ int root_read_file(Root *r, const char *path, size_t max, char **ret_data, size_
         if ((uint64_t) st.st_size > max)
                 return -EFBIG;
         return read_full_fd(fd, max, ret_data, ret_size);
+}
+
+int root_read_file(Root *r, const char *path, size_t max, char **ret_data, size_t *ret_size) {
+        /* O_NONBLOCK: a FIFO planted where a config file should be must not hang us. */
+        _cleanup_close_ int fd = root_open_file(r, path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
+        if (fd < 0)
+                return fd;
+        return read_regular_fd(fd, max, ret_data, ret_size);
+}
+
+int read_file_at(int dir_fd, const char *name, size_t max, char **ret_data, size_t *ret_size) {
+        _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        return read_regular_fd(fd, max, ret_data, ret_size);
 }
 
 static int cmp_str(const void *a, const void *b) {

@@ -11,7 +11,7 @@
 #include "test-util.h"
 
 /* Host paths of node paths; kept in a pool freed at the end so the checks stay one-liners. */
-static char *pool[24];
+static char *pool[40];
 static size_t n_pool;
 
 static char *host(const char *root, const char *p) {
@@ -132,10 +132,63 @@ static void test_stat(const char *dir) {
         change_done(&a);
 }
 
+/* A glob's removals are checked and unlinked through their directory opened once: each file is
+ * still compared with what the plan read, and one that changed stops the removals there. */
+static void test_remove_checked(const char *dir) {
+        _cleanup_(root_freep) Root *root = NULL;
+        _cleanup_(context_freep) Context *c = NULL;
+        _cleanup_free_ char *error = NULL;
+        char **paths = NULL;
+        Change g = {};
+        struct stat st;
+
+        char *pods = host(dir, "/var/lib/pods");
+        char *mk[] = { "mkdir", "-p", pods, NULL };
+        is_int(run_capture(mk, NULL, NULL), 0, "make pods tree");
+        const char *names[] = { "/var/lib/pods/a", "/var/lib/pods/b", "/var/lib/pods/c", "/var/lib/pods/d" };
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                write_file(host(dir, names[i]), "volume\n", 7);
+
+        is_int(root_open(dir, &root), 0, "open root");
+        is_int(context_new(root, true, &c), 0, "context");
+        is_int(ctx_glob(c, "/var/lib/pods/*", &paths), 0, "glob the pods");
+        STRV_FOREACH(p, paths)
+                is_int(ctx_want_absent(c, &g, *p), 1, "removal planned");
+        strv_free(paths);
+        is_int(g.n_ops, 4, "four removals");
+
+        /* b: same size, other bytes; c: a symlink now. Both differ from what the plan read. */
+        write_file(host(dir, "/var/lib/pods/b"), "VOLUME\n", 7);
+        is_int(change_apply_files(root, &g, &error), -ESTALE, "a removal of a file changed since the plan is refused");
+        ok(error && strstr(error, "/var/lib/pods/b changed since it was planned"), "the error names the file: %s",
+           strempty(error));
+        ok(lstat(host(dir, "/var/lib/pods/a"), &st) < 0 && errno == ENOENT, "the removal before it was made");
+        ok(lstat(host(dir, "/var/lib/pods/b"), &st) == 0, "the changed file is kept");
+        ok(lstat(host(dir, "/var/lib/pods/c"), &st) == 0, "and nothing after it is removed");
+
+        error = mfree(error);
+        write_file(host(dir, "/var/lib/pods/a"), "volume\n", 7);
+        write_file(host(dir, "/var/lib/pods/b"), "volume\n", 7);
+        ok(unlink(host(dir, "/var/lib/pods/c")) == 0 && symlink("/etc/shadow", host(dir, "/var/lib/pods/c")) == 0,
+           "c replaced by a symlink");
+        is_int(change_apply_files(root, &g, &error), -ESTALE, "a file become a symlink is refused too");
+        ok(error && strstr(error, "/var/lib/pods/c changed"), "named: %s", strempty(error));
+        ok(lstat(host(dir, "/var/lib/pods/c"), &st) == 0 && S_ISLNK(st.st_mode), "the symlink is left alone");
+
+        error = mfree(error);
+        ok(unlink(host(dir, "/var/lib/pods/c")) == 0, "the symlink taken away");
+        for (size_t i = 0; i < 3; i++)   /* a and b were removed again before c stopped it */
+                write_file(host(dir, names[i]), "volume\n", 7);
+        is_int(change_apply_files(root, &g, &error), 0, "as planned again: every removal is made (%s)", strempty(error));
+        ok(lstat(pods, &st) == 0 && st.st_nlink == 2, "the directory is empty");
+        change_done(&g);
+}
+
 int main(void) {
         char *dir = make_temp_dir("context");
         test_overlay(dir);
         test_stat(dir);
+        test_remove_checked(dir);
         rm_rf(dir);
         free(dir);
         for (size_t i = 0; i < n_pool; i++)

@@ -48,6 +48,14 @@ static void test_noexec_options(void) {
 
 /* The fstab entry that holds a path: the longest mount point, as systemd-fstab-generator mounts
  * them at boot (hand-written cases). */
+
+/* One unit file, no drop-ins: 1 with its Where=, 0 without one. */
+static int parse_unit(const char *data, FstabMount *ret) {
+        int r = mount_unit_parse_files(&data, 1, ret, NULL);
+        if (r < 0)
+                return r;
+        return ret->target ? 1 : 0;
+}
 static void test_mount_for(void) {
         const char *fstab = "UUID=0a34 / ext4 errors=remount-ro 0 1\n"
                             "/dev/vdb1 /opt ext4 defaults,noexec 0 2\n"
@@ -84,10 +92,10 @@ static void test_mount_for(void) {
         _cleanup_(fstab_mount_done) FstabMount u = {};
         const char *unit = "[Unit]\nDescription=kube\n[Mount]\nWhat=/dev/vdc1\nWhere=/opt/kubernetes\n"
                            "Options=exec\nOptions=nodev,noexec\n";
-        ok(mount_unit_parse(unit, &u) == 1 && streq_ptr(u.target, "/opt/kubernetes") && u.noexec && u.line == 7,
+        ok(parse_unit(unit, &u) == 1 && streq_ptr(u.target, "/opt/kubernetes") && u.noexec && u.line == 7,
            "a .mount unit: Where=, and the last Options= with its line");
         fstab_mount_done(&u);
-        ok(mount_unit_parse("[Mount]\nWhere=/opt\nOptions=noexec\nOptions=\n", &u) == 1 && !u.noexec && u.line == 0,
+        ok(parse_unit("[Mount]\nWhere=/opt\nOptions=noexec\nOptions=\n", &u) == 1 && !u.noexec && u.line == 0,
            "an empty Options= resets it");
 }
 
@@ -95,11 +103,11 @@ static void test_mount_for(void) {
  * newline, carriage return), no more: a CRLF file and spaces around '=' read as systemd reads them. */
 static void test_mount_unit_whitespace(void) {
         _cleanup_(fstab_mount_done) FstabMount u = {};
-        ok(mount_unit_parse("[Mount]\r\nWhere = /opt/kube \t\r\nOptions=\tnoexec\r\n", &u) == 1 &&
+        ok(parse_unit("[Mount]\r\nWhere = /opt/kube \t\r\nOptions=\tnoexec\r\n", &u) == 1 &&
            streq_ptr(u.target, "/opt/kube") && u.noexec && u.line == 3,
            "CRLF, tabs and spaces around '=' are stripped; got %s", strempty(u.target));
         fstab_mount_done(&u);
-        ok(mount_unit_parse("[Mount]\nWhere=/opt\v\n", &u) == 1 && streq_ptr(u.target, "/opt\v"),
+        ok(parse_unit("[Mount]\nWhere=/opt\v\n", &u) == 1 && streq_ptr(u.target, "/opt\v"),
            "a vertical tab is not whitespace to systemd's parser: it stays in Where=");
 }
 

@@ -38,6 +38,7 @@ struct Context {
         char *error;                  /* set by helpers on bad node files / values */
         const char *data_dir;         /* shipped data files (kubelet flag lists) */
         ResolvedDir resolved_dir;     /* the last directory ctx_read() resolved (a glob's, once) */
+        RootParent read_parent;       /* the directory of the last file read from disk, open */
 
         /* Live only (NULL/0 offline): */
         SystemdBus *bus;              /* systemd's manager (borrowed from the run) */

@@ -81,10 +81,14 @@ int root_open_file(Root *r, const char *path, int flags, mode_t mode);
 int root_lstat(Root *r, const char *path, struct stat *ret);
 
 int root_readlink(Root *r, const char *path, char **ret);
+/* readlinkat() of name in dir_fd into a new NUL-terminated string. */
+int readlinkat_malloc(int dir_fd, const char *name, char **ret);
 
 /* Reads a regular file (following symlinks inside the root) of at most max bytes. The buffer is
  * NUL-terminated (not counted in *ret_size). -EFBIG when larger, -EISDIR etc. for non-files. */
 int root_read_file(Root *r, const char *path, size_t max, char **ret_data, size_t *ret_size);
+/* The same for name in dir_fd, a symlink not followed (-ELOOP). */
+int read_file_at(int dir_fd, const char *name, size_t max, char **ret_data, size_t *ret_size);
 
 /* Lists the names in a directory, sorted, without "." and "..". -ENOENT when missing. */
 int root_list_dir(Root *r, const char *path, char ***ret_names);
@@ -137,6 +141,25 @@ int root_mkdir_parents(Root *r, const char *path);
 
 /* Opens the parent directory of a canonical path (O_PATH-less, O_DIRECTORY) refusing symlinks. */
 int root_open_parent(Root *r, const char *path, const char **ret_basename);
+
+/* The open parent directory of a run of canonical paths in one directory, reached as
+ * root_open_parent() reaches it (refusing symlinks) once for the run: ten thousand files of one
+ * directory walk its path once, not ten thousand times. Whatever happens to the directory's name
+ * meanwhile, what is read, written or removed through it is in the directory that was checked. */
+typedef struct RootParent {
+        char *path;
+        int fd;
+        bool in_root;   /* opened by root_parent_get_in_root() */
+} RootParent;
+#define ROOT_PARENT_INIT ((RootParent) { .fd = -EBADF })
+void root_parent_done(RootParent *p);
+/* The parent's fd (owned by p), made first when make_parents; *ret_basename is path's last
+ * component. A failure leaves nothing cached. */
+int root_parent_get(RootParent *p, Root *r, const char *path, bool make_parents, const char **ret_basename);
+/* The same for reading, with the parent reached as root_lstat() reaches it (an O_PATH fd,
+ * symlinks resolved inside the root): for loops that only look, over paths that are canonical
+ * but need not still be. */
+int root_parent_get_in_root(RootParent *p, Root *r, const char *path, const char **ret_basename);
 
 /* fsync() of the directory at a canonical path. */
 int root_fsync_dir(Root *r, const char *path);

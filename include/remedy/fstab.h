@@ -75,13 +75,11 @@ int fstab_mount_for(const char *data, size_t size, const char *path, FstabMount 
 
 /*
  * A .mount unit's [Mount] Where= and Options= (the last assignment of each wins, an empty one
- * resets), with the line of that Options=. 1 with *ret filled, 0 for a unit without Where=,
- * -ENOMEM.
+ * resets), with the line of that Options=, over the unit's fragment (data[0]) and its drop-ins in
+ * the order systemd reads them: 0 with *ret filled, its target NULL without Where= (systemd takes
+ * it from the unit's name), or -ENOMEM. *ret_options_file: the index of the file whose Options=
+ * won.
  */
-int mount_unit_parse(const char *data, FstabMount *ret);
-/* The same over a unit's fragment (data[0]) and its drop-ins in the order systemd reads them: 0
- * with *ret filled, its target NULL without Where= (systemd takes it from the unit's name), or
- * -ENOMEM. *ret_options_file: the index of the file whose Options= won. */
 int mount_unit_parse_files(const char * const *data, size_t n, FstabMount *ret, size_t *ret_options_file);
 
 /*

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "remedy/context.h"
 
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -112,6 +113,7 @@ int context_new(Root *root, bool offline, Context **ret) {
         }
         c->root = root;
         c->offline = offline;
+        c->read_parent = ROOT_PARENT_INIT;
         *ret = c;
         return 0;
 }
@@ -128,6 +130,7 @@ Context *context_free(Context *c) {
         strv_free(c->evidence);
         strv_free(c->notes);
         resolved_dir_done(&c->resolved_dir);
+        root_parent_done(&c->read_parent);
         free(c);
         return NULL;
 }
@@ -208,7 +211,16 @@ static int load_from_disk(Context *c, const char *path, NodeFile **ret) {
         if (!f || !(f->path = strdup(path)))
                 return -ENOMEM;
 
-        r = root_lstat(c->root, path, &st);
+        /* The directory stays open for the next file in it, as resolved_dir keeps its path: a
+         * glob's ten thousand files are read without walking to each from the root. */
+        const char *base;
+        int pfd = streq(path, "/") ? -EINVAL : root_parent_get_in_root(&c->read_parent, c->root, path, &base);
+        if (pfd == -EINVAL)
+                r = root_lstat(c->root, path, &st);
+        else if (pfd < 0)
+                r = pfd;
+        else
+                r = fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
         if (r == -ENOENT || r == -ENOTDIR) {
                 f->kind = FILE_ABSENT;
                 *ret = TAKE_PTR(f);
@@ -222,11 +234,11 @@ static int load_from_disk(Context *c, const char *path, NodeFile **ret) {
         f->gid = st.st_gid;
         f->kind = file_kind_of(st.st_mode);
         if (f->kind == FILE_REGULAR) {
-                r = root_read_file(c->root, path, NODE_FILE_MAX, &f->data, &f->size);
+                r = read_file_at(pfd, base, NODE_FILE_MAX, &f->data, &f->size);
                 if (r < 0)
                         return ctx_error(c, r, "%s: cannot read: %s", path, strerror(-r));
         } else if (f->kind == FILE_SYMLINK) {
-                r = root_readlink(c->root, path, &f->data);
+                r = readlinkat_malloc(pfd, base, &f->data);
                 if (r < 0)
                         return ctx_error(c, r, "%s: cannot read link: %s", path, strerror(-r));
                 f->size = strlen(f->data);

@@ -7,8 +7,10 @@
  */
 #include "remedy/engine.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "engine-internal.h"
@@ -18,21 +20,23 @@
 #include "remedy/systemd-bus.h"
 #include "remedy/unit-restore.h"
 
-int file_op_check_before(Root *root, const FileOp *op) {
-        const NodeFile *b = op->before;
+/* What is at base in dir_fd against what the plan read there (b): 0 when the same, -ESTALE when
+ * not. A removal of ten thousand files checks each through their directory opened once. */
+static int check_before_at(int dir_fd, const char *base, const NodeFile *b) {
         struct stat st;
-        int k = root_lstat(root, b->path, &st);
 
-        if (k == -ENOENT)
-                return b->kind == FILE_ABSENT ? 0 : -ESTALE;
-        if (k < 0)
-                return k;
+        if (fstatat(dir_fd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT ? (b->kind == FILE_ABSENT ? 0 : -ESTALE) : -errno;
         if (b->kind == FILE_REGULAR) {
                 _cleanup_free_ char *data = NULL;
                 size_t size;
-                if (!S_ISREG(st.st_mode))
+                if (!S_ISREG(st.st_mode) || (uint64_t) st.st_size != b->size)
                         return -ESTALE;
-                if ((k = root_read_file(root, b->path, NODE_FILE_MAX, &data, &size)) < 0)
+                _cleanup_close_ int fd = openat(dir_fd, base, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+                if (fd < 0)
+                        return errno == ELOOP || errno == ENOENT ? -ESTALE : -errno;
+                int k = read_full_fd(fd, NODE_FILE_MAX, &data, &size);
+                if (k < 0)
                         return k;
                 return size == b->size && memcmp(data, b->data, size) == 0 ? 0 : -ESTALE;
         }
@@ -40,11 +44,46 @@ int file_op_check_before(Root *root, const FileOp *op) {
                 _cleanup_free_ char *target = NULL;
                 if (!S_ISLNK(st.st_mode))
                         return -ESTALE;
-                if ((k = root_readlink(root, b->path, &target)) < 0)
-                        return k;
+                int k = readlinkat_malloc(dir_fd, base, &target);
+                if (k < 0)
+                        return k == -EINVAL || k == -ENOENT ? -ESTALE : k;
                 return streq(target, b->data) ? 0 : -ESTALE;
         }
         return -ESTALE;
+}
+
+int file_op_check_before(Root *root, const FileOp *op) {
+        const NodeFile *b = op->before;
+        _cleanup_free_ char *dir = path_dirname(b->path);
+
+        if (!dir)
+                return -ENOMEM;
+        /* The parent as root_lstat() reaches it: symlinks resolve inside the root. */
+        _cleanup_close_ int pfd = root_open_file(root, dir, O_PATH | O_DIRECTORY, 0);
+        if (pfd == -ENOENT)
+                return b->kind == FILE_ABSENT ? 0 : -ESTALE;
+        if (pfd < 0)
+                return pfd;
+        return check_before_at(pfd, path_basename(b->path), b);
+}
+
+/* A planned removal: checked against the plan and unlinked in the parent that root_unlink()
+ * would open, kept open for the next removal in the same directory. Not fsync'd: the caller
+ * syncs each directory once. */
+static int remove_checked(Root *root, RootParent *parent, const FileOp *op) {
+        const char *base;
+        int pfd = root_parent_get(parent, root, op->after->path, false, &base);
+
+        if (pfd == -ENOENT)
+                return op->before->kind == FILE_ABSENT ? 0 : -ESTALE;
+        if (pfd < 0)
+                return pfd;
+        int k = check_before_at(pfd, base, op->before);
+        if (k < 0)
+                return k;
+        if (unlinkat(pfd, base, 0) < 0 && errno != ENOENT)
+                return -errno;
+        return 0;
 }
 
 int file_op_apply(Root *root, const FileOp *op) {
@@ -126,24 +165,29 @@ oom:
 
 int change_apply_files(Root *root, const Change *c, char **ret_error) {
         _cleanup_strv_free_ char **removed_from = NULL;
+        _cleanup_(root_parent_done) RootParent parent = ROOT_PARENT_INIT;
         int k;
 
         *ret_error = NULL;
         for (size_t o = 0; o < c->n_ops; o++) {
                 const FileOp *op = &c->ops[o];
-                k = file_op_check_before(root, op);
-                if (k == -ESTALE) {
-                        set_error(ret_error, "%s changed since it was planned (another writer?)", op->after->path);
-                        return k;
-                }
-                if (k >= 0 && op->type == FILE_OP_REMOVE) {
+                if (op->type == FILE_OP_REMOVE) {
                         /* A glob's thousand removals in one directory: one fsync of it, below. */
                         _cleanup_free_ char *dir = path_dirname(op->after->path);
                         k = dir ? strv_extend_unique(&removed_from, dir) : -ENOMEM;
                         if (k >= 0)
-                                k = root_unlink_unsynced(root, op->after->path);
-                } else if (k >= 0)
-                        k = file_op_apply(root, op);
+                                k = remove_checked(root, &parent, op);
+                } else {
+                        /* A write may make the directory a removal holds open anew. */
+                        root_parent_done(&parent);
+                        k = file_op_check_before(root, op);
+                        if (k >= 0)
+                                k = file_op_apply(root, op);
+                }
+                if (k == -ESTALE) {
+                        set_error(ret_error, "%s changed since it was planned (another writer?)", op->after->path);
+                        return k;
+                }
                 if (k < 0) {
                         set_error(ret_error, "%s: %s", op->after->path, strerror(-k));
                         return k;

@@ -378,19 +378,6 @@ int mount_unit_parse_files(const char * const *data, size_t n, FstabMount *ret, 
         return 0;
 }
 
-int mount_unit_parse(const char *data, FstabMount *ret) {
-        FstabMount m = {};
-        int r = mount_unit_parse_files(&data, 1, &m, NULL);
-        if (r < 0)
-                return r;
-        if (!m.target) {
-                fstab_mount_done(&m);
-                return 0;
-        }
-        *ret = m;
-        return 1;
-}
-
 /* seq_file's mangle_path() writes space, tab, newline and backslash as \ooo. */
 static char *unescape_octal(const char *s, size_t n) {
         char *out = malloc(n + 1), *o = out;

@@ -156,10 +156,11 @@ static int create_record(RollbackRun *rr, const Manifest *m, Manifest **ret, cha
         _cleanup_(manifest_freep) Manifest *record = NULL;
         _cleanup_strv_free_ char **paths = NULL;
         _cleanup_free_ char *command = NULL;
+        size_t n_paths = 0;
         int r;
 
         for (size_t i = 0; i < m->n_entries; i++)
-                if ((r = strv_extend(&paths, m->entries[i].path)) < 0)
+                if ((r = strv_extend_with_size(&paths, &n_paths, m->entries[i].path)) < 0)
                         return r;
         if (asprintf(&command, "rollback %s", m->id) < 0)
                 return -ENOMEM;
