@@ -108,15 +108,19 @@ int root_open_parent(Root *r, const char *path, const char **ret_basename) {
         return fd;
 }
 
-/* lstat() of a path whose parent is reached through RESOLVE_IN_ROOT (any symlinks resolve inside). */
+/* The parent directory of path through RESOLVE_IN_ROOT (any symlinks resolve inside), O_PATH. */
+static int open_parent_in_root(Root *r, const char *path) {
+        _cleanup_free_ char *dir = path_dirname(path);
+        if (!dir)
+                return -ENOMEM;
+        return root_open_file(r, dir, O_PATH | O_DIRECTORY, 0);
+}
+
 int root_lstat(Root *r, const char *path, struct stat *ret) {
         if (streq(path, "/") || streq(path, ""))
                 return fstat(r->fd, ret) < 0 ? negative_errno() : 0;
 
-        _cleanup_free_ char *dir = path_dirname(path);
-        if (!dir)
-                return -ENOMEM;
-        _cleanup_close_ int pfd = root_open_file(r, dir, O_PATH | O_DIRECTORY, 0);
+        _cleanup_close_ int pfd = open_parent_in_root(r, path);
         if (pfd < 0)
                 return pfd;
         if (fstatat(pfd, path_basename(path), ret, AT_SYMLINK_NOFOLLOW) < 0)
@@ -143,10 +147,7 @@ int readlinkat_malloc(int dir_fd, const char *name, char **ret) {
 }
 
 int root_readlink(Root *r, const char *path, char **ret) {
-        _cleanup_free_ char *dir = path_dirname(path);
-        if (!dir)
-                return -ENOMEM;
-        _cleanup_close_ int pfd = root_open_file(r, dir, O_PATH | O_DIRECTORY, 0);
+        _cleanup_close_ int pfd = open_parent_in_root(r, path);
         if (pfd < 0)
                 return pfd;
         return readlinkat_malloc(pfd, path_basename(path), ret);
