@@ -24,6 +24,16 @@
  *   REMEDY_SHIM_MODE=kill-bus     lets the Nth one be answered, then kills the process with
  *                                 SIGKILL (systemd did it; remedy never learnt that it did).
  *
+ * or, counting every live change of the node's state: those D-Bus calls and the changes to the
+ * running kernel, which are a write() to a file under /proc/sys that the kernel accepted (the
+ * descriptor's /proc/self/fd link names /proc/sys/...) and a modprobe child reaped by waitpid()
+ * (the zombie's /proc/PID/comm, read through waitid(WNOWAIT) before the real waitpid, says
+ * "modprobe"; whatever its exit status, the kernel may have changed):
+ *
+ *   REMEDY_SHIM_MODE=kill-live    lets the Nth one happen, then kills the process with SIGKILL
+ *                                 (the module is loaded or the value set; remedy never learnt
+ *                                 that it was).
+ *
  * Calls libc makes internally (stdio's flushes) do not pass through the shim: what is counted is
  * what remedy and its libraries (libarchive, libzstd) call. REMEDY_SHIM_AT=0 counts without
  * failing, and REMEDY_SHIM_REPORT=FILE has the process write, at exit, how many calls of the kind
@@ -50,11 +60,12 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static long shim_at = -1, shim_count, shim_data_count;
 static int shim_kill, shim_errno, shim_no_tmpfile;
-static enum { SHIM_NAMES, SHIM_WRITES, SHIM_FSYNCS, SHIM_BUS } shim_counts;
+static enum { SHIM_NAMES, SHIM_WRITES, SHIM_FSYNCS, SHIM_BUS, SHIM_LIVE } shim_counts;
 
 __attribute__((constructor)) static void shim_init(void) {
         const char *at = getenv("REMEDY_SHIM_AT"), *mode = getenv("REMEDY_SHIM_MODE");
@@ -71,6 +82,8 @@ __attribute__((constructor)) static void shim_init(void) {
                 shim_errno = EIO;
         } else if (mode && strcmp(mode, "kill-bus") == 0)
                 shim_counts = SHIM_BUS;
+        else if (mode && strcmp(mode, "kill-live") == 0)
+                shim_counts = SHIM_LIVE;
         else
                 shim_errno = mode && strcmp(mode, "eio") == 0 ? EIO : mode && strcmp(mode, "enospc") == 0 ? ENOSPC : 0;
         shim_kill = shim_errno == 0;
@@ -148,7 +161,31 @@ static int shim_data(int fd, int kind) {
                 return REAL(name) args;              \
         }
 
-WRAP_DATA(ssize_t, write, (int fd, const void *b, size_t n), fd, SHIM_WRITES, (fd, b, n))
+/* kill-live's count: one live change made, and the Nth kills. */
+static void shim_live_changed(void) {
+        if (++shim_data_count == shim_at)
+                kill(getpid(), SIGKILL);
+}
+
+/* kill-live: the descriptor is a file of /proc/sys (a sysctl). */
+static int shim_fd_is_sysctl(int fd) {
+        char link[64], target[256];
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(link, target, sizeof target - 1);
+        if (n < 0)
+                return 0;
+        target[n] = 0;
+        return strncmp(target, "/proc/sys/", strlen("/proc/sys/")) == 0;
+}
+
+ssize_t write(int fd, const void *b, size_t n) {
+        if (shim_data(fd, SHIM_WRITES) < 0)
+                return -1;
+        ssize_t k = REAL(write)(fd, b, n);
+        if (shim_counts == SHIM_LIVE && k >= 0 && shim_fd_is_sysctl(fd))
+                shim_live_changed();
+        return k;
+}
 WRAP_DATA(ssize_t, pwrite, (int fd, const void *b, size_t n, off_t o), fd, SHIM_WRITES, (fd, b, n, o))
 WRAP_DATA(ssize_t, pwrite64, (int fd, const void *b, size_t n, off64_t o), fd, SHIM_WRITES, (fd, b, n, o))
 WRAP_DATA(ssize_t, writev, (int fd, const struct iovec *v, int n), fd, SHIM_WRITES, (fd, v, n))
@@ -192,6 +229,30 @@ int execve(const char *path, char *const argv[], char *const envp[]) {
         return REAL(execve)(path, argv, envp);
 }
 
+/* kill-live: a modprobe reaped. The zombie is looked at first (WNOWAIT leaves it to be reaped),
+ * since once reaped its /proc/PID is gone. remedy waits for one child at a time, by its PID. */
+static int shim_child_is_modprobe(pid_t pid) {
+        siginfo_t info = { 0 };
+        char path[64], comm[32] = "";
+        if (pid <= 0 || waitid(P_PID, (id_t) pid, &info, WEXITED | WNOWAIT) < 0 || info.si_pid != pid)
+                return 0;
+        snprintf(path, sizeof path, "/proc/%d/comm", (int) pid);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return 0;
+        ssize_t n = read(fd, comm, sizeof comm - 1);
+        close(fd);
+        return n > 0 && strncmp(comm, "modprobe\n", (size_t) n) == 0;
+}
+
+pid_t waitpid(pid_t pid, int *status, int options) {
+        int modprobe = shim_counts == SHIM_LIVE && !(options & WNOHANG) && shim_child_is_modprobe(pid);
+        pid_t r = REAL(waitpid)(pid, status, options);
+        if (modprobe && r == pid)
+                shim_live_changed();
+        return r;
+}
+
 /* The systemd manager's methods that change state; everything else (Get*, List*, LoadUnit,
  * Subscribe) only reads. */
 static int bus_member_mutates(const char *member) {
@@ -217,13 +278,10 @@ int sd_bus_call(sd_bus *bus, sd_bus_message *m, uint64_t usec, sd_bus_error *err
 int sd_bus_call(sd_bus *bus, sd_bus_message *m, uint64_t usec, sd_bus_error *error, sd_bus_message **reply) {
         const char *(*get_member)(sd_bus_message *) =
                 (const char *(*)(sd_bus_message *)) dlsym(RTLD_DEFAULT, "sd_bus_message_get_member");
-        int mutates = shim_counts == SHIM_BUS && get_member && bus_member_mutates(get_member(m));
+        int mutates = (shim_counts == SHIM_BUS || shim_counts == SHIM_LIVE) && get_member && bus_member_mutates(get_member(m));
         int r = REAL(sd_bus_call)(bus, m, usec, error, reply);
 
-        if (mutates && r >= 0) {
-                shim_data_count++;
-                if (shim_data_count == shim_at)
-                        kill(getpid(), SIGKILL);
-        }
+        if (mutates && r >= 0)
+                shim_live_changed();
         return r;
 }

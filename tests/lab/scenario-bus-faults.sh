@@ -39,12 +39,12 @@ units=(containerd.service kubelet.service "$wait_online" swap.img.swap)
 MATRIX=(cgroup-driver-systemd kubelet-enable containerd-enable-cri kubelet-strip-flags kubelet-feature-gates
         kubelet-rotate-kubeconfig swap-off kubelet-allow-swap kubelet-resolv-conf cni-placeholder
         prejoin-cgroup-driver sandbox-image cri-endpoint kubelet-wait-online)
-# playbook: why its failure is proven elsewhere (its unit calls are the same unit step and
-# rollback code as the ones above: restart, start, enable, mask).
+# playbook: why its failure cannot be held here, and where its kill points are (the same
+# kill_points of scenario.sh, in the shim's kill-live mode: its D-Bus calls and its kernel changes).
 declare -A ELSEWHERE=(
-        [clock-sync]="a container shares the host's clock: lab-scenario-clock-sync-vm"
-        [kernel-netfilter]="a container cannot load modules or set these sysctls: the VM node"
-        [inotify-limits]="a container cannot set these sysctls: the VM node"
+        [clock-sync]="a container shares the host's clock: killed after each call in lab-scenario-clock-sync-vm"
+        [kernel-netfilter]="a container cannot load modules or set these sysctls: killed after each in lab-scenario-kernel-vm"
+        [inotify-limits]="a container cannot set these sysctls: killed after each write and call in lab-scenario-kernel-vm"
 )
 
 # Which playbooks have a unit step, from the playbooks themselves.
@@ -91,50 +91,13 @@ node_state() {
         done
 }
 
-# shim_remedy MODE AT ARGS...: remedy in the node under the crash shim; RC its exit status.
-shim_remedy() {
-        local mode=$1 at=$2
-        shift 2
-        lab_run env LD_PRELOAD="$CRASH_SHIM" REMEDY_SHIM_MODE="$mode" REMEDY_SHIM_AT="$at" \
-                REMEDY_SHIM_REPORT=/run/remedy-shim-count \
-                "$REMEDY" --no-color --playbooks="$PLAYBOOKS" "$@" >/dev/null 2>"$LAB_DIR/shim-err" && RC=0 || RC=$?
-        [ "$RC" -eq 0 ] || [ "$RC" -eq 137 ] || diag "remedy $*: exit $RC: $(head -c 2000 "$LAB_DIR/shim-err")"
+# After each kill and rollback (kill_points, scenario.sh): the crash-looping unit loops again.
+loops_again() {
+        [ -n "$LOOPS" ] || return 0
+        crash_loops "$LOOPS"
+        ok $? "$1, killed after call $2: $LOOPS crash-loops again, as before"
 }
-
-# matrix PLAYBOOK [ARGS...]: on the broken node, `apply PLAYBOOK ARGS` killed after its Nth
-# state-changing D-Bus call for N = 1, 2, ...; after each kill the next apply refuses and rollback
-# gives back the node as it was. The first apply not killed must complete (exit 0, verified) with
-# as many calls as were killed after, at least one: it leaves the node fixed.
-matrix() {
-        local name=$1 before n total
-        shift
-        before=$(node_state)
-        for ((n = 1; n <= 20; n++)); do
-                lab_run rm -f /run/remedy-shim-count
-                shim_remedy kill-bus "$n" apply "$name" "$@"
-                [ "$RC" -eq 137 ] || break
-                ok 0 "$name: killed after D-Bus call $n"
-                node_remedy apply "$name" "$@"
-                is "$RC" 2 "$name, killed after call $n: the next apply refuses"
-                contains "$ERR" "remedy rollback" "$name, killed after call $n: and says how to resolve it"
-                node_remedy rollback
-                is "$RC" 0 "$name, killed after call $n: rollback exits 0"
-                [ "$RC" -eq 0 ] || diag "$OUT" "$ERR"
-                is "$(node_state)" "$before" "$name, killed after call $n: files, enablement and active states as before"
-                if [ -n "$LOOPS" ]; then
-                        crash_loops "$LOOPS"
-                        ok $? "$name, killed after call $n: $LOOPS crash-loops again, as before"
-                fi
-        done
-        is "$RC" 0 "$name: the apply not killed (kill-bus at call $n) completes and verifies"
-        total=$(lab_run cat /run/remedy-shim-count 2>/dev/null || echo 0)
-        is "$total" "$((n - 1))" "$name: it made as many state-changing D-Bus calls as were killed after ($total)"
-        ok "$([ "$total" -ge 1 ]; echo $?)" "$name: at least one: the matrix has a kill point for it"
-        FAULT_POINTS=$((FAULT_POINTS + total))
-        POINTS+=("$name $total")
-}
-FAULT_POINTS=0
-POINTS=()
+KILL_STATE=node_state KILL_AFTER=loops_again
 
 # sees UNIT TEXT WHAT: the unit logged TEXT since the break began (CURSOR).
 sees() {
@@ -295,12 +258,12 @@ for name in "${MATRIX[@]}"; do
         STABLE=(containerd.service kubelet.service) LOOPS='' ARGS=()
         CURSOR=$(journal_cursor)
         "break_${name//-/_}"
-        matrix "$name" "${ARGS[@]}"
+        kill_points kill-bus "$name" "${ARGS[@]}"
         if declare -F "mend_${name//-/_}" >/dev/null; then "mend_${name//-/_}"; fi
 done
 
-diag "D-Bus calls killed after, per playbook: ${POINTS[*]}"
-ok "$([ "$FAULT_POINTS" -ge 20 ]; echo $?)" "$FAULT_POINTS D-Bus fault points exercised over ${#POINTS[@]} playbooks"
+diag "D-Bus calls killed after, per playbook: ${KILL_SUMMARY[*]}"
+ok "$([ "$KILL_POINTS" -ge 20 ]; echo $?)" "$KILL_POINTS D-Bus fault points exercised over ${#KILL_SUMMARY[@]} playbooks"
 lab_teardown
 is "$(lab_leftovers)" "" "no process or mount is left behind"
 done_testing

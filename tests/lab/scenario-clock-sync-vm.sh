@@ -10,12 +10,16 @@
 # 2. fix (safety auto): timesyncd is enabled and started, but the clock cannot synchronise, and
 #    verification says "not synchronised": the transaction is rolled back, timesyncd disabled and
 #    stopped again, as any fix that did not verify.
-# 3. apply --no-rollback: timesyncd stays enabled and running, verify still says "not
-#    synchronised" (exit 1), and diagnose no longer names clock-sync (a time service runs).
+# 3. apply --no-rollback, killed right after each of its D-Bus calls (the crash shim), `rollback`
+#    after each giving back the files and timesyncd's states; then not killed: timesyncd stays
+#    enabled and running, verify still says "not synchronised" (exit 1), and diagnose no longer
+#    names clock-sync (a time service runs).
 set -u
 . "$SOURCE_ROOT/tests/lab/lab.sh"
 . "$SOURCE_ROOT/tests/lab/vm.sh"
 . "$SOURCE_ROOT/tests/lab/scenario.sh"
+
+[ -n "${CRASH_SHIM:-}" ] && [ -f "$CRASH_SHIM" ] || { echo "not ok 1 - CRASH_SHIM names the crash shim"; echo "1..1"; exit 1; }
 
 TS=systemd-timesyncd.service
 [ -e /lib/systemd/system/$TS ] || lab_skip_unless "systemd-timesyncd is not installed (tests/run-all installs it)" "clock-sync VM scenario"
@@ -58,8 +62,17 @@ contains "$OUT" "rolled back" "the transaction is rolled back"
 is "$(lab_run systemctl is-enabled $TS 2>/dev/null)" disabled "rollback: timesyncd is disabled again"
 is "$(lab_unit_prop $TS ActiveState)" inactive "rollback: and stopped again"
 
-# ---- 3: apply --no-rollback keeps the service for a source that comes later
-node_remedy apply --no-rollback clock-sync
+# ---- 3: apply --no-rollback keeps the service for a source that comes later; first killed right
+# after each of its D-Bus calls (issue 12's fault matrix, kill_points in scenario.sh), rollback
+# each time giving back the unit files and timesyncd's states. The apply not killed is the one
+# that keeps the service.
+clock_state() {
+        node_tree etc/systemd/system
+        unit_states $TS
+}
+KILL_STATE=clock_state KILL_WANT_RC=1
+kill_points kill-live clock-sync --no-rollback
+diag "D-Bus calls killed after: ${KILL_SUMMARY[*]}"
 is "$RC" 1 "apply --no-rollback exits 1: not verified"
 contains "$OUT" "not synchronised" "verify still says not synchronised"
 is "$(lab_run systemctl is-enabled $TS 2>/dev/null)" enabled "timesyncd is enabled (systemd says so)"

@@ -18,10 +18,15 @@
 # 3. A reboot: systemd-modules-load and systemd-sysctl load and set them from remedy's files.
 # 4. rollback: the files byte for byte, the values written back, br_netfilter and overlay
 #    unloaded, the kubelet failing again as before.
+# 5. The fault matrix's live half for both (issue 12): each apply killed right after each modprobe,
+#    /proc/sys write and D-Bus call it makes (the crash shim's kill-live mode), then `rollback`:
+#    files, values, modules and units as before; the apply not killed fixes and verifies.
 set -u
 . "$SOURCE_ROOT/tests/lab/lab.sh"
 . "$SOURCE_ROOT/tests/lab/vm.sh"
 . "$SOURCE_ROOT/tests/lab/scenario.sh"
+
+[ -n "${CRASH_SHIM:-}" ] && [ -f "$CRASH_SHIM" ] || { echo "not ok 1 - CRASH_SHIM names the crash shim"; echo "1..1"; exit 1; }
 
 lab_vm_setup || exit 1
 lab_cni_config || exit 1
@@ -36,8 +41,8 @@ rm -f "$LAB_ROOT/etc/modules-load.d/k8s.conf" "$LAB_ROOT/etc/sysctl.d/k8s.conf"
 # has ended by its own lines, and under emulation diagnose and fix take seconds of that pause.
 mkdir -p "$LAB_ROOT/etc/systemd/system/kubelet.service.d"
 printf '[Service]\nRestartSec=30\n' >"$LAB_ROOT/etc/systemd/system/kubelet.service.d/lab-restart-pause.conf"
-files_before=$(cd "$LAB_ROOT" && find etc/sysctl.d etc/modules-load.d etc/sysctl.conf 2>/dev/null | sort |
-        while read -r f; do printf '%s %s\n' "$f" "$(stat -c %F "$f") $(sha256sum <"$f" 2>/dev/null | cut -c1-16)"; done)
+kernel_files() { node_tree etc/sysctl.d etc/modules-load.d etc/sysctl.conf; }
+files_before=$(kernel_files)
 
 in_kernel() { lab_run grep -c "^$1 " /proc/modules 2>/dev/null | head -n 1; }   # 1 loaded, 0 not
 live() { lab_run cat "/proc/sys/$(tr . / <<<"$1")" 2>/dev/null || echo absent; }
@@ -131,15 +136,38 @@ ok $? "after a reboot the kubelet comes up and stays up"
 # ---- 4: rolled back
 node_remedy rollback --last
 is "$RC" 0 "rollback exits 0"
-files_after=$(cd "$LAB_ROOT" && find etc/sysctl.d etc/modules-load.d etc/sysctl.conf 2>/dev/null | sort |
-        while read -r f; do printf '%s %s\n' "$f" "$(stat -c %F "$f") $(sha256sum <"$f" 2>/dev/null | cut -c1-16)"; done)
-is "$files_after" "$files_before" "the sysctl.d and modules-load.d files are as they were, byte for byte"
+is "$(kernel_files)" "$files_before" "the sysctl.d and modules-load.d files are as they were, byte for byte"
 is "$(live net.ipv4.ip_forward)" 0 "forwarding is off again (/proc/sys)"
 is "$(in_kernel br_netfilter) $(in_kernel overlay)" "0 $overlay_at_boot" "br_netfilter is unloaded, overlay as it was at first"
 is "$(live fs.inotify.max_user_instances)" 1 "max_user_instances is back to 1"
 contains "$OUT" "module br_netfilter" "rollback names the module it unloaded"
 lab_wait_journal kubelet.service 'inotify_init: too many open files' 60
 ok $? "and the kubelet, restarted as it was, fails as before"
+
+# ---- 5: killed after each live change (issue 12's fault matrix, kill_points in scenario.sh)
+# The rolled-back node again: each playbook's apply is killed right after its first modprobe,
+# /proc/sys write or D-Bus call, then after its second, ...; after each, rollback must give back
+# the files byte for byte, the values in /proc/sys, the modules it loaded (unloaded: what modprobe
+# loaded for them, bridge and the like, stays, as rollback leaves it by design) and the units'
+# states. The kubelet crash-loops throughout: only its enablement is compared.
+SYSCTLS=(net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables net.ipv4.ip_forward
+        fs.inotify.max_user_instances fs.inotify.max_user_watches)
+kernel_state() {
+        local k
+        kernel_files
+        echo "overlay $(in_kernel overlay) br_netfilter $(in_kernel br_netfilter)"
+        for k in "${SYSCTLS[@]}"; do echo "$k $(live "$k")"; done
+        unit_states containerd.service
+        echo "kubelet.service $(lab_unit_prop kubelet.service UnitFileState)"
+}
+KILL_STATE=kernel_state
+kill_points kill-live kernel-netfilter
+is "$(in_kernel br_netfilter) $(live net.bridge.bridge-nf-call-iptables) $(live net.ipv4.ip_forward)" "1 1 1" \
+        "kernel-netfilter, applied at last: br_netfilter loaded, the values set"
+kill_points kill-live inotify-limits
+is "$(live fs.inotify.max_user_instances) $(live fs.inotify.max_user_watches)" "8192 1048576" \
+        "inotify-limits, applied at last: instances raised, watches not lowered"
+diag "live changes killed after, per playbook: ${KILL_SUMMARY[*]}"
 
 lab_teardown
 ok $? "the VM node is torn down, nothing left behind"

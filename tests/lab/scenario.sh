@@ -72,6 +72,17 @@ node_sha256() {
         done
 }
 
+# node_tree PATH...: every file, directory and symlink under the node's PATHs (relative to its /,
+# absent ones skipped), each with its type, mode and owner, a symlink's target and a regular
+# file's content hash: a file made or removed below them shows, as a changed one does.
+node_tree() {
+        (cd "$LAB_ROOT" && find "$@" 2>/dev/null | sort | while read -r f; do
+                printf '%s %s %s' "$f" "$(stat -c '%F %a %u %g' "$f")" "$([ -L "$f" ] && readlink "$f")"
+                [ -f "$f" ] && [ ! -L "$f" ] && printf ' %s' "$(sha256sum <"$f" | cut -d' ' -f1)"
+                echo
+        done)
+}
+
 # stays_up UNIT SECONDS: the unit stays active, with NRestarts and the invocation unchanged, for
 # that long, as the test (not remedy) sees it.
 stays_up() {
@@ -106,4 +117,67 @@ last_txn_state() {   # the newest transaction's state, not counting the records 
                 fi
         done
         return 1
+}
+
+# The crash shim (tests/crash-shim.c) in the node: it is in the build directory, which the node
+# sees at the same path as remedy (nspawn's --bind-ro, vm.sh's 9p binds).
+#
+# shim_remedy MODE AT ARGS...: remedy in the node under the crash shim, killed after the AT-th
+# call MODE counts; RC its exit status (137 when killed), OUT its output; the node's
+# /run/remedy-shim-count says how many calls of the kind it made, when it was not killed.
+shim_remedy() {
+        local mode=$1 at=$2
+        shift 2
+        OUT=$(lab_run env LD_PRELOAD="$CRASH_SHIM" REMEDY_SHIM_MODE="$mode" REMEDY_SHIM_AT="$at" \
+                REMEDY_SHIM_REPORT=/run/remedy-shim-count \
+                "$REMEDY" --no-color --playbooks="$PLAYBOOKS" "$@" 2>"$LAB_DIR/shim-err") && RC=0 || RC=$?
+        case $RC in
+        0|137) ;;
+        1) [ "$KILL_WANT_RC" = 1 ] || diag "remedy $*: exit 1: $(head -c 2000 "$LAB_DIR/shim-err")" ;;
+        *) diag "remedy $*: exit $RC: $(head -c 2000 "$LAB_DIR/shim-err")" ;;
+        esac
+}
+
+# kill_points MODE PLAYBOOK [ARGS...]: the fault matrix's live half (issue 12). `apply PLAYBOOK
+# ARGS` is killed right after the Nth call the shim's MODE counts (kill-bus: a D-Bus call that
+# changes what systemd runs or enables; kill-live: those and the kernel's changes, a /proc/sys
+# write or a modprobe) for N = 1, 2, ...; after each kill the next apply refuses and names
+# rollback, `rollback` exits 0, and the output of the function KILL_STATE (the node's files, units,
+# kernel values, as the caller reads them) is what it was before the first apply. KILL_AFTER,
+# when set, names a function called after each of those checks with PLAYBOOK and N. The first
+# apply not killed must exit KILL_WANT_RC (0: it completes and verifies) having made as many calls
+# as were killed after, at least one. Adds to KILL_POINTS and KILL_SUMMARY ("PLAYBOOK N" each);
+# leaves OUT and RC from that last apply.
+KILL_STATE=
+KILL_AFTER=
+KILL_WANT_RC=0
+KILL_POINTS=0
+KILL_SUMMARY=()
+kill_points() {
+        local mode=$1 name=$2 before n total rc out
+        shift 2
+        before=$("$KILL_STATE")
+        for ((n = 1; n <= 20; n++)); do
+                lab_run rm -f /run/remedy-shim-count
+                shim_remedy "$mode" "$n" apply "$name" "$@"
+                [ "$RC" -eq 137 ] || break
+                ok 0 "$name: killed after live change $n ($mode)"
+                node_remedy apply "$name" "$@"
+                is "$RC" 2 "$name, killed after change $n: the next apply refuses"
+                contains "$ERR" "remedy rollback" "$name, killed after change $n: and says how to resolve it"
+                node_remedy rollback
+                is "$RC" 0 "$name, killed after change $n: rollback exits 0"
+                [ "$RC" -eq 0 ] || diag "$OUT" "$ERR"
+                is "$("$KILL_STATE")" "$before" "$name, killed after change $n: the node as before the apply"
+                [ -z "$KILL_AFTER" ] || "$KILL_AFTER" "$name" "$n"
+        done
+        rc=$RC out=$OUT
+        is "$rc" "$KILL_WANT_RC" "$name: the apply not killed ($mode at $n) exits $KILL_WANT_RC"
+        [ "$rc" = "$KILL_WANT_RC" ] || diag "$out" "$(head -c 2000 "$LAB_DIR/shim-err")"
+        total=$(lab_run cat /run/remedy-shim-count 2>/dev/null || echo 0)
+        is "$total" "$((n - 1))" "$name: it made as many live changes as were killed after ($total)"
+        ok "$([ "$total" -ge 1 ]; echo $?)" "$name: at least one: the matrix has a kill point for it"
+        KILL_POINTS=$((KILL_POINTS + total))
+        KILL_SUMMARY+=("$name $total")
+        RC=$rc OUT=$out
 }
